@@ -79,7 +79,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             "run this from a checkout (or an editable install of one)\n"
         )
         return EXIT_UNAVAILABLE
-    command = [sys.executable, "-m", "benchmarks", *args.bench_args]
+    command = [sys.executable, "-m", "benchmarks", *args.bench_args, *args.extra]
     return subprocess.call(command, cwd=root)  # noqa: S603 -- fixed interpreter and module
 
 
@@ -125,7 +125,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zkcheck`` command with ``argv`` (default: ``sys.argv[1:]``)."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    # The bench command hands its options to the benchmark runner untouched.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -1,0 +1,98 @@
+"""Imports point one way (DESIGN.md, "Layers").
+
+cli, http -> roles -> trust -> encoding -> hazmat -> the curve backend; the
+leaf modules (errors, suites, claims, testing) may be used by every layer. Only
+the backend imports a curve library. A new top-level part of the package must
+be given its place here, which makes the layering a decision, not an accident.
+"""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "zkcheck"
+
+# Higher ranks may import lower ranks, never the reverse. Leaves (rank None)
+# import only other leaves.
+RANKS: dict[str, int | None] = {
+    "errors": None,
+    "suites": None,
+    "claims": None,
+    "testing": None,
+    "hazmat": 1,
+    "encoding": 2,
+    "trust": 3,
+    "roles": 4,
+    "http": 5,
+    "cli": 5,
+    "__main__": 6,
+    "__init__": 6,
+}
+CURVE_LIBRARIES = {"py_arkworks_bls12381", "py_ecc", "blst", "pyblst"}
+BACKEND_PREFIX = "hazmat.backend"
+
+
+def _modules() -> dict[str, list[str]]:
+    """Each module (dotted, relative to zkcheck) with the absolute names it imports."""
+    found: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE).with_suffix("")
+        parts = list(relative.parts)
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts.pop()
+        name = ".".join(parts)
+        package = parts[:-1] if path.name != "__init__.py" else parts
+        imports: list[str] = []
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imports.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package[: len(package) - node.level + 1]
+                    target = ".".join(["zkcheck", *base, *([node.module] if node.module else [])])
+                else:
+                    target = node.module or ""
+                imports.append(target)
+        found[name] = imports
+    return found
+
+
+def _top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def test_every_part_of_the_package_has_a_layer() -> None:
+    unplaced = {_top(name) for name in _modules()} - set(RANKS)
+    assert not unplaced, f"give these a layer in tests/test_layers.py: {sorted(unplaced)}"
+
+
+def test_imports_point_down_the_layers() -> None:
+    violations = []
+    for module, imports in _modules().items():
+        rank = RANKS.get(_top(module))
+        for target in imports:
+            if not target.startswith("zkcheck."):
+                continue
+            inner = target.removeprefix("zkcheck.")
+            target_rank = RANKS.get(_top(inner))
+            if _top(inner) == _top(module):
+                continue
+            if target_rank is None:
+                continue  # leaves are usable everywhere
+            if rank is None or target_rank >= rank:
+                violations.append(f"{module} imports {target}")
+    assert not violations, violations
+
+
+def test_only_the_backend_imports_a_curve_library() -> None:
+    offenders = [
+        f"{module} imports {target}"
+        for module, imports in _modules().items()
+        for target in imports
+        if target.split(".")[0] in CURVE_LIBRARIES and not module.startswith(BACKEND_PREFIX)
+    ]
+    assert not offenders, offenders
+
+
+def test_the_checker_sees_imports() -> None:
+    # The checker itself must be able to fail: it finds the CLI's own import.
+    assert "zkcheck.cli.main" in _modules()["cli"]
