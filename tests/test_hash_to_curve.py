@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from vectors_loader import load_json, unhex
 
-from tests.vectors_loader import load_json, unhex
 from zkcheck.hazmat.backend import FIELD_MODULUS, get_backend
 from zkcheck.hazmat.backend._py_ecc import map_to_curve_g1_affine
 from zkcheck.hazmat.hash_to_curve import (
@@ -32,7 +32,12 @@ EXPANDERS = load_json("rfc9380_expand_message.json")["expanders"]
 G1_SUITES = load_json("rfc9380_h2c_bls12381g1.json")["suites"]
 P384_SUITES = load_json("rfc9380_h2c_p384.json")["suites"]
 
-HASH_NAMES = {"SHA256": "sha256", "SHA512": "sha512", "SHAKE128": "shake_128", "SHAKE256": "shake_256"}
+HASH_NAMES = {
+    "SHA256": "sha256",
+    "SHA512": "sha512",
+    "SHAKE128": "shake_128",
+    "SHAKE256": "shake_256",
+}
 BACKENDS = ["arkworks", "py_ecc"]
 
 
