@@ -84,7 +84,9 @@ def expand_message_xmd(
     # 9.  for i in (2, ..., ell):
     for i in range(2, ell + 1):
         # 10.    b_i = H(strxor(b_0, b_(i - 1)) || I2OSP(i, 1) || DST_prime)
-        mixed = bytes(x ^ y for x, y in zip(b_0, b_i, strict=True))
+        mixed = (int.from_bytes(b_0, "big") ^ int.from_bytes(b_i, "big")).to_bytes(
+            b_in_bytes, "big"
+        )
         b_i = hashlib.new(hash_name, mixed + _i2osp(i, 1) + dst_prime).digest()
         blocks.append(b_i)
     # 11. uniform_bytes = b_1 || ... || b_ell
