@@ -6,6 +6,8 @@ against, so that an upgrade that changes them is noticed.
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from bls_points import (
     G1_IDENTITY,
@@ -42,7 +44,18 @@ BP2 = bytes.fromhex(
 )
 
 
-@pytest.fixture(params=["arkworks", "py_ecc"])
+@pytest.fixture(
+    params=[
+        "arkworks",
+        "py_ecc",
+        pytest.param(
+            "arkworks+blst",
+            marks=pytest.mark.skipif(
+                importlib.util.find_spec("pyblst") is None, reason="optional pyblst not installed"
+            ),
+        ),
+    ]
+)
 def backend(request: pytest.FixtureRequest) -> Backend:
     return get_backend(request.param)
 

@@ -9,11 +9,13 @@ proof_challenge_calculate).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from zkcheck import testing
 from zkcheck.hazmat import bbs
-from zkcheck.hazmat.backend import GROUP_ORDER, get_backend
+from zkcheck.hazmat.backend import G1, GROUP_ORDER, get_backend
 
 BACKEND = get_backend("arkworks")
 CIPHERSUITE = bbs.get_ciphersuite(backend=BACKEND)
@@ -95,7 +97,7 @@ def test_challenge_layout_with_extra_commitments() -> None:
     )
     extra = [GENERATORS[1]]
 
-    def challenge(extra_points: list[object] | None = None, extra_octets: bytes = b"") -> int:
+    def challenge(extra_points: Sequence[G1] = (), extra_octets: bytes = b"") -> int:
         return bbs.proof_challenge_calculate(
             init_res,
             [SCALARS[3]],
@@ -103,7 +105,7 @@ def test_challenge_layout_with_extra_commitments() -> None:
             b"ph",
             API_ID,
             ciphersuite=CIPHERSUITE,
-            extra_points=extra_points or (),  # type: ignore[arg-type]
+            extra_points=extra_points,
             extra_octets=extra_octets,
         )
 

@@ -8,6 +8,7 @@ tabled below, next to the fixture's own reason.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import pytest
@@ -51,6 +52,15 @@ INVALID_PROOFS: dict[str, tuple[str, type[ZkcheckError]]] = {
 }
 
 BACKEND = get_backend("arkworks")
+BLST_MISSING = importlib.util.find_spec("pyblst") is None
+# Verification also runs through the optional blst pairing, where installed.
+VERIFY_BACKENDS = [
+    pytest.param("arkworks"),
+    pytest.param(
+        "arkworks+blst",
+        marks=pytest.mark.skipif(BLST_MISSING, reason="optional pyblst not installed"),
+    ),
+]
 
 
 def _cases(kind: str) -> list[Any]:
@@ -150,7 +160,8 @@ def test_mocked_random_scalars(suite: Suite) -> None:
 
 
 @pytest.mark.parametrize(("suite", "name", "fixture"), _cases("signature"))
-def test_signature_fixture(suite: Suite, name: str, fixture: dict[str, Any]) -> None:
+@pytest.mark.parametrize("verifier", VERIFY_BACKENDS)
+def test_signature_fixture(suite: Suite, name: str, fixture: dict[str, Any], verifier: str) -> None:
     ciphersuite = _ciphersuite(suite)
     sk = unhex(fixture["signerKeyPair"]["secretKey"])
     pk = unhex(fixture["signerKeyPair"]["publicKey"])
@@ -161,11 +172,11 @@ def test_signature_fixture(suite: Suite, name: str, fixture: dict[str, Any]) -> 
         reason, error = INVALID_SIGNATURES[name]
         assert fixture["result"]["reason"] == reason
         with pytest.raises(error):
-            bbs.verify(pk, signature, header, messages, suite=suite, backend=BACKEND)
+            bbs.verify(pk, signature, header, messages, suite=suite, backend=get_backend(verifier))
         return
     assert name not in INVALID_SIGNATURES
     assert bbs.sign(sk, pk, header, messages, suite=suite, backend=BACKEND) == signature
-    bbs.verify(pk, signature, header, messages, suite=suite, backend=BACKEND)
+    bbs.verify(pk, signature, header, messages, suite=suite, backend=get_backend(verifier))
     # The trace holds the signer's domain and B = P1 + Q_1 * domain + sum H_i * msg_i.
     generators = bbs.create_generators(
         len(messages) + 1, ciphersuite.api_id, ciphersuite=ciphersuite
@@ -194,7 +205,8 @@ def _proof_parts(
 
 
 @pytest.mark.parametrize(("suite", "name", "fixture"), _cases("proof"))
-def test_proof_fixture(suite: Suite, name: str, fixture: dict[str, Any]) -> None:
+@pytest.mark.parametrize("verifier", VERIFY_BACKENDS)
+def test_proof_fixture(suite: Suite, name: str, fixture: dict[str, Any], verifier: str) -> None:
     pk, signature, header, ph, messages, disclosed, proof = _proof_parts(fixture)
     disclosed_messages = [messages[i] for i in disclosed]
     if not fixture["result"]["valid"]:
@@ -202,7 +214,14 @@ def test_proof_fixture(suite: Suite, name: str, fixture: dict[str, Any]) -> None
         assert fixture["result"]["reason"] == reason
         with pytest.raises(error):
             bbs.proof_verify(
-                pk, proof, header, ph, disclosed_messages, disclosed, suite=suite, backend=BACKEND
+                pk,
+                proof,
+                header,
+                ph,
+                disclosed_messages,
+                disclosed,
+                suite=suite,
+                backend=get_backend(verifier),
             )
         return
     assert name not in INVALID_PROOFS
@@ -220,7 +239,14 @@ def test_proof_fixture(suite: Suite, name: str, fixture: dict[str, Any]) -> None
     )
     assert generated == proof
     bbs.proof_verify(
-        pk, proof, header, ph, disclosed_messages, disclosed, suite=suite, backend=BACKEND
+        pk,
+        proof,
+        header,
+        ph,
+        disclosed_messages,
+        disclosed,
+        suite=suite,
+        backend=get_backend(verifier),
     )
     _compare_proof_trace(suite, fixture)
 

@@ -11,7 +11,9 @@ Two implementations stand behind the interface:
 
 - ``arkworks`` (default): py-arkworks-bls12381, native code;
 - ``py_ecc``: the Ethereum Foundation's pure-Python reference, hundreds of
-  times slower, used to cross-check the native backend on the same inputs.
+  times slower, used to cross-check the native backend on the same inputs;
+- ``arkworks+blst`` (optional, needs pyblst): arkworks with blst computing
+  the pairing product check, which is the larger part of verifying a proof.
 
 :func:`get_backend` picks one by name, or from the ``ZKCHECK_BACKEND``
 environment variable when no name is given.
@@ -68,7 +70,7 @@ BACKEND_ENV = "ZKCHECK_BACKEND"
 """Environment variable naming the backend used when none is passed."""
 
 DEFAULT_BACKEND = "arkworks"
-BACKEND_NAMES = ("arkworks", "py_ecc")
+BACKEND_NAMES = ("arkworks", "py_ecc", "arkworks+blst")
 
 G1 = NewType("G1", object)
 """An element of G1, opaque outside the backend that created it."""
@@ -224,6 +226,11 @@ def get_backend(name: str | None = None) -> Backend:
         from zkcheck.hazmat.backend._py_ecc import PyEccBackend
 
         backend = PyEccBackend()
+    elif chosen == "arkworks+blst":
+        # Optional: needs the pyblst package (the "blst" extra).
+        from zkcheck.hazmat.backend._blst import ArkworksBlstBackend
+
+        backend = ArkworksBlstBackend()
     else:
         raise ValueError(f"unknown backend {chosen!r}; choose one of {BACKEND_NAMES}")
     _instances[chosen] = backend
