@@ -209,20 +209,24 @@ def _proof_parts(
 def test_proof_fixture(suite: Suite, name: str, fixture: dict[str, Any], verifier: str) -> None:
     pk, signature, header, ph, messages, disclosed, proof = _proof_parts(fixture)
     disclosed_messages = [messages[i] for i in disclosed]
+
+    def verify() -> None:
+        bbs.proof_verify(
+            pk,
+            proof,
+            header,
+            ph,
+            disclosed_messages,
+            disclosed,
+            suite=suite,
+            backend=get_backend(verifier),
+        )
+
     if not fixture["result"]["valid"]:
         reason, error = INVALID_PROOFS[name]
         assert fixture["result"]["reason"] == reason
         with pytest.raises(error):
-            bbs.proof_verify(
-                pk,
-                proof,
-                header,
-                ph,
-                disclosed_messages,
-                disclosed,
-                suite=suite,
-                backend=get_backend(verifier),
-            )
+            verify()
         return
     assert name not in INVALID_PROOFS
     undisclosed_count = len(messages) - len(disclosed)
@@ -238,16 +242,7 @@ def test_proof_fixture(suite: Suite, name: str, fixture: dict[str, Any], verifie
         backend=BACKEND,
     )
     assert generated == proof
-    bbs.proof_verify(
-        pk,
-        proof,
-        header,
-        ph,
-        disclosed_messages,
-        disclosed,
-        suite=suite,
-        backend=get_backend(verifier),
-    )
+    verify()
     _compare_proof_trace(suite, fixture)
 
 

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Sequence
-from typing import NewType
+from collections.abc import Callable, Sequence
+from typing import NewType, TypeVar
 
 from zkcheck.errors import DecodeError
 
@@ -77,6 +77,8 @@ G1 = NewType("G1", object)
 
 G2 = NewType("G2", object)
 """An element of G2, opaque outside the backend that created it."""
+
+_Point = TypeVar("_Point", G1, G2)
 
 
 class Backend(abc.ABC):
@@ -136,17 +138,7 @@ class Backend(abc.ABC):
         (the identity included: callers that must reject it do so). Anything
         else raises :class:`DecodeError`.
         """
-        if len(data) != G1_OCTETS:
-            raise DecodeError(f"a G1 point is {G1_OCTETS} bytes, got {len(data)}")
-        try:
-            point = self._g1_decode(bytes(data))
-        except Exception as exc:  # the curve library's own errors, wrapped
-            raise DecodeError("not an encoding of a point of G1") from exc
-        # The canonical form is unique per point, so the input is canonical
-        # exactly when it equals the encoding of the point it decoded to.
-        if self.g1_to_bytes(point) != data:
-            raise DecodeError("non-canonical encoding of a G1 point")
-        return point
+        return _decode_canonical(data, G1_OCTETS, "G1", self._g1_decode, self.g1_to_bytes)
 
     @abc.abstractmethod
     def map_to_g1(self, u: int) -> G1:
@@ -186,15 +178,7 @@ class Backend(abc.ABC):
 
     def g2_from_bytes(self, data: bytes) -> G2:
         """octets_to_point_E2 followed by subgroup_check_G2, canonical form only."""
-        if len(data) != G2_OCTETS:
-            raise DecodeError(f"a G2 point is {G2_OCTETS} bytes, got {len(data)}")
-        try:
-            point = self._g2_decode(bytes(data))
-        except Exception as exc:  # the curve library's own errors, wrapped
-            raise DecodeError("not an encoding of a point of G2") from exc
-        if self.g2_to_bytes(point) != data:
-            raise DecodeError("non-canonical encoding of a G2 point")
-        return point
+        return _decode_canonical(data, G2_OCTETS, "G2", self._g2_decode, self.g2_to_bytes)
 
     # -- pairing ---------------------------------------------------------------
 
@@ -204,6 +188,27 @@ class Backend(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<zkcheck backend {self.name}>"
+
+
+def _decode_canonical(
+    data: bytes,
+    length: int,
+    group: str,
+    decode: Callable[[bytes], _Point],
+    encode: Callable[[_Point], bytes],
+) -> _Point:
+    """Decode with the library, wrapping its errors, and insist on the canonical form."""
+    if len(data) != length:
+        raise DecodeError(f"a {group} point is {length} bytes, got {len(data)}")
+    try:
+        point = decode(bytes(data))
+    except Exception as exc:  # the curve library's own errors, wrapped
+        raise DecodeError(f"not an encoding of a point of {group}") from exc
+    # The canonical form is unique per point, so the input is canonical
+    # exactly when it equals the encoding of the point it decoded to.
+    if encode(point) != data:
+        raise DecodeError(f"non-canonical encoding of a {group} point")
+    return point
 
 
 _instances: dict[str, Backend] = {}
@@ -227,9 +232,13 @@ def get_backend(name: str | None = None) -> Backend:
 
         backend = PyEccBackend()
     elif chosen == "arkworks+blst":
-        # Optional: needs the pyblst package (the "blst" extra).
-        from zkcheck.hazmat.backend._blst import ArkworksBlstBackend
-
+        try:
+            from zkcheck.hazmat.backend._blst import ArkworksBlstBackend
+        except ImportError as exc:
+            raise ImportError(
+                "the arkworks+blst backend needs the optional pyblst package: "
+                "pip install 'zkcheck[blst]'"
+            ) from exc
         backend = ArkworksBlstBackend()
     else:
         raise ValueError(f"unknown backend {chosen!r}; choose one of {BACKEND_NAMES}")
