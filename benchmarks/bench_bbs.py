@@ -31,10 +31,15 @@ PH = b"zkcheck benchmark presentation header"
 PROOF_VERIFY_BOUND = 2.0
 
 
+def _decoded(point: G1Point) -> G1Point:
+    # Decoded points are in affine form, as Abar and Bbar are when verifying.
+    return G1Point.from_compressed_bytes(point.to_compressed_bytes())
+
+
 def _floors() -> dict[str, Callable[[], object]]:
-    a = G1Point() * Scalar(123456789)
-    b = a * Scalar(987654321)
-    w = G2Point() * Scalar(987654321)
+    a = _decoded(G1Point() * Scalar(123456789))
+    b = _decoded(a * Scalar(987654321))
+    w = G2Point.from_compressed_bytes((G2Point() * Scalar(987654321)).to_compressed_bytes())
     minus_bp2 = -G2Point()
 
     def multi_pairing() -> object:

@@ -19,10 +19,12 @@ Suites:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from zkcheck.hazmat.backend import FIELD_MODULUS, G1, Backend
 
@@ -51,6 +53,15 @@ def _i2osp(value: int, length: int) -> bytes:
     return value.to_bytes(length, "big")
 
 
+@functools.cache
+def _hash_parameters(hash_name: str) -> tuple[Callable[[bytes], Any], int, int]:
+    """The hash's constructor, output size b_in_bytes and block size s_in_bytes."""
+    probe = hashlib.new(hash_name)
+    # hashlib's named constructors (hashlib.sha256) are cheaper than hashlib.new.
+    constructor = getattr(hashlib, hash_name, None) or partial(hashlib.new, hash_name)
+    return constructor, probe.digest_size, probe.block_size
+
+
 def expand_message_xmd(
     msg: bytes, dst: bytes, len_in_bytes: int, *, hash_name: str = "sha256"
 ) -> bytes:
@@ -60,9 +71,7 @@ def expand_message_xmd(
     than 65535 bytes, or a DST longer than 255 bytes (shorten it first with
     :func:`oversize_dst_xmd`).
     """
-    hash_info = hashlib.new(hash_name)
-    b_in_bytes = hash_info.digest_size
-    s_in_bytes = hash_info.block_size
+    hash_function, b_in_bytes, s_in_bytes = _hash_parameters(hash_name)
     # 1.  ell = ceil(len_in_bytes / b_in_bytes)
     ell = -(-len_in_bytes // b_in_bytes)
     # 2.  ABORT if ell > 255 or len_in_bytes > 65535 or len(DST) > 255
@@ -77,9 +86,9 @@ def expand_message_xmd(
     # 6.  msg_prime = Z_pad || msg || l_i_b_str || I2OSP(0, 1) || DST_prime
     msg_prime = z_pad + msg + l_i_b_str + _i2osp(0, 1) + dst_prime
     # 7.  b_0 = H(msg_prime)
-    b_0 = hashlib.new(hash_name, msg_prime).digest()
+    b_0 = hash_function(msg_prime).digest()
     # 8.  b_1 = H(b_0 || I2OSP(1, 1) || DST_prime)
-    b_i = hashlib.new(hash_name, b_0 + _i2osp(1, 1) + dst_prime).digest()
+    b_i = hash_function(b_0 + _i2osp(1, 1) + dst_prime).digest()
     blocks = [b_i]
     # 9.  for i in (2, ..., ell):
     for i in range(2, ell + 1):
@@ -87,7 +96,7 @@ def expand_message_xmd(
         mixed = (int.from_bytes(b_0, "big") ^ int.from_bytes(b_i, "big")).to_bytes(
             b_in_bytes, "big"
         )
-        b_i = hashlib.new(hash_name, mixed + _i2osp(i, 1) + dst_prime).digest()
+        b_i = hash_function(mixed + _i2osp(i, 1) + dst_prime).digest()
         blocks.append(b_i)
     # 11. uniform_bytes = b_1 || ... || b_ell
     uniform_bytes = b"".join(blocks)
