@@ -67,7 +67,7 @@ _TEST_ID = re.compile(r"tests/(?:[\w-]+/)*test_\w+\.py::(?:Test\w+::)?test\w*(?:
 _EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][\w-]*)\}\s*$")
 _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 _DIRECTIVE = re.compile(r"^<!--\s*claims:\s*(chapter|begin|end)\s*-->\s*$")
-_NUMBERED = re.compile(r"^\d+(?:\.\d+)*\s")
+_NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s")
 _LEAD_IN = re.compile(r"^(?:Argument|Context|Definition|Example|Note|Scope)[.:]\s")
 _ABBREVIATIONS = frozenset(
     {"e.g.", "i.e.", "cf.", "etc.", "vs.", "al.", "approx.", "Art.", "Arts.", "No.", "Sec."}
@@ -239,9 +239,18 @@ def _markdown() -> MarkdownIt:
 
 
 def _inline_text(children: Sequence[Token]) -> str:
-    """Plain text of inline tokens; each claim mark becomes one placeholder character."""
+    """Plain text of inline tokens; each claim mark becomes one placeholder character.
+
+    A bold label that opens the block ("**The operator.** Verification needs ...") is
+    kept as a label ending in a colon, so that it is part of the first sentence.
+    """
     parts: list[str] = []
     depth = 0
+    label_end = _label_end(children)
+    if label_end:
+        label = "".join(child.content for child in children[: label_end - 1])
+        parts.append(label.rstrip().rstrip(".:") + ":")
+        children = children[label_end:]
     for child in children:
         if child.type == "claim_open":
             if depth == 0:
@@ -256,6 +265,20 @@ def _inline_text(children: Sequence[Token]) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts).strip()
+
+
+def _label_end(children: Sequence[Token]) -> int:
+    """Index after a leading bold label ending in "." or ":", or 0 if there is none."""
+    start = 1 if children and children[0].type == "text" and not children[0].content else 0
+    if len(children) <= start or children[start].type != "strong_open":
+        return 0
+    for index in range(start + 1, len(children)):
+        if children[index].type == "strong_close":
+            text = "".join(c.content for c in children[start + 1 : index]).rstrip()
+            return index + 1 if text.endswith((".", ":")) else 0
+        if children[index].type != "text":
+            return 0
+    return 0
 
 
 def split_sentences(text: str) -> list[str]:
@@ -394,7 +417,8 @@ def _mark_problems(root: Path, kind: str, basis: str, closed: bool) -> list[str]
     elif kind == "proven" and words < _MIN_PROVEN_WORDS and "](" not in basis:
         problems.append("a proven mark gives its argument, or links to where it is written")
     elif kind in ("assumed", "planned") and words < _MIN_WORDS:
-        problems.append(f"a {kind} mark says in words what is {kind}")
+        article = "an" if kind == "assumed" else "a"
+        problems.append(f"{article} {kind} mark says in words what is {kind}")
     if kind == "planned":
         for test_id in _TEST_ID.findall(basis):
             if _test_exists(root, test_id):
@@ -455,8 +479,9 @@ class _Builder:
         for chapter in self.chapters:
             tokens = chapter.tokens
             h1 = [t for t in tokens if t.type == "heading_open" and t.tag == "h1"]
-            if not tokens or tokens[0].type != "heading_open" or tokens[0].tag != "h1":
-                self.problems.add(chapter.name, tokens[0] if tokens else None, "must open with #")
+            first = next((t for t in tokens if t.type != "html_block"), None)
+            if first is None or first.type != "heading_open" or first.tag != "h1":
+                self.problems.add(chapter.name, first, "a chapter opens with its # heading")
             if len(h1) > 1:
                 self.problems.add(chapter.name, h1[1], "one # heading per chapter")
             for index, token in enumerate(tokens):
