@@ -473,6 +473,20 @@ def test_blinded_message_not_below_n_is_refused_by_the_issuer() -> None:
         issue_token_response(shared_key(), request[:3] + b"\xff" * 256)
 
 
+def test_client_draws_nonce_salt_then_blinding_factor() -> None:
+    draws: list[int] = []
+
+    def recording_rng(size: int) -> bytes:
+        draws.append(size)
+        return bytes([0x5A]) * size
+
+    create_token_request(PKI, CHALLENGE, rng=recording_rng)
+    # 0x5a5a... is below this key's modulus (0xcb1a...), so r is accepted at once.
+    assert draws == [32, 48, 256]
+    with pytest.raises(ValueError, match="rng"):
+        create_token_request(PKI, CHALLENGE, rng=lambda size: bytes(size + 1))
+
+
 def test_client_state_is_secret() -> None:
     _, _, _, state = _issued()
     assert repr(state) == "TokenRequestState(<redacted>)"

@@ -356,8 +356,8 @@ def blind(
 
     Draws the salt (``rng(48)``, none for PSSZERO), then the blinding factor
     ``r`` (``rng(modulus_len)``, again until acceptable). ``inv`` is
-    ``r^-1 mod n`` as a big-endian byte string; it unlinks the signature from
-    the request and must stay with the client.
+    ``r^-1 mod n`` as a big-endian byte string. It must stay with the client:
+    with it, the blinded message and the signature can be linked.
     """
     rng = rng or default_rng
     n, e, modulus_len = _public_values(public_key)

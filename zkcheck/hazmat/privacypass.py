@@ -111,7 +111,7 @@ NID = 32
 """Length of the token key id (SHA-256 of the issuer's SubjectPublicKeyInfo)."""
 
 NONCE_LENGTH = 32
-"""Length of the client's token nonce (RFC 9577 section 2.2)."""
+"""Length of the client's token nonce (RFC 9577 section 2.2.1)."""
 
 ISSUER_DIRECTORY_PATH = "/.well-known/private-token-issuer-directory"
 ISSUER_DIRECTORY_MEDIA_TYPE = "application/private-token-issuer-directory"
@@ -151,7 +151,7 @@ class _Reader:
 
 
 def _b64url_encode(data: bytes) -> str:
-    """base64url with padding, as RFC 9577 section 2.1.1 and RFC 9578 section 4 require."""
+    """base64url with padding, as RFC 9577 section 2.1.2 and RFC 9578 section 4 require."""
     return base64.urlsafe_b64encode(data).decode("ascii")
 
 
@@ -259,14 +259,14 @@ class TokenChallenge:
         return cls(token_type, issuer_name, context, origin_info)
 
     def digest(self) -> bytes:
-        """challenge_digest = SHA-256(TokenChallenge) (RFC 9577 section 2.2)."""
+        """challenge_digest = SHA-256(TokenChallenge) (RFC 9577 section 2.2.1)."""
         return hashlib.sha256(self.to_bytes()).digest()
 
 
 def token_authenticator_input(
     challenge: TokenChallenge, nonce: bytes, token_key_id: bytes
 ) -> bytes:
-    """AuthenticatorInput of RFC 9577 section 2.2.2 for a token answering ``challenge``.
+    """AuthenticatorInput of RFC 9577 section 2.2.3 for a token answering ``challenge``.
 
     ``token_type || nonce || SHA-256(challenge) || token_key_id``; the type is
     the challenge's. Both registered token types have a 32-byte key id.
@@ -385,7 +385,7 @@ class TokenResponse:
 
 @dataclass(frozen=True)
 class Token:
-    """The Token of RFC 9577 section 2.2 for type 0x0002 (RFC 9578 section 6.3)."""
+    """The Token of RFC 9577 section 2.2.1 for type 0x0002 (RFC 9578 section 6.3)."""
 
     token_type: ClassVar[int] = TOKEN_TYPE_BLIND_RSA
     nonce: bytes
@@ -400,7 +400,7 @@ class Token:
         _check_length(self.authenticator, NK, "Token.authenticator")
 
     def authenticator_input(self) -> bytes:
-        """The bytes the authenticator signs (RFC 9577 section 2.2.2)."""
+        """The bytes the authenticator signs (RFC 9577 section 2.2.3)."""
         return _authenticator_input(
             self.token_type, self.nonce, self.challenge_digest, self.token_key_id
         )
@@ -454,7 +454,8 @@ def create_token_request(
     token_key = TokenKey.from_spki(issuer_spki)
     _check_token_type(challenge.token_type, "TokenChallenge")
     nonce = (rng or default_rng)(NONCE_LENGTH)
-    _check_length(nonce, NONCE_LENGTH, "rng output")
+    if not isinstance(nonce, bytes) or len(nonce) != NONCE_LENGTH:
+        raise ValueError("rng returned something other than 32 bytes")
     challenge_digest = challenge.digest()
     token_input = _authenticator_input(
         TOKEN_TYPE_BLIND_RSA, nonce, challenge_digest, token_key.token_key_id
@@ -514,8 +515,9 @@ class IssuerKeyring:
 
     RFC 9578 section 6.5 asks issuers to keep the truncated ids of keys in
     rotation distinct, so keys whose truncated ids collide are refused
-    (``ValueError``): give colliding keys separate issuer names, or draw
-    another key.
+    (``ValueError``). An operator with one issuer name per check keeps one
+    keyring per name, holding the keys in rotation under that name (this
+    epoch's and the next); when a new key is refused, it draws another.
     """
 
     def __init__(self, private_keys: Iterable[rsa.RSAPrivateKey]) -> None:
@@ -540,7 +542,7 @@ class IssuerKeyring:
         return _issue(entry[0], request)
 
 
-# --- Origin (RFC 9578 section 6.4, RFC 9577 section 2.2.2) -----------------------------------
+# --- Origin (RFC 9578 section 6.4, RFC 9577 section 2.2.3) -----------------------------------
 
 
 def _verify(token_key: TokenKey, token: Token, challenge: TokenChallenge) -> None:
@@ -565,7 +567,7 @@ def verify_token(issuer_spki: bytes, token: bytes, challenge: TokenChallenge) ->
     raises :class:`~zkcheck.errors.DecodeError` for malformed input (token,
     key, or a challenge of another type) and
     :class:`~zkcheck.errors.InvalidSignature` for a token that does not
-    verify. Double-spending is the caller's to prevent (RFC 9577 section 2.2.1).
+    verify. Double-spending is the caller's to prevent (RFC 9577 section 2.2.2).
     """
     token_key = TokenKey.from_spki(issuer_spki)
     _verify(token_key, Token.from_bytes(token), challenge)
@@ -588,10 +590,12 @@ class OriginKeyring:
         return token_key
 
     def verify_token(self, token: bytes, challenge: TokenChallenge) -> TokenKey:
-        """As :func:`verify_token`, with the key the token names; returns that key.
+        """As :func:`verify_token`, with the key the token names.
 
-        A token whose key id is not in the keyring raises
-        :class:`~zkcheck.errors.UntrustedIssuer`.
+        Returns the key that verified the token, so that the caller knows
+        which issuer key (and so which check and epoch) the token answers;
+        failure raises as :func:`verify_token` does, and a token whose key id
+        is not in the keyring raises :class:`~zkcheck.errors.UntrustedIssuer`.
         """
         parsed = Token.from_bytes(token)
         token_key = self.find(parsed.token_key_id)
@@ -599,7 +603,7 @@ class OriginKeyring:
         return token_key
 
 
-# --- HTTP headers (RFC 9577 sections 2.1.1-2.2.1) --------------------------------------------
+# --- HTTP headers (RFC 9577 sections 2.1.2-2.2.2) --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -750,14 +754,14 @@ def build_www_authenticate(challenges: Iterable[PrivateTokenChallenge]) -> str:
 
 
 def build_authorization(token: bytes) -> str:
-    """An Authorization field value presenting ``token`` (RFC 9577 section 2.2.1)."""
+    """An Authorization field value presenting ``token`` (RFC 9577 section 2.2.2)."""
     return f'PrivateToken token="{_b64url_encode(token)}"'
 
 
 def parse_authorization(value: str) -> bytes:
     """The token bytes of an Authorization field value with the PrivateToken scheme.
 
-    Unknown parameters are ignored (RFC 9577 section 2.2.1). Another scheme,
+    Unknown parameters are ignored (RFC 9577 section 2.2.2). Another scheme,
     a missing or repeated ``token`` or bad base64url raises
     :class:`~zkcheck.errors.DecodeError`. The bytes are not parsed: an
     origin passes them to :func:`verify_token`.
