@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from benchmarks.harness import Session
 from zkcheck.hazmat import blind_rsa, privacypass
 
+__all__ = ["run"]
+
 MESSAGE = b"zkcheck benchmark message"
 CLIENT_VARIANT = blind_rsa.Variant.RSABSSA_SHA384_PSS_DETERMINISTIC
 PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48)

@@ -58,6 +58,7 @@ from typing import Any, NoReturn
 
 import gmpy2  # type: ignore[import-untyped]
 from cryptography.exceptions import InvalidSignature as _CryptographyInvalidSignature
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -258,7 +259,7 @@ def load_public_key(spki_der: bytes) -> rsa.RSAPublicKey:
         raise DecodeError("SubjectPublicKeyInfo: no subjectPublicKey BIT STRING")
     try:
         key = serialization.load_der_public_key(data)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
         raise DecodeError("SubjectPublicKeyInfo: malformed RSA public key") from error
     if not isinstance(key, rsa.RSAPublicKey):
         raise DecodeError("SubjectPublicKeyInfo: not an RSA key")
