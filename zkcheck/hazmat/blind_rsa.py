@@ -463,7 +463,7 @@ class _PrivateValues:
         self._uses = _BLINDING_RENEWAL  # forces a fresh pair on first use
 
     def next_blinding(self) -> tuple[_Mpz, _Mpz]:
-        """``(v^e, v^-1) mod n`` for a ``v`` no earlier call returned.
+        """The pair ``(v^e, v^-1) mod n`` for this use; each call gets a new ``v``.
 
         Kocher (section 10) renews the pair by squaring both halves, which
         costs two multiplications instead of an exponentiation and an
