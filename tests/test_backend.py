@@ -7,6 +7,8 @@ against, so that an upgrade that changes them is noticed.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 
 import pytest
 from bls_points import (
@@ -194,3 +196,15 @@ def test_arkworks_facts_zkcheck_guards_against() -> None:
     # ...and multi-scalar multiplication truncates mismatched lists.
     g = G1Point()
     assert G1Point.multiexp_unchecked([g, g], [Scalar(1)]) == g
+
+
+def test_loading_py_ecc_keeps_the_recursion_limit() -> None:
+    # py_ecc raises the limit to 100000 when imported; left there, deeply
+    # nested JSON elsewhere in the process overflows the C stack (a crash
+    # seen in this suite) instead of raising RecursionError.
+    code = (
+        "import sys; before = sys.getrecursionlimit();"
+        "from zkcheck.hazmat.backend import get_backend; get_backend('py_ecc');"
+        "assert sys.getrecursionlimit() == before, sys.getrecursionlimit()"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

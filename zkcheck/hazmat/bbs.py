@@ -115,6 +115,12 @@ without one a single long proof could cost the verifier minutes and memory.
 zkcheck's credentials sign a few dozen messages at most.
 """
 
+HASH_TO_CURVE_SUITES: dict[Suite, HashToCurveSuite] = {
+    Suite.BLS12_381_SHA_256: BLS12381G1_XMD_SHA_256_SSWU_RO,
+    Suite.BLS12_381_SHAKE_256: BLS12381G1_XOF_SHAKE_256_SSWU_RO,
+}
+"""Each ciphersuite's hash_to_curve_suite (Section 7.2), which also fixes expand_message."""
+
 _INTERFACE_API_ID_SUFFIX = b"H2G_HM2S_"
 _PUBKEY_CACHE_SIZE = 1024
 
@@ -165,11 +171,7 @@ class Ciphersuite:
         self.backend = backend
         self.ciphersuite_id = suite.ciphersuite_id
         self.api_id = self.ciphersuite_id + _INTERFACE_API_ID_SUFFIX
-        self.hash_to_curve_suite: HashToCurveSuite = (
-            BLS12381G1_XMD_SHA_256_SSWU_RO
-            if suite is Suite.BLS12_381_SHA_256
-            else BLS12381G1_XOF_SHAKE_256_SSWU_RO
-        )
+        self.hash_to_curve_suite = HASH_TO_CURVE_SUITES[suite]
         self._lock = threading.Lock()
         self._generators: dict[tuple[bytes, bytes, bytes], tuple[bytes, list[G1]]] = {}
         self._pubkeys: OrderedDict[bytes, G2] = OrderedDict()
@@ -268,10 +270,6 @@ def _undisclosed_indexes(disclosed_indexes: Sequence[int], length: int) -> list[
     return [i for i in range(length) if i not in disclosed]
 
 
-def _resolve(suite: Suite, backend: Backend | None) -> Ciphersuite:
-    return get_ciphersuite(suite, backend)
-
-
 # -- Key generation (Section 3.3) ------------------------------------------------
 
 
@@ -315,7 +313,7 @@ def sk_to_pk(
     backend: Backend | None = None,
 ) -> bytes:
     """PK = SkToPk(SK) (Section 3.3.2): the 96-byte compressed W = SK * BP2."""
-    ciphersuite = _resolve(suite, backend)
+    ciphersuite = get_ciphersuite(suite, backend)
     scalar = _secret_key_scalar(sk)
     # 1. W = SK * BP2
     w = ciphersuite.backend.g2_mul(ciphersuite.BP2, scalar)
@@ -336,7 +334,7 @@ def sign(
     backend: Backend | None = None,
 ) -> bytes:
     """signature = Sign(SK, PK, header, messages) (Section 3.4.1)."""
-    ciphersuite = _resolve(suite, backend)
+    ciphersuite = get_ciphersuite(suite, backend)
     api_id = ciphersuite.api_id
     scalar = _secret_key_scalar(sk)
     _check_message_count(len(messages))
@@ -368,7 +366,7 @@ def verify(
     Returns None when valid; raises :class:`DecodeError` on malformed input
     and :class:`InvalidSignature` when the signature does not verify.
     """
-    ciphersuite = _resolve(suite, backend)
+    ciphersuite = get_ciphersuite(suite, backend)
     api_id = ciphersuite.api_id
     _check_message_count(len(messages))
     # 1. message_scalars = messages_to_scalars(messages, api_id)
@@ -398,7 +396,7 @@ def proof_gen(
     the randomness (default :func:`secrets.token_bytes`); each proof must use
     fresh randomness.
     """
-    ciphersuite = _resolve(suite, backend)
+    ciphersuite = get_ciphersuite(suite, backend)
     api_id = ciphersuite.api_id
     _check_message_count(len(messages))
     _check_disclosed_indexes(disclosed_indexes, len(messages))
@@ -441,7 +439,7 @@ def proof_verify(
     Section 3.4.4. Returns None when valid; raises :class:`DecodeError` on
     malformed input and :class:`InvalidProof` when the proof does not verify.
     """
-    ciphersuite = _resolve(suite, backend)
+    ciphersuite = get_ciphersuite(suite, backend)
     api_id = ciphersuite.api_id
     # Deserialization:
     # 1. proof_len_floor = 3 * octet_point_length + 4 * octet_scalar_length
@@ -1050,13 +1048,9 @@ def hash_to_scalar(msg_octets: bytes, dst: bytes, *, suite: Suite = Suite.BLS12_
     # ABORT if length(dst) > 255
     if len(dst) > 255:
         raise ValueError("hash_to_scalar: dst longer than 255 bytes")
-    expand = (
-        BLS12381G1_XMD_SHA_256_SSWU_RO
-        if suite is Suite.BLS12_381_SHA_256
-        else BLS12381G1_XOF_SHAKE_256_SSWU_RO
-    ).expand_message
+    expand_message = HASH_TO_CURVE_SUITES[suite].expand_message
     # 1. uniform_bytes = expand_message(msg_octets, dst, expand_len)
-    uniform_bytes = expand(msg_octets, dst, EXPAND_LEN)
+    uniform_bytes = expand_message(msg_octets, dst, EXPAND_LEN)
     # 2. return OS2IP(uniform_bytes) mod r
     return _os2ip(uniform_bytes) % R
 

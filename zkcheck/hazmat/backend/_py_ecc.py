@@ -9,22 +9,32 @@ module checks by multiplying by r.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from functools import reduce
 from typing import Any, cast
 
-from py_ecc.bls.hash_to_curve import clear_cofactor_G1, map_to_curve_G1
-from py_ecc.bls.point_compression import (
+# py_ecc raises the interpreter's recursion limit to 100000 when it is first
+# imported. A limit that high lets deeply nested input elsewhere in the
+# process (a JSON document of a hundred thousand brackets, say) overflow the C
+# stack and crash the interpreter instead of raising RecursionError, so the
+# limit is put back once py_ecc is loaded. Its arithmetic as zkcheck uses it
+# recurses at most about 400 frames deep (exponentiation in GF(p) by
+# square-and-multiply), well within the default of 1000.
+_RECURSION_LIMIT = sys.getrecursionlimit()
+
+from py_ecc.bls.hash_to_curve import clear_cofactor_G1, map_to_curve_G1  # noqa: E402
+from py_ecc.bls.point_compression import (  # noqa: E402
     compress_G1,
     compress_G2,
     decompress_G1,
     decompress_G2,
 )
-from py_ecc.bls.typing import G1Compressed, G2Compressed
-from py_ecc.fields import optimized_bls12_381_FQ as FQ
-from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
-from py_ecc.optimized_bls12_381.optimized_curve import G2 as BP2
-from py_ecc.optimized_bls12_381.optimized_curve import (
+from py_ecc.bls.typing import G1Compressed, G2Compressed  # noqa: E402
+from py_ecc.fields import optimized_bls12_381_FQ as FQ  # noqa: E402
+from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12  # noqa: E402
+from py_ecc.optimized_bls12_381.optimized_curve import G2 as BP2  # noqa: E402
+from py_ecc.optimized_bls12_381.optimized_curve import (  # noqa: E402
     Z1,
     add,
     curve_order,
@@ -34,11 +44,13 @@ from py_ecc.optimized_bls12_381.optimized_curve import (
     neg,
     normalize,
 )
-from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
+from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing  # noqa: E402
 
-from zkcheck.hazmat.backend import G1, G1_OCTETS, G2, Backend
+from zkcheck.hazmat.backend import G1, G1_OCTETS, G2, Backend  # noqa: E402
 
 __all__ = ["PyEccBackend", "map_to_curve_g1_affine"]
+
+sys.setrecursionlimit(_RECURSION_LIMIT)
 
 # py_ecc's points are tuples of field elements in projective coordinates.
 _Point = Any
