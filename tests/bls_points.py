@@ -76,7 +76,7 @@ def _g2_square(x: tuple[int, int]) -> bool:
 
 
 def _g2_encoding(x: tuple[int, int]) -> bytes:
-    # x_1 (the imaginary part) comes first (the BBS draft, Appendix B.3.1).
+    # x_1 (the imaginary part) comes first (the BBS draft, Appendix B.2.1).
     return _flags(bytearray(x[1].to_bytes(48, "big") + x[0].to_bytes(48, "big")))
 
 

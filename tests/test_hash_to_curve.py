@@ -88,7 +88,7 @@ def test_expand_message_aborts_as_the_rfc_says() -> None:
 
 
 def compress_g1(x: int, y: int) -> bytes:
-    """point_to_octets_E1 of an affine point, from the BBS draft's Appendix B.3.1."""
+    """point_to_octets_E1 of an affine point, from the BBS draft's Appendix B.2.1."""
     sign = 1 if y > (FIELD_MODULUS - 1) // 2 else 0
     encoded = bytearray(x.to_bytes(48, "big"))
     encoded[0] |= 0x80 | (sign << 5)

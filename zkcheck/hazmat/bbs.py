@@ -12,7 +12,7 @@ the messages; a Verifier checks the proof with the Signer's public key::
                                                                        msgs, disclosed)
 
 The module follows the draft's structure and keeps its names: the BBS
-Signatures Interface (Section 3.4: :func:`sign`, :func:`verify`,
+Signatures Interface (Section 3.5: :func:`sign`, :func:`verify`,
 :func:`proof_gen`, :func:`proof_verify`, with ``api_id = ciphersuite_id ||
 "H2G_HM2S_"``), the core operations (Section 3.6), the proof subroutines
 (Section 3.7) and the utilities (Section 4). Every procedure carries the
@@ -162,7 +162,7 @@ class Ciphersuite:
     Holds the ciphersuite's parameters (ciphersuite_id, hash-to-curve suite,
     P1) and caches what is constant or per public key: generators (the draft
     allows caching them, Section 4.1.1), and decoded, validated public keys
-    (Section 4.2.4.7 allows caching that validation). Nothing secret is cached.
+    (Section 4.2.4.6 allows caching that validation). Nothing secret is cached.
     Get one with :func:`get_ciphersuite`.
     """
 
@@ -270,7 +270,7 @@ def _undisclosed_indexes(disclosed_indexes: Sequence[int], length: int) -> list[
     return [i for i in range(length) if i not in disclosed]
 
 
-# -- Key generation (Section 3.3) ------------------------------------------------
+# -- Key generation (Section 3.4) ------------------------------------------------
 
 
 def key_gen(
@@ -280,7 +280,7 @@ def key_gen(
     *,
     suite: Suite = Suite.BLS12_381_SHA_256,
 ) -> SecretBytes:
-    """SK = KeyGen(key_material, key_info, key_dst) (Section 3.3.1).
+    """SK = KeyGen(key_material, key_info, key_dst) (Section 3.4.1).
 
     Returns I2OSP(SK, 32) in a :class:`SecretBytes`. ``key_dst`` defaults to
     ciphersuite_id || "KEYGEN_DST_".
@@ -312,7 +312,7 @@ def sk_to_pk(
     suite: Suite = Suite.BLS12_381_SHA_256,
     backend: Backend | None = None,
 ) -> bytes:
-    """PK = SkToPk(SK) (Section 3.3.2): the 96-byte compressed W = SK * BP2."""
+    """PK = SkToPk(SK) (Section 3.4.2): the 96-byte compressed W = SK * BP2."""
     ciphersuite = get_ciphersuite(suite, backend)
     scalar = _secret_key_scalar(sk)
     # 1. W = SK * BP2
@@ -321,7 +321,7 @@ def sk_to_pk(
     return ciphersuite.backend.g2_to_bytes(w)
 
 
-# -- BBS Signatures Interface (Section 3.4) ---------------------------------------
+# -- BBS Signatures Interface (Section 3.5) ---------------------------------------
 
 
 def sign(
@@ -333,7 +333,7 @@ def sign(
     suite: Suite = Suite.BLS12_381_SHA_256,
     backend: Backend | None = None,
 ) -> bytes:
-    """signature = Sign(SK, PK, header, messages) (Section 3.4.1)."""
+    """signature = Sign(SK, PK, header, messages) (Section 3.5.1)."""
     ciphersuite = get_ciphersuite(suite, backend)
     api_id = ciphersuite.api_id
     scalar = _secret_key_scalar(sk)
@@ -361,7 +361,7 @@ def verify(
     suite: Suite = Suite.BLS12_381_SHA_256,
     backend: Backend | None = None,
 ) -> None:
-    """result = Verify(PK, signature, header, messages) (Section 3.4.2).
+    """result = Verify(PK, signature, header, messages) (Section 3.5.2).
 
     Returns None when valid; raises :class:`DecodeError` on malformed input
     and :class:`InvalidSignature` when the signature does not verify.
@@ -390,7 +390,7 @@ def proof_gen(
     rng: Rng | None = None,
     backend: Backend | None = None,
 ) -> bytes:
-    """proof = ProofGen(PK, signature, header, ph, messages, disclosed_indexes) (Section 3.4.3).
+    """proof = ProofGen(PK, signature, header, ph, messages, disclosed_indexes) (Section 3.5.3).
 
     ``disclosed_indexes`` must be ascending and unique. ``rng(n)`` supplies
     the randomness (default :func:`secrets.token_bytes`); each proof must use
@@ -436,7 +436,7 @@ def proof_verify(
 ) -> None:
     """result = ProofVerify(PK, proof, header, ph, disclosed_messages, disclosed_indexes).
 
-    Section 3.4.4. Returns None when valid; raises :class:`DecodeError` on
+    Section 3.5.4. Returns None when valid; raises :class:`DecodeError` on
     malformed input and :class:`InvalidProof` when the proof does not verify.
     """
     ciphersuite = get_ciphersuite(suite, backend)
@@ -1204,7 +1204,7 @@ def octets_to_proof(proof_octets: bytes, *, ciphersuite: Ciphersuite) -> Proof:
 
 
 def octets_to_pubkey(pk: bytes, *, ciphersuite: Ciphersuite) -> G2:
-    """W = octets_to_pubkey(PK) (Section 4.2.4.7).
+    """W = octets_to_pubkey(PK) (Section 4.2.4.6).
 
     Raises :class:`DecodeError` where the draft returns INVALID. Valid keys
     are cached (the draft allows caching steps 2 to 5).

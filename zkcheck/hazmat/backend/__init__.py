@@ -20,7 +20,7 @@ environment variable when no name is given.
 
 Point encodings are the compressed ZCash format of
 draft-irtf-cfrg-pairing-friendly-curves Appendix C, as restated in
-draft-irtf-cfrg-bbs-signatures-09 Appendix B.3 ("Point Encoding"). The
+draft-irtf-cfrg-bbs-signatures-09 Appendix B.2 ("Point Encoding"). The
 native library accepts some non-canonical encodings (it ignores the sort bit
 and trailing bytes of the point at infinity), so :meth:`Backend.g1_from_bytes`
 and :meth:`Backend.g2_from_bytes` re-encode every decoded point and reject the
