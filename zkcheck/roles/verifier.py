@@ -1,0 +1,149 @@
+"""The relying party's side: requests, and the verification every tier shares.
+
+:meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4: it finds
+the verifier's own stored request by the presentation's nonce, lets the tier
+verify its cryptography against that request, applies the policy, consumes
+the nonce, and only then constructs a :class:`VerifiedResult`. Every failure
+raises a :class:`~zkcheck.errors.ZkcheckError` subclass:
+
+======================================================= =====================
+failure                                                 error
+======================================================= =====================
+malformed bytes                                         DecodeError
+a signature (operator's or holder's) does not verify;   InvalidSignature
+the holder key is not the one the attestation names
+unknown operator key; operator not accepted; a check    UntrustedIssuer
+outside the operator's published menu
+attestation expired; older than the policy allows;      Expired
+request expired
+nonce unknown or already used                           Replayed
+made for another verifier or another request            WrongVerifier
+a required check missing; a check not requested;        NotRequested
+a tier not accepted
+======================================================= =====================
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from zkcheck.claims import Check
+from zkcheck.encoding.messages import Presentation, Request, ResultRecord
+from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer
+from zkcheck.roles._signed import SignedTier
+from zkcheck.roles._tiers import TierVerifier, VerificationContext
+from zkcheck.roles.policy import Policy
+from zkcheck.roles.result import VerifiedResult, _mint
+from zkcheck.trust.clock import Clock, epoch_seconds
+from zkcheck.trust.keyset import TrustAnchors
+from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
+
+__all__ = ["NONCE_SIZE", "TIERS", "Verifier"]
+
+NONCE_SIZE = 32
+"""Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
+
+TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier()}
+"""The tiers this installation verifies, by wire name."""
+
+
+class Verifier:
+    """A relying party: creates requests and verifies presentations under a policy."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        trust: TrustAnchors,
+        *,
+        clock: Clock,
+        nonces: NonceStore | None = None,
+    ) -> None:
+        unsupported = set(policy.tiers) - set(TIERS)
+        if unsupported:
+            raise ValueError(f"tiers not available: {sorted(unsupported)}")
+        operators = {}
+        for operator_id in policy.operators:
+            entry = trust.operator(operator_id)
+            if entry is None:
+                raise ValueError(f"operator {operator_id!r} is not in the trust anchors")
+            operators[operator_id] = entry
+        for check in policy.checks:
+            if not any(entry.menu.allows(check) for entry in operators.values()):
+                raise ValueError(f"no accepted operator answers {check.identifier}")
+        self.policy = policy
+        self._trust = trust
+        self._clock = clock
+        self._nonces: NonceStore = nonces if nonces is not None else MemoryNonceStore()
+
+    def create_request(self) -> Request:
+        """A request with a fresh 256-bit nonce, registered as pending in the nonce store."""
+        policy = self.policy
+        now = epoch_seconds(self._clock.now())
+        request = Request(
+            nonce=secrets.token_bytes(NONCE_SIZE),
+            verifier_id=policy.verifier_id,
+            checks=policy.checks,
+            tiers=tuple(policy.tiers),
+            operators=tuple(policy.operators),
+            max_age=policy.max_age,
+            expires_at=now + policy.request_lifetime,
+        )
+        self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
+        return request
+
+    def verify(
+        self, presentation: Presentation | bytes, *, number: str | None = None
+    ) -> VerifiedResult:
+        """Verify a presentation against the request it answers; raise on any failure.
+
+        ``number`` is the phone number the user typed, needed when the policy
+        asks ``number``: the presentation then shows ``number`` only if the
+        attested digest matches it.
+        """
+        policy = self.policy
+        if Check.number() in policy.checks and number is None:
+            raise ValueError("the policy asks for number: pass the number the user typed")
+        if isinstance(presentation, bytes):
+            presentation = Presentation.from_bytes(presentation)
+        now = epoch_seconds(self._clock.now())
+        pending = self._nonces.pending(presentation.nonce)
+        if pending is None:
+            raise Replayed("nonce unknown or already used")
+        request = Request.from_bytes(pending.record)
+        if not now < request.expires_at:
+            raise Expired("request expired")
+        tier = TIERS.get(presentation.tier)
+        if tier is None or presentation.tier not in request.tiers:
+            raise NotRequested("tier not accepted")
+        evidence = tier.verify(
+            presentation.body, VerificationContext(request, self._trust, now, number)
+        )
+        operator = evidence.operator
+        if operator.operator_id not in request.operators:
+            raise UntrustedIssuer("operator not accepted")
+        if not now < evidence.expires_at:
+            raise Expired("attestation expired")
+        if evidence.issued_at > now + policy.clock_skew:
+            raise Expired("attestation issued in the future")
+        if now - evidence.issued_at > request.max_age:
+            raise Expired("attestation older than the policy allows")
+        for check in evidence.checks:
+            if check not in request.checks:
+                raise NotRequested("a check was shown that was not requested")
+            if not operator.menu.allows(check):
+                raise UntrustedIssuer("a check outside the operator's menu")
+        shown = set(evidence.checks)
+        if not shown or not set(policy.required) <= shown:
+            raise NotRequested("a required check is missing")
+        if not self._nonces.consume(presentation.nonce, now, evidence.spend):
+            raise Replayed("nonce unknown or already used")
+        bucket = evidence.issued_at - evidence.issued_at % policy.result_bucket
+        record = ResultRecord(
+            tier=presentation.tier,
+            operator=operator.operator_id,
+            checks=evidence.checks,
+            issued_bucket=bucket,
+            verifier_id=policy.verifier_id,
+        )
+        return _mint(record)
