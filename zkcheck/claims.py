@@ -52,6 +52,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from zkcheck.errors import DecodeError
 
@@ -154,30 +155,9 @@ class Check:
         Only the canonical spelling is accepted: no leading zeros, no spaces,
         country codes in upper case.
         """
-        if not isinstance(identifier, str) or len(identifier) > _MAX_IDENTIFIER:
+        if type(identifier) is not str or len(identifier) > _MAX_IDENTIFIER:
             raise DecodeError("a check identifier is a short text string")
-        name, separator, argument = identifier.partition(":")
-        try:
-            kind = CheckKind(name)
-        except ValueError:
-            raise DecodeError("unknown check") from None
-        parameter: int | str | None
-        if kind in _PARAMETERLESS:
-            if separator:
-                raise DecodeError(f"{name} takes no parameter")
-            parameter = None
-        elif not separator:
-            raise DecodeError(f"{name} needs a parameter")
-        elif kind is CheckKind.COUNTRY:
-            parameter = argument
-        elif _DECIMAL.fullmatch(argument):
-            parameter = int(argument)
-        else:
-            raise DecodeError(f"{name} takes a decimal integer without leading zeros")
-        try:
-            return cls(kind, parameter)
-        except ValueError as exc:
-            raise DecodeError(str(exc)) from None
+        return _parse(identifier)
 
     @property
     def identifier(self) -> str:
@@ -221,6 +201,34 @@ class Check:
     @classmethod
     def tenure(cls, months: int) -> Check:
         return cls(CheckKind.TENURE, months)
+
+
+@lru_cache(maxsize=1024)
+def _parse(identifier: str) -> Check:
+    # Identifiers repeat in every message and a Check is immutable, so parses
+    # are cached; the cache is bounded, so hostile input cannot grow it.
+    name, separator, argument = identifier.partition(":")
+    try:
+        kind = CheckKind(name)
+    except ValueError:
+        raise DecodeError("unknown check") from None
+    parameter: int | str | None
+    if kind in _PARAMETERLESS:
+        if separator:
+            raise DecodeError(f"{name} takes no parameter")
+        parameter = None
+    elif not separator:
+        raise DecodeError(f"{name} needs a parameter")
+    elif kind is CheckKind.COUNTRY:
+        parameter = argument
+    elif _DECIMAL.fullmatch(argument):
+        parameter = int(argument)
+    else:
+        raise DecodeError(f"{name} takes a decimal integer without leading zeros")
+    try:
+        return Check(kind, parameter)
+    except ValueError as exc:
+        raise DecodeError(str(exc)) from None
 
 
 def sort_checks(checks: Iterable[Check]) -> tuple[Check, ...]:

@@ -126,6 +126,85 @@ def _canonical(value: Any, depth: int, max_depth: int, tags: frozenset[int] | No
     raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
 
 
+def _check_decoded(value: Any, depth: int, max_depth: int, tags: frozenset[int]) -> None:
+    """Check a value cbor2 decoded against the data model and the key order.
+
+    No sorting and no copying: the keys of a decoded map are in input order,
+    and they must already be strictly increasing in the bytewise order of
+    their encodings (which also rules out duplicates). Leaves are checked
+    inline, since this runs over every message a verifier reads.
+    """
+    kind = type(value)
+    if kind is list or kind is tuple:
+        items: Any = value
+    elif kind is dict or isinstance(value, Mapping):
+        previous = b""
+        for key in value:
+            key_kind = type(key)
+            if key_kind is not int and key_kind is not str:
+                raise TypeError("map keys are integers or text strings")
+            encoded = _encoded_key(key)
+            if encoded <= previous:
+                raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
+            previous = encoded
+        items = value.values()
+    elif kind is Tag:
+        if value.tag not in tags:
+            raise ValueError(f"tag {value.tag} is not accepted here")
+        items = (value.value,)
+    elif kind in _LEAVES or (kind is int and _INT_MIN <= value <= _INT_MAX):
+        return
+    else:
+        raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
+    if depth >= max_depth:
+        raise ValueError(f"nesting deeper than {max_depth}")
+    for item in items:
+        item_kind = type(item)
+        if item_kind in _LEAVES:
+            continue
+        if item_kind is int:
+            if not _INT_MIN <= item <= _INT_MAX:
+                raise ValueError("integer outside the 64-bit range of CBOR major types 0 and 1")
+            continue
+        _check_decoded(item, depth + 1, max_depth, tags)
+
+
+def _thawed(value: Any) -> Any:
+    """Inside a tag cbor2 returns tuples and frozendicts; zkcheck returns lists and dicts."""
+    kind = type(value)
+    if kind in _LEAVES or kind is int:
+        return value
+    if kind is tuple or kind is list:
+        return [_thawed(item) for item in value]
+    if kind is Tag:
+        return Tag(value.tag, _thawed(value.value))
+    if isinstance(value, Mapping):
+        return {key: _thawed(item) for key, item in value.items()}
+    return value
+
+
+def _refuse_tag(tag: Tag, immutable: bool) -> NoReturn:
+    raise _RefusedTag
+
+
+@lru_cache(maxsize=16)
+def _tag_hook(tags: frozenset[int]) -> Any:
+    """cbor2's hook for tags it does not interpret: allowed ones come back with
+    their content as lists and dicts, others are refused while decoding."""
+    if not tags:
+        return _refuse_tag
+
+    def hook(tag: Tag, immutable: bool) -> Tag:
+        if tag.tag not in tags:
+            raise _RefusedTag
+        return Tag(tag.tag, _thawed(tag.value))
+
+    return hook
+
+
+_LEAVES = frozenset({bytes, str, bool, type(None)})
+
+
 def encode(value: Any) -> bytes:
     """The deterministic encoding (RFC 8949, section 4.2.1) of ``value``.
 
@@ -166,13 +245,17 @@ def decode(
             allow_duplicate_keys=False,
             max_depth=max_depth,
             semantic_decoders=_SEMANTIC_DECODERS,
+            tag_hook=_tag_hook(tags),
         )
-        canonical = _canonical(value, 0, max_depth, tags)
-        again = cbor2.dumps(canonical)
+        _check_decoded(value, 0, max_depth, tags)
+        # Keys are in order, so encoding again reproduces the input exactly when
+        # every integer, length and tag number was in its shortest form and
+        # nothing followed the data item.
+        again = cbor2.dumps(value)
     except Exception as exc:  # cbor2 and the data-model check; nothing foreign escapes
         raise DecodeError("malformed or unsupported CBOR") from exc
     if again != data:
         if data.startswith(again):
             raise DecodeError("trailing bytes after the CBOR data item")
         raise DecodeError("CBOR is not deterministically encoded (RFC 8949, section 4.2.1)")
-    return canonical
+    return value

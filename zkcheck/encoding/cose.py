@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import cbor2
+
 from zkcheck.encoding.cbor import Tag, decode, encode
 from zkcheck.errors import DecodeError, InvalidSignature
 from zkcheck.hazmat import ecdsa_p256, ed25519
@@ -119,7 +121,14 @@ class COSEKey:
     """A public key as a COSE_Key: Ed25519 (OKP) or P-256 (EC2).
 
     ``public`` is the 32-byte Ed25519 point, or x || y for P-256. Construction
-    checks the key: a point off the curve or of small order is refused.
+    checks the lengths; :meth:`validate` checks the point (on the curve, in
+    the prime-order group), which costs about one signature verification and
+    is done where a key enters zkcheck from its owner: an issuer validates
+    each holder key before signing it into an attestation, and a key set
+    validates operator keys when it is loaded. A key inside a verified
+    attestation is vouched for by the operator's signature, and each
+    verification also refuses keys of small order (libsodium) or off the
+    curve (OpenSSL).
     """
 
     curve: Curve
@@ -127,10 +136,17 @@ class COSEKey:
     kid: bytes | None = None
 
     def __post_init__(self) -> None:
+        size = ed25519.PUBLIC_KEY_SIZE if self.curve is Curve.ED25519 else 64
+        if type(self.public) is not bytes or len(self.public) != size:
+            raise DecodeError(f"a {self.curve.value} public key is {size} bytes")
+
+    def validate(self) -> COSEKey:
+        """Return the key if its point is valid; raise :class:`DecodeError` otherwise."""
         if self.curve is Curve.ED25519:
             ed25519.check_public_key(self.public)
         else:
             ecdsa_p256.check_public_key(self.public)
+        return self
 
     def to_map(self) -> dict[int, Any]:
         """The COSE_Key map (with ``kid`` when set)."""
@@ -292,7 +308,9 @@ class Sign1:
         """ToBeSigned: the encoded ``["Signature1", protected, external_aad, payload]``
         (RFC 9052, section 4.4), with ``h'A0'`` read as "no protected attributes"."""
         body_protected = b"" if protected == b"\xa0" else protected
-        return encode(["Signature1", body_protected, external_aad, payload])
+        # An array of one text and three byte strings has one encoding, the
+        # deterministic one, so cbor2 encodes it directly.
+        return cbor2.dumps(["Signature1", body_protected, external_aad, payload])
 
     def to_be_signed(self, external_aad: bytes = b"") -> bytes:
         return self.sig_structure(self.protected, self.payload, external_aad)

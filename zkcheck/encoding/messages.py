@@ -259,7 +259,8 @@ class IssuanceRequest:
         keys = fields[3]
         if type(keys) is not list or not 1 <= len(keys) <= MAX_BATCH:
             raise DecodeError(f"an issuance request carries 1..{MAX_BATCH} holder keys")
-        holder_keys = tuple(COSEKey.from_map(key) for key in keys)
+        # Holder keys enter zkcheck here, so their points are checked here.
+        holder_keys = tuple(COSEKey.from_map(key).validate() for key in keys)
         if len(set(holder_keys)) != len(holder_keys):
             raise DecodeError("every attestation needs its own holder key")
         return cls(_checks(fields[2]), holder_keys)

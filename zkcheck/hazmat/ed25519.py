@@ -75,6 +75,8 @@ def verify(key: bytes, message: bytes, signature: bytes) -> None:
     if len(key) != PUBLIC_KEY_SIZE or len(signature) != SIGNATURE_SIZE:
         raise InvalidSignature("signature invalid")
     try:
-        nacl.signing.VerifyKey(key).verify(message, signature)
+        # crypto_sign_open is libsodium's verification of R || S || message,
+        # the call pynacl's VerifyKey.verify makes, without building a key object.
+        nacl.bindings.crypto_sign_open(signature + message, key)
     except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
         raise InvalidSignature("signature invalid") from None

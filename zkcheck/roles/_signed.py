@@ -91,7 +91,7 @@ class SignedTier:
         if not (
             binding.audience == request.verifier_id
             and hmac.compare_digest(binding.nonce, request.nonce)
-            and hmac.compare_digest(binding.request_digest, request.digest())
+            and hmac.compare_digest(binding.request_digest, context.request_digest)
         ):
             raise WrongVerifier("presentation made for another verifier or request")
         checks = attested.checks

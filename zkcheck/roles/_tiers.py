@@ -24,10 +24,12 @@ __all__ = ["Evidence", "TierVerifier", "VerificationContext"]
 
 @dataclass(frozen=True)
 class VerificationContext:
-    """What a tier verifies against: the verifier's own stored request, its trust
-    anchors, the time, and the number the user typed (for ``number``)."""
+    """What a tier verifies against: the verifier's own stored request (and the
+    SHA-256 digest of its encoding), its trust anchors, the time, and the number
+    the user typed (for ``number``)."""
 
     request: Request
+    request_digest: bytes
     trust: TrustAnchors
     now: int
     number: str | None

@@ -25,7 +25,9 @@ a tier not accepted
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections import OrderedDict
 from collections.abc import Mapping
 
 from zkcheck.claims import Check
@@ -40,6 +42,8 @@ from zkcheck.trust.keyset import TrustAnchors
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
 
 __all__ = ["NONCE_SIZE", "TIERS", "Verifier"]
+
+_CREATED_CACHE = 4096
 
 NONCE_SIZE = 32
 """Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
@@ -72,9 +76,15 @@ class Verifier:
             if not any(entry.menu.allows(check) for entry in operators.values()):
                 raise ValueError(f"no accepted operator answers {check.identifier}")
         self.policy = policy
+        self._required = frozenset(policy.required)
+        self._asks_number = Check.number() in policy.checks
         self._trust = trust
         self._clock = clock
         self._nonces: NonceStore = nonces if nonces is not None else MemoryNonceStore()
+        # Requests this verifier created, already parsed, by nonce: the store
+        # stays the authority on whether a nonce is pending, this only spares
+        # decoding the stored record again. Bounded, oldest dropped first.
+        self._created: OrderedDict[bytes, Request] = OrderedDict()
 
     def create_request(self) -> Request:
         """A request with a fresh 256-bit nonce, registered as pending in the nonce store."""
@@ -90,6 +100,9 @@ class Verifier:
             expires_at=now + policy.request_lifetime,
         )
         self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
+        self._created[request.nonce] = request
+        if len(self._created) > _CREATED_CACHE:
+            self._created.popitem(last=False)
         return request
 
     def verify(
@@ -102,7 +115,7 @@ class Verifier:
         attested digest matches it.
         """
         policy = self.policy
-        if Check.number() in policy.checks and number is None:
+        if self._asks_number and number is None:
             raise ValueError("the policy asks for number: pass the number the user typed")
         if isinstance(presentation, bytes):
             presentation = Presentation.from_bytes(presentation)
@@ -110,15 +123,19 @@ class Verifier:
         pending = self._nonces.pending(presentation.nonce)
         if pending is None:
             raise Replayed("nonce unknown or already used")
-        request = Request.from_bytes(pending.record)
+        request = self._created.get(presentation.nonce)
+        if request is None:  # created by another process sharing the store
+            request = Request.from_bytes(pending.record)
         if not now < request.expires_at:
             raise Expired("request expired")
         tier = TIERS.get(presentation.tier)
         if tier is None or presentation.tier not in request.tiers:
             raise NotRequested("tier not accepted")
-        evidence = tier.verify(
-            presentation.body, VerificationContext(request, self._trust, now, number)
-        )
+        # The stored record is the request's deterministic encoding: its digest
+        # is what the holder signed.
+        digest = hashlib.sha256(pending.record).digest()
+        context = VerificationContext(request, digest, self._trust, now, number)
+        evidence = tier.verify(presentation.body, context)
         operator = evidence.operator
         if operator.operator_id not in request.operators:
             raise UntrustedIssuer("operator not accepted")
@@ -133,8 +150,7 @@ class Verifier:
                 raise NotRequested("a check was shown that was not requested")
             if not operator.menu.allows(check):
                 raise UntrustedIssuer("a check outside the operator's menu")
-        shown = set(evidence.checks)
-        if not shown or not set(policy.required) <= shown:
+        if not evidence.checks or not self._required.issubset(evidence.checks):
             raise NotRequested("a required check is missing")
         if not self._nonces.consume(presentation.nonce, now, evidence.spend):
             raise Replayed("nonce unknown or already used")

@@ -6,6 +6,7 @@ can put an issuer, a holder and a verifier at any instant.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -49,4 +50,4 @@ def _aware(instant: datetime) -> datetime:
 
 def epoch_seconds(instant: datetime) -> int:
     """Whole seconds since 1970-01-01T00:00:00Z (a NumericDate, RFC 8392), rounded down."""
-    return int((_aware(instant) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1))
+    return math.floor(_aware(instant).timestamp())

@@ -147,7 +147,7 @@ def _entry(entry: object) -> OperatorEntry:
     keys, menu = entry[2], entry[3]
     if type(keys) is not list or not 1 <= len(keys) <= _MAX_KEYS:
         raise DecodeError(f"an operator has 1..{_MAX_KEYS} keys")
-    parsed = tuple(COSEKey.from_map(key, allow_kid=True) for key in keys)
+    parsed = tuple(COSEKey.from_map(key, allow_kid=True).validate() for key in keys)
     for key in parsed:
         if key.kid != key_id(key):
             raise DecodeError("a key's kid must be its key id (thumbprint prefix)")
