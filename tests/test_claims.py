@@ -144,7 +144,7 @@ def test_unknown_birth_date_never_holds() -> None:
 
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError):
-        holds(Check.age_over(18), SubscriberFacts(), now=datetime(2026, 1, 1))  # noqa: DTZ001
+        holds(Check.age_over(18), SubscriberFacts(), now=datetime(2026, 1, 1))
 
 
 # -- tenure: calendar months, day clamped --------------------------------------

@@ -212,4 +212,4 @@ def test_clocks() -> None:
     assert epoch_seconds(datetime(1970, 1, 1, tzinfo=UTC)) == 0
     assert SystemClock().now().tzinfo is not None
     with pytest.raises(ValueError):
-        FixedClock(datetime(2026, 1, 1))  # noqa: DTZ001
+        FixedClock(datetime(2026, 1, 1))
