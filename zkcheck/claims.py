@@ -57,6 +57,7 @@ from functools import lru_cache
 from zkcheck.errors import DecodeError
 
 __all__ = [
+    "NUMBER",
     "NUMBER_DIGEST_DST",
     "NUMBER_SALT_SIZE",
     "Check",
@@ -100,6 +101,11 @@ class CheckKind(enum.Enum):
     def fact_kind(self) -> FactKind:
         """How long an answer to this kind of check stays meaningful."""
         return _FACT_KINDS[self]
+
+    # Members are singletons compared by identity, so the identity hash is
+    # consistent with equality, and much cheaper than Enum's hash of the name
+    # (checks are hashed on every verification).
+    __hash__ = object.__hash__
 
 
 _FACT_KINDS = {
@@ -229,6 +235,10 @@ def _parse(identifier: str) -> Check:
         return Check(kind, parameter)
     except ValueError as exc:
         raise DecodeError(str(exc)) from None
+
+
+NUMBER = Check(CheckKind.NUMBER)
+"""The ``number`` check (it has no parameter, so there is only one)."""
 
 
 def sort_checks(checks: Iterable[Check]) -> tuple[Check, ...]:

@@ -82,8 +82,8 @@ _SEMANTIC_DECODERS: dict[int, Any] = dict.fromkeys(_INTERPRETED_TAGS, _refuse)
 
 @lru_cache(maxsize=4096)
 def _encoded_key(key: int | str) -> bytes:
-    # Map keys repeat across messages (small integers, a few names), so their
-    # encodings are cached; the cache is bounded, so hostile input cannot grow it.
+    # Map keys repeat across messages, so their encodings are cached; the
+    # cache is bounded, so hostile input cannot grow it.
     return cbor2.dumps(key)
 
 
@@ -137,16 +137,29 @@ def _check_decoded(value: Any, depth: int, max_depth: int, tags: frozenset[int])
     kind = type(value)
     if kind is list or kind is tuple:
         items: Any = value
-    elif kind is dict or isinstance(value, Mapping):
-        previous = b""
+    elif kind is dict or kind is _FROZENDICT:
+        # Integer keys are ordered by arithmetic: the deterministic encodings of
+        # unsigned integers sort as their values, those of negative integers
+        # after them and in the order of -1 - n; text keys (major type 3) sort
+        # after every integer, by their encodings.
+        previous_int: tuple[bool, int] | None = None
+        previous_text = b""
         for key in value:
             key_kind = type(key)
-            if key_kind is not int and key_kind is not str:
+            if key_kind is int:
+                if previous_text:
+                    raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
+                rank = (False, key) if key >= 0 else (True, -1 - key)
+                if previous_int is not None and rank <= previous_int:
+                    raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
+                previous_int = rank
+            elif key_kind is str:
+                encoded = _encoded_key(key)
+                if encoded <= previous_text:
+                    raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
+                previous_text = encoded
+            else:
                 raise TypeError("map keys are integers or text strings")
-            encoded = _encoded_key(key)
-            if encoded <= previous:
-                raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
-            previous = encoded
         items = value.values()
     elif kind is Tag:
         if value.tag not in tags:
@@ -178,7 +191,7 @@ def _thawed(value: Any) -> Any:
         return [_thawed(item) for item in value]
     if kind is Tag:
         return Tag(value.tag, _thawed(value.value))
-    if isinstance(value, Mapping):
+    if kind is _FROZENDICT or kind is dict:
         return {key: _thawed(item) for key, item in value.items()}
     return value
 
@@ -203,6 +216,7 @@ def _tag_hook(tags: frozenset[int]) -> Any:
 
 
 _LEAVES = frozenset({bytes, str, bool, type(None)})
+_FROZENDICT = cbor2.frozendict
 
 
 def encode(value: Any) -> bytes:

@@ -46,6 +46,7 @@ __all__ = [
     "HEADER_KCWT",
     "HEADER_KID",
     "HEADER_TYP",
+    "SIGN1_TAGS",
     "Algorithm",
     "COSEKey",
     "COSESigningKey",
@@ -56,6 +57,8 @@ __all__ = [
 
 COSE_SIGN1_TAG = 18
 """CBOR tag of COSE_Sign1_Tagged (RFC 9052, section 4.2)."""
+SIGN1_TAGS = frozenset({COSE_SIGN1_TAG})
+"""The tags a decoder of COSE_Sign1 messages accepts."""
 
 HEADER_ALG = 1
 HEADER_CRIT = 2
@@ -380,7 +383,7 @@ class Sign1:
         protected, unprotected, payload, signature = item
         protected = _bstr(protected, "the protected bucket")
         # A key-binding token carries a COSE_Sign1 in its protected bucket (kcwt).
-        decoded = decode(protected, tags=frozenset({COSE_SIGN1_TAG})) if protected else {}
+        decoded = decode(protected, tags=SIGN1_TAGS) if protected else {}
         headers = _header_map(decoded, "protected")
         unprotected = _header_map(unprotected, "unprotected")
         if set(headers) & set(unprotected):
@@ -392,5 +395,5 @@ class Sign1:
     @classmethod
     def decode(cls, data: bytes, *, require_tag: bool = True, max_size: int = 16384) -> Sign1:
         """Decode and check the structure of a COSE_Sign1 (no signature check)."""
-        item = decode(data, max_size=max_size, tags=frozenset({COSE_SIGN1_TAG}))
+        item = decode(data, max_size=max_size, tags=SIGN1_TAGS)
         return cls.from_item(item, require_tag=require_tag)

@@ -36,7 +36,7 @@ from typing import Any
 
 from zkcheck.claims import NUMBER_SALT_SIZE, Check, sort_checks
 from zkcheck.encoding.cbor import decode, encode
-from zkcheck.encoding.cose import COSE_SIGN1_TAG, COSEKey, Sign1
+from zkcheck.encoding.cose import SIGN1_TAGS, COSEKey, Sign1
 from zkcheck.encoding.cwt import numeric_date
 from zkcheck.errors import DecodeError
 
@@ -130,7 +130,7 @@ def message_fields(
     Key 0 must be :data:`VERSION` and key 1 ``kind``; the other keys must be
     exactly ``required`` plus any of ``optional``.
     """
-    fields = decode(data, max_size=max_size, tags=frozenset({COSE_SIGN1_TAG}))
+    fields = decode(data, max_size=max_size, tags=SIGN1_TAGS)
     return _fields(fields, kind, required, optional)
 
 
@@ -151,7 +151,7 @@ def _fields(
 
 def decode_message(data: bytes) -> str:
     """The type of a message (``"request"``, ``"presentation"``, ...), for dispatch."""
-    fields = decode(data, max_size=MAX_MESSAGE_SIZE, tags=frozenset({COSE_SIGN1_TAG}))
+    fields = decode(data, max_size=MAX_MESSAGE_SIZE, tags=SIGN1_TAGS)
     if not isinstance(fields, dict) or fields.get(0) != VERSION:
         raise DecodeError(f"not a zkcheck version {VERSION} message")
     kind = fields.get(1)

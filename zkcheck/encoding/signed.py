@@ -29,7 +29,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from zkcheck.claims import NUMBER_SALT_SIZE, Check, sort_checks
+from zkcheck.claims import NUMBER, NUMBER_SALT_SIZE, Check, sort_checks
 from zkcheck.encoding import cwt
 from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.cose import (
@@ -143,7 +143,7 @@ class AttestationClaims:
         if any(a.encode() >= b.encode() for a, b in itertools.pairwise(names)):
             raise DecodeError("the checks must be sorted and without repeats")
         number = CLAIM_NUMBER_DIGEST in claims
-        if number != (Check.number() in checks):
+        if number != (NUMBER in checks):
             raise DecodeError("a number digest goes with the number check, and only with it")
         issued_at = cwt.numeric_date(claims[cwt.CLAIM_IAT], "iat")
         expires_at = cwt.numeric_date(claims[cwt.CLAIM_EXP], "exp")

@@ -14,7 +14,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
-from zkcheck.claims import NUMBER_SALT_SIZE, Check, number_digest
+from zkcheck.claims import NUMBER, NUMBER_SALT_SIZE, Check, number_digest
 from zkcheck.encoding.cose import COSEKey, Signer
 from zkcheck.encoding.messages import IssuedAttestation, Presentation, Request
 from zkcheck.encoding.signed import (
@@ -50,7 +50,7 @@ def issue_attestation(
     """
     checks = tuple(checks)
     salt = digest = None
-    if Check.number() in checks:
+    if NUMBER in checks:
         if msisdn is None:
             raise ValueError("the number check needs the subscriber's MSISDN")
         salt = secrets.token_bytes(NUMBER_SALT_SIZE)
@@ -100,7 +100,7 @@ class SignedTier:
                 raise DecodeError("a number attestation is presented with its salt")
             if not _number_matches(binding.number_salt, attested.number_digest, context.number):
                 # Not a negative answer: the number is simply not shown.
-                checks = tuple(check for check in checks if check != Check.number())
+                checks = tuple(check for check in checks if check != NUMBER)
         elif binding.number_salt is not None:
             raise DecodeError("a salt is presented only with a number attestation")
         return Evidence(operator, checks, attested.issued_at, attested.expires_at)

@@ -30,7 +30,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from zkcheck.claims import Check
+from zkcheck.claims import NUMBER
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord
 from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer
 from zkcheck.roles._signed import SignedTier
@@ -77,7 +77,7 @@ class Verifier:
                 raise ValueError(f"no accepted operator answers {check.identifier}")
         self.policy = policy
         self._required = frozenset(policy.required)
-        self._asks_number = Check.number() in policy.checks
+        self._asks_number = NUMBER in policy.checks
         self._trust = trust
         self._clock = clock
         self._nonces: NonceStore = nonces if nonces is not None else MemoryNonceStore()
