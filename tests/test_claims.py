@@ -41,7 +41,7 @@ NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
         "country:ES",
         "reachable",
         "tenure:1",
-        "tenure:600",
+        "tenure:1200",
     ],
 )
 def test_identifiers_round_trip(identifier: str) -> None:
@@ -61,7 +61,7 @@ def test_identifiers_round_trip(identifier: str) -> None:
         "sim_swap:2401",
         "device_swap:0",
         "tenure:0",
-        "tenure:601",
+        "tenure:1201",
         "number:1",
         "reachable:yes",
         "country:es",  # upper case only

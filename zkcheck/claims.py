@@ -12,7 +12,7 @@ device_swap:H  no device change in the last H hours (H 1..2400)      Device Swap
 number         the device's number is the one the user typed         Number Verification
 country:CC     the device is served in country CC (ISO 3166 alpha-2) Device Roaming Status
 reachable      the device is reachable now                           Device Reachability Status
-tenure:M       the contract has run at least M months (M 1..600)     KYC Tenure
+tenure:M       the contract has run at least M months (M 1..1200)    KYC Tenure
 ============== ===================================================== ===========================
 
 An operator publishes a :class:`Menu` of the checks it answers; verifiers may
@@ -120,12 +120,12 @@ _FACT_KINDS = {
 
 # Inclusive ranges of the integer parameters. Ages and swap windows are those
 # of the CAMARA APIs (ageThreshold 0..120; maxAge 1..2400 hours); tenure is
-# bounded at 50 years so that month arithmetic stays in the calendar.
+# bounded at 1200 months (100 years), as 120 years bound age.
 _INTEGER_RANGES = {
     CheckKind.AGE_OVER: (0, 120),
     CheckKind.SIM_SWAP: (1, 2400),
     CheckKind.DEVICE_SWAP: (1, 2400),
-    CheckKind.TENURE: (1, 600),
+    CheckKind.TENURE: (1, 1200),
 }
 _PARAMETERLESS = frozenset({CheckKind.NUMBER, CheckKind.REACHABLE})
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,3}")
