@@ -80,6 +80,8 @@ _KTY_OKP = 1
 _KTY_EC2 = 2
 _CRV_P256 = 1
 _CRV_ED25519 = 6
+_OKP_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X})
+_EC2_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X, _KEY_Y})
 
 
 class Algorithm(enum.IntEnum):
@@ -174,26 +176,28 @@ class COSEKey:
         ``y`` for EC2, and ``kid`` when ``allow_kid``. A private part (``d``)
         is refused: public keys travel, secret ones do not.
         """
-        if not isinstance(key, Mapping):
+        if type(key) is not dict:
             raise DecodeError("a COSE_Key is a map")
-        kty = key.get(_KEY_KTY)
-        allowed = {_KEY_KTY, _KEY_CRV, _KEY_X} | ({_KEY_KID} if allow_kid else set())
-        if kty == _KTY_OKP and type(kty) is int:
-            if key.get(_KEY_CRV) != _CRV_ED25519:
-                raise DecodeError("OKP keys must have crv Ed25519")
-            curve, public = Curve.ED25519, _bstr(key.get(_KEY_X), "x", 32)
-        elif kty == _KTY_EC2 and type(kty) is int:
-            if key.get(_KEY_CRV) != _CRV_P256:
-                raise DecodeError("EC2 keys must have crv P-256")
-            allowed.add(_KEY_Y)
-            x = _bstr(key.get(_KEY_X), "x", 32)
-            y = _bstr(key.get(_KEY_Y), "y (compressed points are not accepted)", 32)
-            curve, public = Curve.P256, x + y
+        kty, crv, x = key.get(_KEY_KTY), key.get(_KEY_CRV), key.get(_KEY_X)
+        if type(kty) is not int or type(crv) is not int:
+            raise DecodeError("a COSE_Key has integer kty and crv")
+        if type(x) is not bytes or len(x) != 32:
+            raise DecodeError("x must be a byte string of 32 bytes")
+        if kty == _KTY_OKP and crv == _CRV_ED25519:
+            curve, public, labels = Curve.ED25519, x, _OKP_LABELS
+        elif kty == _KTY_EC2 and crv == _CRV_P256:
+            y = key.get(_KEY_Y)
+            if type(y) is not bytes or len(y) != 32:
+                raise DecodeError("y must be 32 bytes (compressed points are not accepted)")
+            curve, public, labels = Curve.P256, x + y, _EC2_LABELS
         else:
-            raise DecodeError("unsupported COSE_Key type")
-        if set(key) - allowed:
+            raise DecodeError("unsupported COSE_Key type or curve")
+        kid = key.get(_KEY_KID)
+        if kid is None:
+            if key.keys() != labels:
+                raise DecodeError("unexpected parameters in COSE_Key")
+        elif not allow_kid or key.keys() != labels | {_KEY_KID} or type(kid) is not bytes:
             raise DecodeError("unexpected parameters in COSE_Key")
-        kid = _bstr(key[_KEY_KID], "kid") if _KEY_KID in key else None
         return cls(curve, public, kid)
 
     def thumbprint(self) -> bytes:
@@ -287,7 +291,7 @@ class COSESigningKey:
 
 
 def _header_map(value: object, what: str) -> dict[int | str, Any]:
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         raise DecodeError(f"the {what} header bucket must be a map")
     return value
 
@@ -386,7 +390,7 @@ class Sign1:
         decoded = decode(protected, tags=SIGN1_TAGS) if protected else {}
         headers = _header_map(decoded, "protected")
         unprotected = _header_map(unprotected, "unprotected")
-        if set(headers) & set(unprotected):
+        if unprotected and headers.keys() & unprotected.keys():
             raise DecodeError("a header label appears in both buckets")
         payload = _bstr(payload, "the payload (detached payloads are not supported)")
         signature = _bstr(signature, "the signature")

@@ -28,7 +28,6 @@ type                  from -> to              carries
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -55,6 +54,7 @@ __all__ = [
     "check_identifier",
     "decode_message",
     "message_fields",
+    "parse_checks",
 ]
 
 VERSION = 1
@@ -98,18 +98,23 @@ def _uint(value: object, what: str, high: int) -> int:
     return value
 
 
-def _sorted_unique(values: object, what: str, item: Any, *, low: int = 1) -> list[Any]:
+def _sorted_unique(values: object, what: str, item: Any) -> list[Any]:
     """A list in wire order (bytewise order of the items' UTF-8) without repeats."""
-    if type(values) is not list or not low <= len(values) <= MAX_CHECKS:
-        raise DecodeError(f"{what} must be a list of {low}..{MAX_CHECKS} items")
-    parsed = [item(value) for value in values]
-    keys = [value.encode() for value in values]
-    if any(a >= b for a, b in itertools.pairwise(keys)):
-        raise DecodeError(f"{what} must be sorted and without repeats")
+    if type(values) is not list or not 1 <= len(values) <= MAX_CHECKS:
+        raise DecodeError(f"{what} must be a list of 1..{MAX_CHECKS} items")
+    parsed = []
+    previous = b""
+    for value in values:
+        parsed.append(item(value))  # refuses anything but the right kind of text
+        encoded = value.encode()
+        if encoded <= previous:
+            raise DecodeError(f"{what} must be sorted and without repeats")
+        previous = encoded
     return parsed
 
 
-def _checks(values: object, what: str = "checks") -> tuple[Check, ...]:
+def parse_checks(values: object, what: str = "checks") -> tuple[Check, ...]:
+    """A wire list of check identifiers: 1..16, sorted, without repeats."""
     return tuple(_sorted_unique(values, what, Check.parse))
 
 
@@ -197,7 +202,7 @@ class Request:
         return cls(
             nonce=_bytes(fields[2], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
             verifier_id=check_identifier(fields[3], "the verifier id"),
-            checks=_checks(fields[4]),
+            checks=parse_checks(fields[4]),
             tiers=tuple(_sorted_unique(fields[5], "tiers", _tier)),
             operators=tuple(
                 _sorted_unique(fields[6], "operators", lambda v: check_identifier(v, "operator"))
@@ -263,7 +268,7 @@ class IssuanceRequest:
         holder_keys = tuple(COSEKey.from_map(key).validate() for key in keys)
         if len(set(holder_keys)) != len(holder_keys):
             raise DecodeError("every attestation needs its own holder key")
-        return cls(_checks(fields[2]), holder_keys)
+        return cls(parse_checks(fields[2]), holder_keys)
 
 
 @dataclass(frozen=True)
@@ -347,7 +352,7 @@ class ResultRecord:
         return cls(
             tier=_tier(fields[2]),
             operator=check_identifier(fields[3], "the operator"),
-            checks=_checks(fields[4]),
+            checks=parse_checks(fields[4]),
             issued_bucket=numeric_date(fields[5], "the issue-time bucket"),
             verifier_id=check_identifier(fields[6], "the verifier id"),
         )

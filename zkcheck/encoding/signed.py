@@ -25,7 +25,6 @@ others, all deterministically encoded.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +40,12 @@ from zkcheck.encoding.cose import (
     Sign1,
     Signer,
 )
-from zkcheck.encoding.messages import MAX_CHECKS, MAX_NONCE_SIZE, MIN_NONCE_SIZE, check_identifier
+from zkcheck.encoding.messages import (
+    MAX_NONCE_SIZE,
+    MIN_NONCE_SIZE,
+    check_identifier,
+    parse_checks,
+)
 from zkcheck.errors import DecodeError
 
 __all__ = [
@@ -77,13 +81,23 @@ _DIGEST_SIZE = 32
 _KID_SIZE = 16
 
 
+_ATTESTATION_CLAIMS = frozenset(
+    {cwt.CLAIM_ISS, cwt.CLAIM_IAT, cwt.CLAIM_EXP, cwt.CLAIM_CNF, CLAIM_VERSION, CLAIM_CHECKS}
+)
+_ATTESTATION_OPTIONAL = frozenset({CLAIM_NUMBER_DIGEST})
+_BINDING_CLAIMS = frozenset({cwt.CLAIM_AUD, cwt.CLAIM_CNONCE, CLAIM_REQUEST_DIGEST})
+_BINDING_OPTIONAL = frozenset({CLAIM_NUMBER_SALT})
+_CNF = frozenset({cwt.CNF_COSE_KEY})
+_NONE: frozenset[int] = frozenset()
+
+
 def _exact_keys(
-    claims: object, required: set[int], optional: set[int], what: str
+    claims: object, required: frozenset[int], optional: frozenset[int], what: str
 ) -> dict[int, Any]:
-    if not isinstance(claims, dict):
+    if type(claims) is not dict:
         raise DecodeError(f"{what} must be a map")
-    keys = set(claims)
-    if not required <= keys or keys - required - optional:
+    keys = claims.keys()
+    if not (keys >= required and keys <= required | optional):
         raise DecodeError(f"{what} has unexpected or missing entries")
     return claims
 
@@ -121,27 +135,12 @@ class AttestationClaims:
     @classmethod
     def from_payload(cls, payload: bytes) -> AttestationClaims:
         claims = _exact_keys(
-            decode(payload),
-            {
-                cwt.CLAIM_ISS,
-                cwt.CLAIM_IAT,
-                cwt.CLAIM_EXP,
-                cwt.CLAIM_CNF,
-                CLAIM_VERSION,
-                CLAIM_CHECKS,
-            },
-            {CLAIM_NUMBER_DIGEST},
-            "the attestation claims",
+            decode(payload), _ATTESTATION_CLAIMS, _ATTESTATION_OPTIONAL, "the attestation claims"
         )
         if claims[CLAIM_VERSION] != ATTESTATION_VERSION or type(claims[CLAIM_VERSION]) is not int:
             raise DecodeError("unsupported attestation version")
-        cnf = _exact_keys(claims[cwt.CLAIM_CNF], {cwt.CNF_COSE_KEY}, set(), "cnf")
-        names = claims[CLAIM_CHECKS]
-        if type(names) is not list or not 1 <= len(names) <= MAX_CHECKS:
-            raise DecodeError(f"an attestation lists 1..{MAX_CHECKS} checks")
-        checks = tuple(Check.parse(name) for name in names)
-        if any(a.encode() >= b.encode() for a, b in itertools.pairwise(names)):
-            raise DecodeError("the checks must be sorted and without repeats")
+        cnf = _exact_keys(claims[cwt.CLAIM_CNF], _CNF, _NONE, "cnf")
+        checks = parse_checks(claims[CLAIM_CHECKS], "the attested checks")
         number = CLAIM_NUMBER_DIGEST in claims
         if number != (NUMBER in checks):
             raise DecodeError("a number digest goes with the number check, and only with it")
@@ -183,10 +182,7 @@ class KeyBindingClaims:
     @classmethod
     def from_payload(cls, payload: bytes) -> KeyBindingClaims:
         claims = _exact_keys(
-            decode(payload),
-            {cwt.CLAIM_AUD, cwt.CLAIM_CNONCE, CLAIM_REQUEST_DIGEST},
-            {CLAIM_NUMBER_SALT},
-            "the key-binding claims",
+            decode(payload), _BINDING_CLAIMS, _BINDING_OPTIONAL, "the key-binding claims"
         )
         nonce = claims[cwt.CLAIM_CNONCE]
         if type(nonce) is not bytes or not MIN_NONCE_SIZE <= len(nonce) <= MAX_NONCE_SIZE:

@@ -81,6 +81,8 @@ def _check_register(nonce: object, record: object, expires_at: object) -> None:
 
 
 def _valid_spend(spend: object) -> bool:
+    if not spend:
+        return spend is not None
     return isinstance(spend, Mapping) and all(
         _valid_key(value) and type(expiry) is int for value, expiry in spend.items()
     )
