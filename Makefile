@@ -1,4 +1,4 @@
-# make demo | make test | make bench
+# make demo | make test | make bench | make spec
 #
 # Every target creates the virtual environment .venv when it is missing and
 # installs zkcheck into it (editable, so benchmarks and tests see the source
@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench lint typecheck unit clean
+.PHONY: demo test bench lint typecheck unit spec clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,11 @@ demo: $(VENV)/.installed
 	$(BIN)/zkcheck demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check zkcheck tests benchmarks
-	$(BIN)/ruff format --check zkcheck tests benchmarks
+	$(BIN)/ruff check zkcheck tests benchmarks spec
+	$(BIN)/ruff format --check zkcheck tests benchmarks spec
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy zkcheck
+	$(BIN)/mypy zkcheck spec/build.py
 
 unit: $(VENV)/.installed-dev
 	$(BIN)/pytest
@@ -39,6 +39,10 @@ test: lint typecheck unit
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/zkcheck bench
+
+# The specification as one HTML page: spec/build/zkcheck-spec.html.
+spec: $(VENV)/.installed-dev
+	$(BIN)/python spec/build.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

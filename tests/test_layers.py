@@ -1,8 +1,10 @@
 """Imports point one way (DESIGN.md, "Layers").
 
 cli, http -> roles -> trust -> encoding -> hazmat -> the curve backend; the
-leaf modules (errors, suites, claims, testing) may be used by every layer. Only
-the backend imports a curve library. A new top-level part of the package must
+leaf modules (errors, suites, claims) may be used by every layer. ``testing``
+(deterministic stand-ins for known-answer tests) sits above every layer: it
+may use them all and nothing in the package may import it. Only the backend
+imports a curve library. A new top-level part of the package must
 be given its place here, which makes the layering a decision, not an accident.
 """
 
@@ -17,7 +19,6 @@ RANKS: dict[str, int | None] = {
     "errors": None,
     "suites": None,
     "claims": None,
-    "testing": None,
     "hazmat": 1,
     "encoding": 2,
     "trust": 3,
@@ -29,6 +30,7 @@ RANKS: dict[str, int | None] = {
     "cli": 5,
     "__main__": 6,
     "__init__": 6,
+    "testing": 7,
 }
 CURVE_LIBRARIES = {"py_arkworks_bls12381", "py_ecc", "blst", "pyblst"}
 BACKEND_PREFIX = "hazmat.backend"
