@@ -87,11 +87,10 @@ def _encoded_key(key: int | str) -> bytes:
     return cbor2.dumps(key)
 
 
-def _canonical(value: Any, depth: int, max_depth: int, tags: frozenset[int] | None) -> Any:
+def _canonical(value: Any, depth: int, max_depth: int) -> Any:
     """``value`` rebuilt with plain lists and dicts whose keys are in deterministic order.
 
-    Raises ``TypeError`` or ``ValueError`` for anything outside the data model;
-    ``tags`` is the set of allowed tag numbers (``None``: any, when encoding).
+    Raises ``TypeError`` or ``ValueError`` for anything outside the data model.
     """
     kind = type(value)
     if kind is int:
@@ -103,7 +102,7 @@ def _canonical(value: Any, depth: int, max_depth: int, tags: frozenset[int] | No
     if depth >= max_depth:
         raise ValueError(f"nesting deeper than {max_depth}")
     if kind is list or kind is tuple:
-        return [_canonical(item, depth + 1, max_depth, tags) for item in value]
+        return [_canonical(item, depth + 1, max_depth) for item in value]
     if isinstance(value, Mapping):
         entries = []
         for key, item in value.items():
@@ -116,11 +115,9 @@ def _canonical(value: Any, depth: int, max_depth: int, tags: frozenset[int] | No
         # Distinct int and str keys have distinct encodings, so sorting by
         # encoding is a total order on the keys of one map.
         entries.sort(key=lambda entry: entry[0])
-        return {key: _canonical(item, depth + 1, max_depth, tags) for _, key, item in entries}
+        return {key: _canonical(item, depth + 1, max_depth) for _, key, item in entries}
     if kind is Tag:
-        if tags is not None and value.tag not in tags:
-            raise ValueError(f"tag {value.tag} is not accepted here")
-        return Tag(value.tag, _canonical(value.value, depth + 1, max_depth, tags))
+        return Tag(value.tag, _canonical(value.value, depth + 1, max_depth))
     if kind is bytearray or kind is memoryview:
         return bytes(value)
     raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
@@ -225,10 +222,10 @@ def encode(value: Any) -> bytes:
     ``value`` is built from ``int``, ``bytes``, ``str``, ``bool``, ``None``,
     lists or tuples, mappings with integer or text keys, and :data:`Tag`.
     Anything else raises ``TypeError``; an integer beyond 64 bits raises
-    ``ValueError``. These are the caller's own mistakes,
-    not malformed input, so they are not :class:`DecodeError`.
+    ``ValueError``. These are the caller's own mistakes, not malformed input,
+    so they are not :class:`DecodeError`.
     """
-    return cbor2.dumps(_canonical(value, 0, DEFAULT_MAX_DEPTH * 4, None))
+    return cbor2.dumps(_canonical(value, 0, DEFAULT_MAX_DEPTH * 4))
 
 
 def decode(
