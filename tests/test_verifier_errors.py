@@ -9,6 +9,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -33,6 +34,7 @@ from zkcheck.roles import Holder, Issuer, Policy, VerifiedResult, Verifier
 from zkcheck.roles._signed import present_attestation
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.nonces import SQLiteNonceStore
 
 AGE = Check.age_over(18)
 SWAP = Check.sim_swap(72)
@@ -199,6 +201,23 @@ def test_wrong_verifier() -> None:
         bank.verify(Presentation("signed", request.nonce, token.encode()))
     # The bank's own request is still answerable: failures consumed nothing.
     assert bank.verify(holder.present(request)).shows(AGE)
+
+
+def test_verifiers_sharing_a_store_do_not_accept_each_others_requests(tmp_path: Path) -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE], count=2)
+    policy_a = Policy("shop-a.example", (AGE,), (OPERATOR,), max_age=WEEK)
+    policy_b = Policy("shop-b.example", (AGE,), (OPERATOR,), max_age=WEEK)
+    store_a = SQLiteNonceStore(tmp_path / "shared.sqlite")
+    store_b = SQLiteNonceStore(tmp_path / "shared.sqlite")
+    shop_a = Verifier(policy_a, world.keyset, clock=world.clock, nonces=store_a)
+    shop_b = Verifier(policy_b, world.keyset, clock=world.clock, nonces=store_b)
+    presentation = holder.present(shop_a.create_request())
+    with pytest.raises(WrongVerifier):
+        shop_b.verify(presentation)
+    assert shop_a.verify(presentation).verifier_id == "shop-a.example"
+    store_a.close()
+    store_b.close()
 
 
 def test_required_check_missing() -> None:

@@ -18,6 +18,7 @@ attestation expired; older than the policy allows;      Expired
 request expired
 nonce unknown or already used                           Replayed
 made for another verifier or another request            WrongVerifier
+(a shared nonce store's request of another verifier)
 a required check missing; a check not requested;        NotRequested
 a tier not accepted
 ======================================================= =====================
@@ -32,7 +33,7 @@ from collections.abc import Mapping
 
 from zkcheck.claims import NUMBER
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord
-from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer
+from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer, WrongVerifier
 from zkcheck.roles._signed import SignedTier
 from zkcheck.roles._tiers import TierVerifier, VerificationContext
 from zkcheck.roles.policy import Policy
@@ -126,6 +127,9 @@ class Verifier:
         request = self._created.get(presentation.nonce)
         if request is None:  # created by another process sharing the store
             request = Request.from_bytes(pending.record)
+            if request.verifier_id != policy.verifier_id:
+                # A store shared by several verifiers: this request is another's.
+                raise WrongVerifier("presentation made for another verifier or request")
         if not now < request.expires_at:
             raise Expired("request expired")
         tier = TIERS.get(presentation.tier)
