@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shlex
 import stat
 import sys
 from collections.abc import Iterator
@@ -434,3 +435,29 @@ def test_the_secret_check_can_fail() -> None:
     secret = b"\x07" * 32
     assert _leaks(_secret_forms(secret), f"leaked: {secret.hex()}")
     assert not _leaks(_secret_forms(secret), "nothing here")
+
+
+# -- the README's walk-through --------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _readme_commands() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8")
+    block = text.split("## The command", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = block.replace("\\\n", " ").splitlines()
+    return [shlex.split(line.split("#", 1)[0])[1:] for line in lines if line.startswith("zkcheck")]
+
+
+def test_the_readme_walk_through_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    commands = _readme_commands()
+    assert [argv[0] for argv in commands] == [
+        "demo", "keygen", "keygen", "issue", "receive", "request", "present", "verify", "inspect",
+    ]  # fmt: skip
+    party = Party(tmp_path, capsys)
+    runs = [party.ok(*argv) for argv in commands]
+    assert runs[-2].out.startswith("accepted: sim_swap:72")
+    assert runs[-1].out.startswith("presentation (phone -> verifier), signed tier")

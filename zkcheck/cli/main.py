@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import textwrap
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,7 +41,10 @@ __all__ = [
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
-_EXIT_TABLE = "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
+_EXIT_TABLE = "\n".join(
+    textwrap.fill(meaning, 79, initial_indent=f"  {code}  ", subsequent_indent="     ")
+    for code, meaning in EXIT_CODES.items()
+)
 
 _EPILOG = f"""\
 the parties and their commands (each step reads and writes files):
@@ -76,8 +80,9 @@ examples:
       --keyset operators.keyset --nonces bank.db --in presentation.cbor
   zkcheck inspect presentation.cbor
 
-  (the subscriber database in the example is the demo's: run "zkcheck demo --state ./demo"
-  first; its operator key ./demo/operator.key and key set ./demo/operators.keyset work too)
+  (the subscriber database in the example is the demo's: run
+  "zkcheck demo --state ./demo" first; its operator key ./demo/operator.key and
+  key set ./demo/operators.keyset work with these commands too)
 """
 
 
@@ -126,7 +131,7 @@ def _command(
     return commands_.add_parser(
         name,
         help=summary,
-        description=description,
+        description=textwrap.fill(description, 79),
         epilog="example:\n" + examples,
         formatter_class=_RAW,
         add_help=add_help,
@@ -137,7 +142,9 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
     policy = parser.add_argument_group(
         "the verifier's policy (give the same to request and verify)"
     )
-    policy.add_argument("--verifier-id", required=True, help="this verifier's identifier")
+    policy.add_argument(
+        "--verifier-id", required=True, metavar="ID", help="this verifier's identifier"
+    )
     policy.add_argument(
         "--require",
         type=_check,
@@ -197,9 +204,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zkcheck",
         description=(
-            "Privacy-preserving operator attestations: an operator answers yes/no "
-            "checks about a subscriber, a relying party verifies the answer offline "
-            "and learns nothing else."
+            "Privacy-preserving operator attestations: an operator answers yes/no checks\n"
+            "about a subscriber, a relying party verifies the answer offline and learns\n"
+            "nothing else."
         ),
         epilog=_EPILOG,
         formatter_class=_RAW,
@@ -242,8 +249,8 @@ def _parser() -> argparse.ArgumentParser:
         "keygen",
         "create operator keys or holder keys",
         "Create keys. Secret keys go to files with mode 0600 and are never printed.",
-        "  zkcheck keygen operator --operator-id operator.example --out operator.key "
-        "--keyset operators.keyset\n"
+        "  zkcheck keygen operator --operator-id operator.example --out operator.key \\\n"
+        "      --keyset operators.keyset\n"
         "  zkcheck keygen holder --wallet phone.wallet --check age_over:18 --out ask.cbor\n",
     )
     roles = keygen.add_subparsers(dest="role", metavar="ROLE", required=True)
@@ -255,8 +262,8 @@ def _parser() -> argparse.ArgumentParser:
         "unless --force) and the public key set to give to verifiers. The operator answers "
         "the default menu of checks: ages 13/16/18/21/65, swap windows 24/72/168/720 h, "
         "tenure 3/6/12/24 months, number, reachable, country:ES.",
-        "  zkcheck keygen operator --operator-id operator.example --out operator.key "
-        "--keyset operators.keyset\n",
+        "  zkcheck keygen operator --operator-id operator.example --out operator.key \\\n"
+        "      --keyset operators.keyset\n",
     )
     operator.add_argument(
         "--operator-id", required=True, metavar="ID", help="e.g. operator.example"
@@ -276,8 +283,8 @@ def _parser() -> argparse.ArgumentParser:
         "attestation wanted, and write the issuance request that carries their public halves "
         "and the checks to the operator. The request names no verifier. Ask for a batch "
         "(--count): each attestation is shown once, so two verifiers never see the same one.",
-        "  zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 "
-        "--out ask.cbor\n",
+        "  zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 \\\n"
+        "      --out ask.cbor\n",
     )
     holder.add_argument("--wallet", required=True, metavar="FILE", help="the phone's wallet")
     holder.add_argument(
@@ -304,8 +311,8 @@ def _parser() -> argparse.ArgumentParser:
         "from its subscriber database. Only checks on the operator's menu that hold are "
         "attested; when none holds nothing is issued and the exit code is 1 (there is no "
         "negative attestation).",
-        "  zkcheck issue --key operator.key --subscribers subscribers.db "
-        "--msisdn +34600000001 --in ask.cbor --out attestations.cbor\n",
+        "  zkcheck issue --key operator.key --subscribers subscribers.db \\\n"
+        "      --msisdn +34600000001 --in ask.cbor --out attestations.cbor\n",
     )
     issue.add_argument("--key", required=True, metavar="FILE", help="the operator key file")
     issue.add_argument(
@@ -338,8 +345,8 @@ def _parser() -> argparse.ArgumentParser:
         "verifier: create a request with a fresh single-use nonce",
         "Create a request for the policy's checks and register its nonce in the verifier's "
         "nonce store, where verify finds it.",
-        "  zkcheck request --verifier-id bank.example --require sim_swap:72 "
-        "--keyset operators.keyset --nonces bank.db --out request.cbor\n",
+        "  zkcheck request --verifier-id bank.example --require sim_swap:72 \\\n"
+        "      --keyset operators.keyset --nonces bank.db --out request.cbor\n",
     )
     _add_policy(request)
     request.add_argument("--out", required=True, metavar="FILE", help="the request")
@@ -370,8 +377,9 @@ def _parser() -> argparse.ArgumentParser:
         "Verify a presentation against the request it answers (found in the nonce store), "
         "offline, with the operators' key set. Exit code 0: accepted, the checks shown are "
         "printed; 1: refused, and the checks count as not shown (never as a 'no').",
-        "  zkcheck verify --verifier-id bank.example --require sim_swap:72 "
-        "--keyset operators.keyset --nonces bank.db --in presentation.cbor --out result.cbor\n",
+        "  zkcheck verify --verifier-id bank.example --require sim_swap:72 \\\n"
+        "      --keyset operators.keyset --nonces bank.db --in presentation.cbor \\\n"
+        "      --out result.cbor\n",
     )
     _add_policy(verify)
     verify.add_argument(
