@@ -119,6 +119,27 @@ def _add_format(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _file(parser: argparse.ArgumentParser, flag: str, what: str, *, required: bool = True) -> None:
+    """A file option such as ``--out``; ``--in`` is stored as ``input``."""
+    dest = "input" if flag == "--in" else None
+    parser.add_argument(flag, dest=dest, required=required, metavar="FILE", help=what)
+
+
+def _repeated(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    flag: str,
+    metavar: str,
+    what: str,
+    *,
+    check: bool = False,
+) -> None:
+    """An option given once per value (``--require a --require b``), checks parsed."""
+    parser.add_argument(
+        flag, type=_check if check else str, action="append", default=[], metavar=metavar,
+        help=what,
+    )  # fmt: skip
+
+
 def _command(
     commands_: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -145,35 +166,31 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
     policy.add_argument(
         "--verifier-id", required=True, metavar="ID", help="this verifier's identifier"
     )
-    policy.add_argument(
+    _repeated(
+        policy,
         "--require",
-        type=_check,
-        action="append",
-        default=[],
-        metavar="CHECK",
-        help="a check that must be shown (repeat for more)",
+        "CHECK",
+        "a check that must be shown (repeat for more)",
+        check=True,
     )
-    policy.add_argument(
+    _repeated(
+        policy,
         "--optional",
-        type=_check,
-        action="append",
-        default=[],
-        metavar="CHECK",
-        help="a check asked for and reported when shown (repeat for more)",
+        "CHECK",
+        "a check asked for and reported when shown (repeat for more)",
+        check=True,
     )
-    policy.add_argument(
+    _repeated(
+        policy,
         "--operator",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="an operator accepted (repeat for more; default: every operator in the key set)",
+        "ID",
+        "an operator accepted (repeat for more; default: every operator in the key set)",
     )
-    policy.add_argument(
+    _repeated(
+        policy,
         "--tier",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help=f"a tier accepted (repeat for more; default: every built tier). {_tier_names()}",
+        "NAME",
+        f"a tier accepted (repeat for more; default: every built tier). {_tier_names()}",
     )
     policy.add_argument(
         "--max-age",
@@ -189,9 +206,7 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a request stays answerable (default: 300)",
     )
-    parser.add_argument(
-        "--keyset", required=True, metavar="FILE", help="the trusted operators' key set"
-    )
+    _file(parser, "--keyset", "the trusted operators' key set")
     parser.add_argument(
         "--nonces",
         required=True,
@@ -227,12 +242,11 @@ def _parser() -> argparse.ArgumentParser:
         "first run and reused.",
         "  zkcheck demo\n  zkcheck demo --tier signed --state ./demo\n",
     )
-    demo.add_argument(
+    _repeated(
+        demo,
         "--tier",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help=f"run this tier only (repeat for more; default: every built tier). {_tier_names()}",
+        "NAME",
+        f"run this tier only (repeat for more; default: every built tier). {_tier_names()}",
     )
     demo.add_argument(
         "--state",
@@ -268,8 +282,8 @@ def _parser() -> argparse.ArgumentParser:
     operator.add_argument(
         "--operator-id", required=True, metavar="ID", help="e.g. operator.example"
     )
-    operator.add_argument("--out", required=True, metavar="FILE", help="the secret key file")
-    operator.add_argument("--keyset", required=True, metavar="FILE", help="the public key set")
+    _file(operator, "--out", "the secret key file")
+    _file(operator, "--keyset", "the public key set")
     operator.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
     operator.add_argument("--force", action="store_true", help="replace an existing key file")
     _add_format(operator)
@@ -286,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
         "  zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 \\\n"
         "      --out ask.cbor\n",
     )
-    holder.add_argument("--wallet", required=True, metavar="FILE", help="the phone's wallet")
+    _file(holder, "--wallet", "the phone's wallet")
     holder.add_argument(
         "--check",
         type=_check,
@@ -298,7 +312,7 @@ def _parser() -> argparse.ArgumentParser:
     holder.add_argument(
         "--count", type=_positive, default=1, help="attestations wanted (default: 1; at most 64)"
     )
-    holder.add_argument("--out", required=True, metavar="FILE", help="the issuance request")
+    _file(holder, "--out", "the issuance request")
     holder.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
     _add_format(holder)
     holder.set_defaults(handler=commands.cmd_keygen_holder)
@@ -314,15 +328,13 @@ def _parser() -> argparse.ArgumentParser:
         "  zkcheck issue --key operator.key --subscribers subscribers.db \\\n"
         "      --msisdn +34600000001 --in ask.cbor --out attestations.cbor\n",
     )
-    issue.add_argument("--key", required=True, metavar="FILE", help="the operator key file")
+    _file(issue, "--key", "the operator key file")
     issue.add_argument(
         "--subscribers", required=True, metavar="DB", help="the subscriber database (SQLite)"
     )
     issue.add_argument("--msisdn", required=True, metavar="NUMBER", help="the subscriber, E.164")
-    issue.add_argument(
-        "--in", dest="input", required=True, metavar="FILE", help="the issuance request"
-    )
-    issue.add_argument("--out", required=True, metavar="FILE", help="the issuance response")
+    _file(issue, "--in", "the issuance request")
+    _file(issue, "--out", "the issuance response")
     _add_format(issue)
     issue.set_defaults(handler=commands.cmd_issue)
 
@@ -333,10 +345,8 @@ def _parser() -> argparse.ArgumentParser:
         "Store the attestations of an issuance response in the wallet whose keys asked for them.",
         "  zkcheck receive --wallet phone.wallet --in attestations.cbor\n",
     )
-    receive.add_argument("--wallet", required=True, metavar="FILE", help="the phone's wallet")
-    receive.add_argument(
-        "--in", dest="input", required=True, metavar="FILE", help="the issuance response"
-    )
+    _file(receive, "--wallet", "the phone's wallet")
+    _file(receive, "--in", "the issuance response")
     receive.set_defaults(handler=commands.cmd_receive)
 
     request = _command(
@@ -349,7 +359,7 @@ def _parser() -> argparse.ArgumentParser:
         "      --keyset operators.keyset --nonces bank.db --out request.cbor\n",
     )
     _add_policy(request)
-    request.add_argument("--out", required=True, metavar="FILE", help="the request")
+    _file(request, "--out", "the request")
     _add_format(request)
     request.set_defaults(handler=commands.cmd_request)
 
@@ -362,11 +372,9 @@ def _parser() -> argparse.ArgumentParser:
         "the request.",
         "  zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor\n",
     )
-    present.add_argument("--wallet", required=True, metavar="FILE", help="the phone's wallet")
-    present.add_argument(
-        "--in", dest="input", required=True, metavar="FILE", help="the verifier's request"
-    )
-    present.add_argument("--out", required=True, metavar="FILE", help="the presentation")
+    _file(present, "--wallet", "the phone's wallet")
+    _file(present, "--in", "the verifier's request")
+    _file(present, "--out", "the presentation")
     _add_format(present)
     present.set_defaults(handler=commands.cmd_present)
 
@@ -382,13 +390,11 @@ def _parser() -> argparse.ArgumentParser:
         "      --out result.cbor\n",
     )
     _add_policy(verify)
-    verify.add_argument(
-        "--in", dest="input", required=True, metavar="FILE", help="the presentation"
-    )
+    _file(verify, "--in", "the presentation")
     verify.add_argument(
         "--number", metavar="NUMBER", help="for the number check: the number the user typed"
     )
-    verify.add_argument("--out", metavar="FILE", help="write the result record here")
+    _file(verify, "--out", "write the result record here", required=False)
     _add_format(verify)
     verify.set_defaults(handler=commands.cmd_verify)
 
