@@ -73,12 +73,10 @@ from zkcheck.hazmat.bbs import (
     VerifierExtension,
     _check_message_count,
     _scalar_octets,
-    _secret_key_scalar,
     calculate_random_scalars,
     core_proof_gen,
     core_proof_verify,
     core_verify,
-    create_generators,
     get_ciphersuite,
     hash_to_scalar,
     messages_to_scalars,
@@ -86,15 +84,12 @@ from zkcheck.hazmat.bbs import (
 )
 from zkcheck.hazmat.blind_bbs import (
     blind_generators,
-    combined_indexes,
+    blind_sign,
     commitment_message_count,
-    committed_count_of_proof,
-    core_blind_sign,
     core_commit,
-    deserialize_and_validate_commit,
-    prepare_parameters,
-    prover_blind_scalar,
+    prover_parameters,
     secret_scalar,
+    verifier_parameters,
 )
 from zkcheck.hazmat.hash_to_curve import hash_to_curve
 from zkcheck.hazmat.secret import SecretBytes
@@ -258,52 +253,32 @@ def blind_sign_with_nym(
     (the messages only, without the nyms). ``signer_nym_entropy`` comes from
     :func:`generate_signer_nym_entropy`; the Signer sends it with the signature.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
-    sk_scalar = _secret_key_scalar(sk)
-    octets_to_pubkey(pk, ciphersuite=ciphersuite)
+    _check_nym_count(nym_count)
     entropy = _entropy_scalar(signer_nym_entropy)
-    header = combined_header(header, nym_count)
-    # Deserialization:
-    # 1. L = length(messages)
-    # 2.-5. M, the number of committed scalars, from the commitment's length
-    #       (the nym vector included). A commitment is required: the nym
-    #       secrets are in it.
+    # Deserialization 2.-5.: M, the number of committed scalars (the nym
+    # vector included), from the commitment's length. A commitment is
+    # required: the nym secrets are in it.
     if not commitment_with_proof:
         raise DecodeError("a pseudonym signature needs the Prover's commitment")
     count = commitment_message_count(commitment_with_proof)
     if count < nym_count or (committed_count is not None and count != committed_count + nym_count):
         raise DecodeError("the commitment is not to the expected number of messages")
-    _check_message_count(len(messages) + 1 + count)
-    # Procedure:
-    # 1. generators = BBS.create_generators(L + 1, api_id)
-    generators = create_generators(len(messages) + 1, api_id, ciphersuite=ciphersuite)
-    # 2. blind_generators = BBS.create_generators(M + 1, "BLIND_" || api_id)
-    blind = blind_generators(count + 1, api_id, ciphersuite=ciphersuite)
-    # 3. commit = Blind.deserialize_and_validate_commit(commitment_with_proof,
-    #                                                   blind_generators, api_id)
-    # 4. if commit is INVALID, return INVALID
-    commitment = deserialize_and_validate_commit(
-        commitment_with_proof, blind, api_id, ciphersuite=ciphersuite
-    )
-    # 5. message_scalars = BBS.messages_to_scalars(messages, api_id)
-    message_scalars = messages_to_scalars(messages, api_id, ciphersuite=ciphersuite)
-    # 6. B = Blind.B_calculate(generators, commit, message_scalars)
+    # Procedure 1.-7. are BlindSign's; then
     # 8. B = B + blind_generators[-1] * signer_nym_entropy
     # 9. combined_header = header || I2OSP(length_nym_vector, 8)
     # 10. blind_sig = Blind.FinalizeBlindSign(SK, PK, B, generators,
     #                                         blind_generators, combined_header, api_id)
-    return core_blind_sign(
-        sk_scalar,
+    return blind_sign(
+        sk,
         pk,
-        generators,
-        blind,
-        header,
-        message_scalars,
-        commitment,
-        api_id,
-        ciphersuite=ciphersuite,
-        signer_blind_scalars={len(blind) - 1: entropy},
+        commitment_with_proof,
+        combined_header(header, nym_count),
+        messages,
+        committed_count=count,
+        suite=suite,
+        api_id=_api_id(api_id, suite),
+        backend=backend,
+        signer_blind_scalars={-1: entropy},
     )
 
 
@@ -332,7 +307,6 @@ def verify_finalize_with_nym(
     api_id = _api_id(api_id, suite)
     nyms = _nym_scalars(prover_nyms, "prover_nyms")
     entropy = _entropy_scalar(signer_nym_entropy)
-    _check_message_count(len(messages) + 1 + len(committed_messages) + len(nyms))
     # 2. nym_secrets = prover_nyms.copy()
     # 3. nym_secrets[-1] = prover_nyms[-1] + signer_nym_entropy
     nym_secrets = [*nyms[:-1], (nyms[-1] + entropy) % R]
@@ -340,14 +314,15 @@ def verify_finalize_with_nym(
     #        committed_messages, length(messages) + 1,
     #        length(committed_messages) + N + 1, secret_prover_blind, api_id)
     # 4. message_scalars.append(nym_secrets)
-    scalars, generators = prepare_parameters(
-        messages_to_scalars(messages, api_id, ciphersuite=ciphersuite),
-        [*messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite), *nym_secrets],
-        len(messages) + 1,
-        len(committed_messages) + len(nyms) + 1,
-        prover_blind_scalar(secret_prover_blind),
+    scalars, generators, _ = prover_parameters(
+        messages,
+        committed_messages,
+        [],
+        [],
+        secret_prover_blind,
         api_id,
         ciphersuite=ciphersuite,
+        trailing_scalars=nym_secrets,
     )
     # 5. combined_header = header || I2OSP(length(prover_nyms), 8)
     # 6. res = BBS.CoreVerify(PK, signature, generators, combined_header,
@@ -525,27 +500,25 @@ def proof_gen_with_nym(
     ciphersuite = get_ciphersuite(suite, backend)
     api_id = _api_id(api_id, suite)
     secrets = _nym_scalars(nym_secrets, "nym_secrets")
-    signer_count, committed_count = len(messages), len(committed_messages)
-    _check_message_count(signer_count + 1 + committed_count + len(secrets))
+    octets_to_pubkey(pk, ciphersuite=ciphersuite)
     # Deserialization 1.-6.: the indexes, each within its own list, so that
     # no nym secret can be disclosed.
-    indexes = combined_indexes(
-        signer_count, committed_count, disclosed_indexes, disclosed_committed_indexes
-    )
-    octets_to_pubkey(pk, ciphersuite=ciphersuite)
     # 1. (message_scalars, generators) = Blind.prepare_parameters(messages,
     #        committed_messages, L + 1, M + length(nym_secrets) + 1,
     #        secret_prover_blind, api_id); message_scalars.append(nym_secrets)
-    scalars, generators = prepare_parameters(
-        messages_to_scalars(messages, api_id, ciphersuite=ciphersuite),
-        [*messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite), *secrets],
-        signer_count + 1,
-        committed_count + len(secrets) + 1,
-        prover_blind_scalar(secret_prover_blind),
+    # 2.-4. indexes = disclosed_indexes, then j + L + 1 for each disclosed committed j
+    scalars, generators, indexes = prover_parameters(
+        messages,
+        committed_messages,
+        disclosed_indexes,
+        disclosed_committed_indexes,
+        secret_prover_blind,
         api_id,
         ciphersuite=ciphersuite,
+        trailing_scalars=secrets,
     )
-    nym_indexes = [nym_secret_index(signer_count, committed_count, k) for k in range(len(secrets))]
+    # The nym secrets are the last N scalars of the signed list.
+    nym_indexes = list(range(len(scalars) - len(secrets), len(scalars)))
     pseudonyms: list[G1] = []
 
     def pseudonym_commitment(m_tilde: Mapping[int, int]) -> ChallengeExtension:
@@ -616,33 +589,24 @@ def proof_verify_with_nym(
     nym_point = octets_to_pseudonym(pseudonym, ciphersuite=ciphersuite)
     # Deserialization 1.-5.: total = R + U, and the committed messages are
     # what is left after L, the blind and the N nym secrets.
-    committed_count = committed_count_of_proof(
-        proof,
-        signer_message_count,
-        len(disclosed_indexes) + len(disclosed_committed_indexes),
-        trailing=nym_count,
-    )
-    indexes = combined_indexes(
-        signer_message_count, committed_count, disclosed_indexes, disclosed_committed_indexes
-    )
-    if len(disclosed_messages) != len(disclosed_indexes) or len(
-        disclosed_committed_messages
-    ) != len(disclosed_committed_indexes):
-        raise DecodeError("one disclosed message per disclosed index")
     # 1. (message_scalars, generators) = Blind.prepare_parameters(disclosed_messages,
     #        disclosed_committed_messages, L + 1, M + 1, NONE, api_id)
-    scalars, generators = prepare_parameters(
-        messages_to_scalars(disclosed_messages, api_id, ciphersuite=ciphersuite),
-        messages_to_scalars(disclosed_committed_messages, api_id, ciphersuite=ciphersuite),
-        signer_message_count + 1,
-        committed_count + nym_count + 1,
-        None,
+    # 2.-4. indexes = disclosed_indexes, then j + L + 1 for each disclosed committed j
+    scalars, generators, indexes = verifier_parameters(
+        proof,
+        signer_message_count,
+        disclosed_messages,
+        disclosed_committed_messages,
+        disclosed_indexes,
+        disclosed_committed_indexes,
         api_id,
         ciphersuite=ciphersuite,
+        trailing_count=nym_count,
     )
-    nym_indexes = [
-        nym_secret_index(signer_message_count, committed_count, k) for k in range(nym_count)
-    ]
+    # The nym secrets are the last N scalars of the signed list (one
+    # generator per scalar, plus Q_1).
+    signed_count = len(generators) - 1
+    nym_indexes = list(range(signed_count - nym_count, signed_count))
 
     def pseudonym_commitment(m_hat: Mapping[int, int], challenge: int) -> ChallengeExtension:
         # CoreProofVerifyWithNym 3.-4.: PseudonymProofVerifyInit with the

@@ -123,7 +123,9 @@ __all__ = [
     "proof_gen",
     "proof_verify",
     "prover_blind_scalar",
+    "prover_parameters",
     "secret_scalar",
+    "verifier_parameters",
     "verify",
 ]
 
@@ -444,14 +446,16 @@ def blind_sign(
     suite: Suite = Suite.BLS12_381_SHA_256,
     api_id: bytes | None = None,
     backend: Backend | None = None,
+    signer_blind_scalars: Mapping[int, int] | None = None,
 ) -> bytes:
     """blind_signature = BlindSign(SK, PK, commitment_with_proof, header, messages).
 
     ``commitment_with_proof`` is the Prover's (b"" for none). A Signer that
-    expects a fixed number of committed messages (a credential layout) passes
+    expects a fixed number of committed scalars (a credential layout) passes
     ``committed_count``: a commitment to any other number raises
     :class:`DecodeError`. A commitment whose proof of knowledge fails raises
-    :class:`InvalidProof`.
+    :class:`InvalidProof`. ``signer_blind_scalars`` is for other interfaces
+    (see :func:`b_calculate`): the pseudonym interface adds its entropy so.
     """
     ciphersuite = get_ciphersuite(suite, backend)
     api_id = _api_id(api_id, suite)
@@ -488,6 +492,7 @@ def blind_sign(
         commitment,
         api_id,
         ciphersuite=ciphersuite,
+        signer_blind_scalars=signer_blind_scalars,
     )
 
 
@@ -546,7 +551,7 @@ def b_calculate(
     B = P1 + Q_1 * domain + H_1 * msg_1 + ... + H_L * msg_L + commitment, as
     the newest text writes it and the fixtures compute it (the -02 text
     omits P1 and the domain), plus blind_generators[k] * s for each (k, s) of
-    ``signer_blind_scalars``.
+    ``signer_blind_scalars`` (k may count from the end, as -1 for the last).
     """
     backend = ciphersuite.backend
     # Deserialization:
@@ -557,7 +562,7 @@ def b_calculate(
     if len(generators) != len(message_scalars) + 1:
         raise DecodeError("one generator per message, plus Q_1")
     additions = dict(signer_blind_scalars or {})
-    if any(not 0 <= k < len(blind_generators) for k in additions):
+    if any(not -len(blind_generators) <= k < len(blind_generators) for k in additions):
         raise ValueError("signer blind scalars must name a blind generator")
     # Procedure:
     # 1. B = P1 + Q_1 * domain + H_1 * msg_1 + ... + H_L * msg_L + commitment
@@ -651,6 +656,89 @@ def combined_indexes(
     ]
 
 
+def prover_parameters(
+    messages: Sequence[bytes],
+    committed_messages: Sequence[bytes],
+    disclosed_indexes: Sequence[int],
+    disclosed_committed_indexes: Sequence[int],
+    secret_prover_blind: SecretBytes | bytes | None,
+    api_id: bytes,
+    *,
+    ciphersuite: Ciphersuite,
+    trailing_scalars: Sequence[int] = (),
+) -> tuple[list[int], list[G1], list[int]]:
+    """The signed scalars, generators and disclosed indexes of the Prover (VerifyBlindSign,
+    BlindProofGen): prepare_parameters(messages, committed_messages, L + 1, M + 1,
+    secret_prover_blind, api_id), and the indexes of both lists in the signed list.
+
+    ``trailing_scalars`` follow the committed messages, under the last blind
+    generators, and are never disclosed (the pseudonym draft's nym secrets).
+    """
+    signed_count = len(messages) + 1 + len(committed_messages) + len(trailing_scalars)
+    _check_message_count(signed_count)
+    indexes = combined_indexes(
+        len(messages), len(committed_messages), disclosed_indexes, disclosed_committed_indexes
+    )
+    scalars, generators = prepare_parameters(
+        messages_to_scalars(messages, api_id, ciphersuite=ciphersuite),
+        [
+            *messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite),
+            *trailing_scalars,
+        ],
+        len(messages) + 1,
+        len(committed_messages) + len(trailing_scalars) + 1,
+        prover_blind_scalar(secret_prover_blind),
+        api_id,
+        ciphersuite=ciphersuite,
+    )
+    return scalars, generators, indexes
+
+
+def verifier_parameters(
+    proof: bytes,
+    signer_message_count: int,
+    disclosed_messages: Sequence[bytes],
+    disclosed_committed_messages: Sequence[bytes],
+    disclosed_indexes: Sequence[int],
+    disclosed_committed_indexes: Sequence[int],
+    api_id: bytes,
+    *,
+    ciphersuite: Ciphersuite,
+    trailing_count: int = 0,
+) -> tuple[list[int], list[G1], list[int]]:
+    """The disclosed scalars, generators and disclosed indexes of BlindProofVerify.
+
+    The number M of committed messages follows from the proof's length
+    (:func:`committed_count_of_proof`); then prepare_parameters(
+    disclosed_messages, disclosed_committed_messages, L + 1, M + 1, NONE,
+    api_id). ``trailing_count`` undisclosed scalars follow the committed
+    messages (the pseudonym draft's N nym secrets).
+    """
+    committed_count = committed_count_of_proof(
+        proof,
+        signer_message_count,
+        len(disclosed_indexes) + len(disclosed_committed_indexes),
+        trailing=trailing_count,
+    )
+    indexes = combined_indexes(
+        signer_message_count, committed_count, disclosed_indexes, disclosed_committed_indexes
+    )
+    if len(disclosed_messages) != len(disclosed_indexes) or len(
+        disclosed_committed_messages
+    ) != len(disclosed_committed_indexes):
+        raise DecodeError("one disclosed message per disclosed index")
+    scalars, generators = prepare_parameters(
+        messages_to_scalars(disclosed_messages, api_id, ciphersuite=ciphersuite),
+        messages_to_scalars(disclosed_committed_messages, api_id, ciphersuite=ciphersuite),
+        signer_message_count + 1,
+        committed_count + trailing_count + 1,
+        None,
+        api_id,
+        ciphersuite=ciphersuite,
+    )
+    return scalars, generators, indexes
+
+
 def prover_blind_scalar(secret_prover_blind: SecretBytes | bytes | None) -> int:
     """secret_prover_blind as a scalar; None is zero, the draft's default (no commitment)."""
     if secret_prover_blind is None:
@@ -683,17 +771,10 @@ def verify(
     """
     ciphersuite = get_ciphersuite(suite, backend)
     api_id = _api_id(api_id, suite)
-    _check_message_count(len(messages) + 1 + len(committed_messages))
     # 1. (message_scalars, generators) = prepare_parameters(messages, committed_messages,
     #        length(messages) + 1, length(committed_messages) + 1, secret_prover_blind, api_id)
-    scalars, generators = prepare_parameters(
-        messages_to_scalars(messages, api_id, ciphersuite=ciphersuite),
-        messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite),
-        len(messages) + 1,
-        len(committed_messages) + 1,
-        prover_blind_scalar(secret_prover_blind),
-        api_id,
-        ciphersuite=ciphersuite,
+    scalars, generators, _ = prover_parameters(
+        messages, committed_messages, [], [], secret_prover_blind, api_id, ciphersuite=ciphersuite
     )
     # 2. res = BBS.CoreVerify(PK, signature, generators, header, message_scalars, api_id)
     # 3. return res
@@ -730,28 +811,21 @@ def proof_gen(
     """
     ciphersuite = get_ciphersuite(suite, backend)
     api_id = _api_id(api_id, suite)
-    # Deserialization:
-    # 1. L = length(messages)
-    # 2. M = length(committed_messages)
-    # 3.-6. the two index lists, each within its own list
-    _check_message_count(len(messages) + 1 + len(committed_messages))
-    indexes = combined_indexes(
-        len(messages), len(committed_messages), disclosed_indexes, disclosed_committed_indexes
-    )
     octets_to_pubkey(pk, ciphersuite=ciphersuite)  # BBS Section 6.1
+    # Deserialization 1.-6.: L, M and the two index lists, each within its own list.
     # Procedure:
     # 1. (message_scalars, generators) = prepare_parameters(messages, committed_messages,
     #        length(messages) + 1, length(committed_messages) + 1, secret_prover_blind, api_id)
-    scalars, generators = prepare_parameters(
-        messages_to_scalars(messages, api_id, ciphersuite=ciphersuite),
-        messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite),
-        len(messages) + 1,
-        len(committed_messages) + 1,
-        prover_blind_scalar(secret_prover_blind),
+    # 2.-4. indexes = disclosed_indexes, then j + L + 1 for each disclosed committed j
+    scalars, generators, indexes = prover_parameters(
+        messages,
+        committed_messages,
+        disclosed_indexes,
+        disclosed_committed_indexes,
+        secret_prover_blind,
         api_id,
         ciphersuite=ciphersuite,
     )
-    # 2.-4. indexes = disclosed_indexes, then j + L + 1 (above)
     # 5. proof = BBS.CoreProofGen(PK, signature, generators, header, ph,
     #                             message_scalars, indexes, api_id)
     # 6. return proof
@@ -796,30 +870,20 @@ def proof_verify(
     """
     ciphersuite = get_ciphersuite(suite, backend)
     api_id = _api_id(api_id, suite)
-    committed_count = committed_count_of_proof(
-        proof,
-        signer_message_count,
-        len(disclosed_indexes) + len(disclosed_committed_indexes),
-    )
-    indexes = combined_indexes(
-        signer_message_count, committed_count, disclosed_indexes, disclosed_committed_indexes
-    )
-    if len(disclosed_messages) != len(disclosed_indexes) or len(
-        disclosed_committed_messages
-    ) != len(disclosed_committed_indexes):
-        raise DecodeError("one disclosed message per disclosed index")
+    # Deserialization 1.-5.: U from the proof's length, M = R + U - L.
     # 1. (message_scalars, generators) = prepare_parameters(disclosed_messages,
     #        disclosed_committed_messages, L + 1, M, NONE, api_id)
-    scalars, generators = prepare_parameters(
-        messages_to_scalars(disclosed_messages, api_id, ciphersuite=ciphersuite),
-        messages_to_scalars(disclosed_committed_messages, api_id, ciphersuite=ciphersuite),
-        signer_message_count + 1,
-        committed_count + 1,
-        None,
+    # 2.-4. indexes = disclosed_indexes, then j + L + 1 for each disclosed committed j
+    scalars, generators, indexes = verifier_parameters(
+        proof,
+        signer_message_count,
+        disclosed_messages,
+        disclosed_committed_messages,
+        disclosed_indexes,
+        disclosed_committed_indexes,
         api_id,
         ciphersuite=ciphersuite,
     )
-    # 2.-4. indexes (above)
     # 5. result = BBS.CoreProofVerify(PK, proof, generators, header, ph,
     #                                 message_scalars, indexes, api_id)
     # 6. return result
