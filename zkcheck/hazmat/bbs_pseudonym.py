@@ -59,6 +59,7 @@ point, raises :class:`~zkcheck.errors.DecodeError`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 from zkcheck.errors import DecodeError, InvalidProof, ZkcheckError
@@ -345,10 +346,16 @@ def verify_finalize_with_nym(
 #    Generation Utilities") --------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def _context_base(context_id: bytes, api_id: bytes, ciphersuite: Ciphersuite) -> tuple[G1, int]:
     """OP = hash_to_curve_g1(context_id, api_id) and z = hash_to_scalar(context_id,
     api_id || "VECT_NYM_SECRETS"): the text writes the DST of OP as api_id, and the
-    fixtures use exactly that."""
+    fixtures use exactly that.
+
+    Both are public and fixed per context, and a verifier checks many proofs
+    in its own context: they are cached (hashing to the curve is about a
+    seventh of a pseudonym proof's verification here).
+    """
     op = hash_to_curve(
         context_id,
         api_id,
