@@ -22,6 +22,9 @@ RANKS: dict[str, int | None] = {
     "hazmat": 1,
     "encoding": 2,
     "trust": 3,
+    # Operator data sources (subscriber facts for the issuer): used by roles,
+    # need nothing but the claims leaf, so they sit beside trust.
+    "sources": 3,
     "roles": 4,
     "http": 5,
     "cli": 5,

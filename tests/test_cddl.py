@@ -1,0 +1,128 @@
+"""Every message zkcheck produces validates against spec/cddl/zkcheck.cddl (pycddl).
+
+Two pycddl 0.6 behaviours are worked around. Its ``.regexp`` searches rather
+than matching the whole string, so the test anchors each expression. And it
+applies a ``.cbor`` control on an array member to the other
+members of the array as well (a COSE_Sign1 ``[bstr .cbor header, {}, ...]``
+is refused because ``{}`` is not a byte string). The test therefore validates
+with those array-member controls relaxed to ``bstr`` and then validates each
+embedded encoding (protected header, claims, the key-binding token in a
+presentation) against its own rule, so every byte is still checked.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pycddl
+import pytest
+
+from tests.attest_world import ADULT, make_world
+from zkcheck.claims import Check
+from zkcheck.encoding.cbor import Tag, decode, encode
+from zkcheck.encoding.cose import Curve
+from zkcheck.encoding.messages import Presentation
+
+CDDL = (Path(__file__).resolve().parent.parent / "spec" / "cddl" / "zkcheck.cddl").read_text()
+# RFC 8610 (section 3.8.3) regular expressions are XSD ones, implicitly
+# anchored; pycddl searches instead, so the test anchors them explicitly.
+RELAXED = re.sub(r'\.regexp "([^"]*)"', r'.regexp "^(\1)$"', CDDL)
+RELAXED = re.sub(r"bstr \.cbor [a-z-]+", "bstr", RELAXED)
+EMBEDDED = {
+    # rule -> (index in the COSE array, rule of the embedded encoding)
+    "attestation": {0: "attestation-protected", 2: "attestation-claims"},
+    "key-binding-token": {0: "key-binding-protected", 2: "key-binding-claims"},
+}
+
+
+@cache
+def _schema(rule: str) -> pycddl.Schema:
+    return pycddl.Schema(f"root = {rule}\n{RELAXED}")
+
+
+def _validate(rule: str, data: bytes) -> None:
+    _schema(rule).validate_cbor(data)
+    value = decode(data, tags=frozenset({18}))
+    for sign1 in _sign1s(value):
+        _validate_sign1(sign1)
+
+
+def _sign1s(value: Any) -> list[list[Any]]:
+    """Every COSE_Sign1 inside a decoded value, outermost first."""
+    if isinstance(value, Tag):
+        return [value.value, *_sign1s(value.value)] if value.tag == 18 else []
+    if isinstance(value, list):
+        return [found for item in value for found in _sign1s(item)]
+    if isinstance(value, dict):
+        return [found for item in value.values() for found in _sign1s(item)]
+    return []
+
+
+def _validate_sign1(sign1: list[Any]) -> None:
+    protected = decode(sign1[0], tags=frozenset({18}))
+    kind = "key-binding-token" if 13 in protected else "attestation"
+    for index, rule in EMBEDDED[kind].items():
+        _validate(rule, sign1[index])
+
+
+def _messages(holder_curve: Curve, operator_curve: Curve) -> dict[str, list[bytes]]:
+    world = make_world(operator_curve=operator_curve)
+    holder = world.holder(holder_curve)
+    issuance_request = holder.request_attestations([Check.age_over(18), Check.number()], 2)
+    issuance_response = world.issuer.issue(ADULT, issuance_request)
+    holder.receive(issuance_response)
+    verifier = world.verifier((Check.age_over(18), Check.number()), max_age=8 * 86400)
+    request = verifier.create_request()
+    presentation = holder.present(request)
+    result = verifier.verify(presentation, number=ADULT)
+    return {
+        "request": [request.to_bytes()],
+        "presentation": [presentation.to_bytes()],
+        "key-binding-token": [presentation.body],
+        "issuance-request": [issuance_request.to_bytes()],
+        "issuance-response": [issuance_response.to_bytes()],
+        "attestation": [
+            encode(issued.attestation.to_item()) for issued in issuance_response.attestations
+        ],
+        "result": [result.to_bytes()],
+        "operator-keyset": [world.keyset.to_bytes()],
+    }
+
+
+@pytest.mark.parametrize(
+    ("holder_curve", "operator_curve"),
+    [(Curve.ED25519, Curve.ED25519), (Curve.P256, Curve.P256), (Curve.P256, Curve.ED25519)],
+)
+def test_every_message_validates(holder_curve: Curve, operator_curve: Curve) -> None:
+    for rule, encodings in _messages(holder_curve, operator_curve).items():
+        for data in encodings:
+            _validate(rule, data)
+            if rule not in EMBEDDED:
+                _validate("message", data)
+
+
+def test_the_schema_can_fail() -> None:
+    messages = _messages(Curve.ED25519, Curve.ED25519)
+    request = decode(messages["request"][0])
+    request[4] = ["age_over:018"]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("request", encode(request))
+    presentation = Presentation.from_bytes(messages["presentation"][0])
+    token = decode(presentation.body, tags=frozenset({18}))
+    protected = decode(token.value[0], tags=frozenset({18}))
+    protected[1] = -35  # ES384: not an algorithm zkcheck accepts
+    token.value[0] = encode(protected)
+    with pytest.raises(pycddl.ValidationError):
+        _validate("key-binding-token", encode(token))
+    with pytest.raises(pycddl.ValidationError):
+        _validate("result", messages["request"][0])
+
+
+def test_pycddl_limitation_the_relaxation_works_around() -> None:
+    # If this starts passing, pycddl handles .cbor in arrays and RELAXED can go.
+    data = _messages(Curve.ED25519, Curve.ED25519)["attestation"][0]
+    with pytest.raises(pycddl.ValidationError):
+        pycddl.Schema(f"root = attestation\n{CDDL}").validate_cbor(data)

@@ -1,0 +1,167 @@
+"""Versioned messages: round trips, strictness, and byte-identical re-encoding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.attest_world import ADULT, make_world
+from zkcheck.claims import Check, Menu
+from zkcheck.encoding.cbor import decode, encode
+from zkcheck.encoding.cose import COSESigningKey, Curve
+from zkcheck.encoding.messages import (
+    IssuanceRequest,
+    IssuanceResponse,
+    Presentation,
+    Request,
+    ResultRecord,
+    decode_message,
+)
+from zkcheck.encoding.signed import AttestationClaims, KeyBindingClaims, decode_presentation_body
+from zkcheck.errors import DecodeError
+from zkcheck.trust.keyset import OperatorKeySet
+
+MENU = sorted(Menu.default(("ES", "PT", "FR")).checks, key=lambda c: c.identifier)
+
+identifiers = st.from_regex(r"[a-z][a-z0-9.-]{0,20}\.example", fullmatch=True)
+checks = st.lists(st.sampled_from(MENU), min_size=1, max_size=6, unique=True).map(tuple)
+requests = st.builds(
+    Request,
+    nonce=st.binary(min_size=16, max_size=64),
+    verifier_id=identifiers,
+    checks=checks,
+    tiers=st.lists(st.sampled_from(["signed", "token", "credential"]), min_size=1, unique=True).map(
+        tuple
+    ),
+    operators=st.lists(identifiers, min_size=1, max_size=4, unique=True).map(tuple),
+    max_age=st.integers(min_value=0, max_value=2**32),
+    expires_at=st.integers(min_value=0, max_value=2**40),
+)
+results = st.builds(
+    ResultRecord,
+    tier=st.sampled_from(["signed", "token"]),
+    operator=identifiers,
+    checks=checks,
+    issued_bucket=st.integers(min_value=0, max_value=2**40),
+    verifier_id=identifiers,
+)
+presentations = st.builds(
+    Presentation,
+    tier=st.sampled_from(["signed", "token"]),
+    nonce=st.binary(min_size=16, max_size=64),
+    body=st.binary(min_size=1, max_size=300),
+)
+
+
+def _canonical(message: Any) -> None:
+    data = message.to_bytes()
+    again = type(message).from_bytes(data)
+    assert again.to_bytes() == data
+    assert encode(decode(data, tags=frozenset({18}))) == data
+
+
+@given(requests)
+def test_requests_re_encode_byte_identically(request: Request) -> None:
+    _canonical(request)
+    parsed = Request.from_bytes(request.to_bytes())
+    assert set(parsed.checks) == set(request.checks)
+    assert parsed.nonce == request.nonce
+
+
+@given(results)
+def test_results_re_encode_byte_identically(record: ResultRecord) -> None:
+    _canonical(record)
+
+
+@given(presentations)
+def test_presentations_re_encode_byte_identically(presentation: Presentation) -> None:
+    _canonical(presentation)
+    assert Presentation.from_bytes(presentation.to_bytes()) == presentation
+
+
+@pytest.mark.parametrize("curve", [Curve.ED25519, Curve.P256])
+def test_issuance_and_signed_objects_re_encode_byte_identically(curve: Curve) -> None:
+    world = make_world(operator_curve=curve)
+    holder = world.holder(curve)
+    ask = holder.request_attestations([Check.age_over(18), Check.number(), Check.sim_swap(72)], 3)
+    _canonical(ask)
+    answer = world.issuer.issue(ADULT, ask)
+    _canonical(answer)
+    holder.receive(answer)
+    verifier = world.verifier((Check.number(), Check.sim_swap(72)), optional=(Check.age_over(18),))
+    presentation = holder.present(verifier.create_request())
+    _canonical(presentation)
+    body = decode_presentation_body(presentation.body)
+    assert body.token.encode() == presentation.body
+    assert (
+        encode(AttestationClaims.from_payload(body.attestation.payload).to_map())
+        == body.attestation.payload
+    )
+    assert encode(KeyBindingClaims.from_payload(body.token.payload).to_map()) == body.token.payload
+    _canonical(verifier.verify(presentation, number=ADULT).record())
+    _canonical(world.keyset)
+    assert OperatorKeySet.from_bytes(world.keyset.to_bytes()) == world.keyset
+    assert decode_message(presentation.to_bytes()) == "presentation"
+
+
+def _request_fields() -> dict[int, Any]:
+    request = Request(
+        bytes(16), "rp.example", (Check.age_over(18),), ("signed",), ("op.example",), 60, 100
+    )
+    fields: dict[int, Any] = decode(request.to_bytes())
+    return fields
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.__setitem__(0, 2),  # a version this code does not read
+        lambda f: f.__setitem__(0, 0),
+        lambda f: f.__setitem__(1, "presentation"),
+        lambda f: f.__setitem__(9, 1),  # an unknown field
+        lambda f: f.pop(7),  # a missing field
+        lambda f: f.__setitem__(2, bytes(15)),  # a nonce under 128 bits
+        lambda f: f.__setitem__(2, bytes(65)),
+        lambda f: f.__setitem__(3, ""),
+        lambda f: f.__setitem__(3, "rp example"),
+        lambda f: f.__setitem__(4, []),
+        lambda f: f.__setitem__(4, ["tenure:3", "age_over:18"]),  # out of order
+        lambda f: f.__setitem__(4, ["age_over:18", "age_over:18"]),  # repeated
+        lambda f: f.__setitem__(4, ["age_over:180"]),
+        lambda f: f.__setitem__(5, ["Signed"]),
+        lambda f: f.__setitem__(6, []),
+        lambda f: f.__setitem__(7, -1),
+        lambda f: f.__setitem__(7, True),
+        lambda f: f.__setitem__(8, "tomorrow"),
+    ],
+)
+def test_malformed_requests_are_refused(change: Any) -> None:
+    fields = _request_fields()
+    change(fields)
+    with pytest.raises(DecodeError):
+        Request.from_bytes(encode(fields))
+
+
+def test_other_messages_refuse_extra_or_wrong_fields() -> None:
+    key = COSESigningKey.generate().public_key
+    ask = decode(IssuanceRequest((Check.number(),), (key,)).to_bytes())
+    ask[3] = [key.to_map(), key.to_map()]
+    with pytest.raises(DecodeError, match="own holder key"):
+        IssuanceRequest.from_bytes(encode(ask))
+    ask[3] = [key.to_map()] * 65
+    with pytest.raises(DecodeError):
+        IssuanceRequest.from_bytes(encode(ask))
+    ask[3] = [{1: 1, -1: 6, -2: bytes([1]) + bytes(31)}]  # a small-order point
+    with pytest.raises(DecodeError):
+        IssuanceRequest.from_bytes(encode(ask))
+    with pytest.raises(DecodeError):
+        IssuanceResponse.from_bytes(encode({0: 1, 1: "issuance-response", 2: []}))
+    with pytest.raises(DecodeError):
+        Presentation.from_bytes(
+            encode({0: 1, 1: "presentation", 2: "signed", 3: bytes(16), 4: b""})
+        )
+    with pytest.raises(DecodeError):
+        decode_message(b"\x01")

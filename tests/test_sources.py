@@ -1,0 +1,67 @@
+"""Operator data sources: in memory and SQLite, filled with synthetic subscribers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from zkcheck.claims import SubscriberFacts, SwapRecord
+from zkcheck.sources import (
+    DEMO_SUBSCRIBERS,
+    MemorySubscriberSource,
+    SQLiteSubscriberSource,
+    demo_subscribers,
+)
+
+NOW = datetime(2024, 2, 29, 10, 0, tzinfo=UTC)  # a leap day: years_ago must not fail
+
+
+def test_demo_subscribers_are_reproducible_and_synthetic() -> None:
+    first, again = demo_subscribers(NOW, 50, seed=7), demo_subscribers(NOW, 50, seed=7)
+    assert first == again
+    assert first != demo_subscribers(NOW, 50, seed=8)
+    numbers = [facts.msisdn for facts in first]
+    assert len(set(numbers)) == len(numbers) == 56
+    assert set(DEMO_SUBSCRIBERS.values()) <= set(numbers)
+    assert all(number is not None and number.startswith("+34600") for number in numbers)
+    with pytest.raises(ValueError):
+        demo_subscribers(NOW, 900_000)
+
+
+def test_sqlite_source_round_trips_every_fact(tmp_path: Path) -> None:
+    subscribers = demo_subscribers(NOW, 30, seed=1)
+    path = tmp_path / "subscribers.sqlite"
+    source = SQLiteSubscriberSource(path)
+    source.add_all(subscribers)
+    source.close()
+    reopened = SQLiteSubscriberSource(path)
+    for facts in subscribers:
+        assert facts.msisdn is not None
+        stored = reopened.facts(facts.msisdn)
+        # Instants are stored to the second; the demo's are whole seconds.
+        assert stored == facts
+    assert reopened.facts("+34699999999") is None
+    reopened.close()
+
+
+def test_unknown_facts_stay_unknown() -> None:
+    source = SQLiteSubscriberSource()
+    facts = SubscriberFacts(msisdn="+34600000999", sim=SwapRecord(None, 7), reachable=False)
+    source.add(facts)
+    assert source.facts("+34600000999") == facts
+    bare = SubscriberFacts(msisdn="+34600000998", birth_date=date(2000, 1, 1))
+    source.add(bare)
+    assert source.facts("+34600000998") == bare
+
+
+def test_sources_refuse_subscribers_without_an_e164_number() -> None:
+    for source in (MemorySubscriberSource(), SQLiteSubscriberSource()):
+        with pytest.raises(ValueError):
+            source.add(SubscriberFacts(msisdn="600000001"))
+        with pytest.raises(ValueError):
+            source.add(SubscriberFacts())
+    memory = MemorySubscriberSource(demo_subscribers(NOW))
+    assert memory.facts(DEMO_SUBSCRIBERS["adult"]) is not None
+    assert memory.facts("+34699999999") is None

@@ -1,0 +1,329 @@
+"""Every way a presentation can fail, each with its typed error.
+
+The forgeries below go around the honest Holder (which would refuse to make
+them) by calling the signed tier's own functions with chosen inputs.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.attest_world import ADULT, OPERATOR, make_world
+from zkcheck.claims import Check, Menu
+from zkcheck.encoding.cose import COSESigningKey, Curve, Sign1
+from zkcheck.encoding.messages import Presentation, Request
+from zkcheck.encoding.signed import KeyBindingClaims, bind
+from zkcheck.errors import (
+    DecodeError,
+    Expired,
+    InvalidSignature,
+    NotRequested,
+    Replayed,
+    UntrustedIssuer,
+    WrongVerifier,
+    ZkcheckError,
+)
+from zkcheck.roles import Holder, Issuer, Policy, VerifiedResult, Verifier
+from zkcheck.roles._signed import present_attestation
+from zkcheck.sources import MemorySubscriberSource, demo_subscribers
+from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.nonces import SQLiteNonceStore
+
+AGE = Check.age_over(18)
+SWAP = Check.sim_swap(72)
+WEEK = 8 * 86400
+
+
+def _held(holder: Holder):  # type: ignore[no-untyped-def]
+    return holder._held[0]
+
+
+def test_bad_operator_signature() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    request = verifier.create_request()
+    held = _held(holder)
+    attestation = held.issued.attestation
+    flipped = bytes([attestation.signature[0] ^ 1]) + attestation.signature[1:]
+    forged = replace(held.issued, attestation=replace(attestation, signature=flipped))
+    with pytest.raises(InvalidSignature):
+        verifier.verify(present_attestation(held.key, forged, request))
+    # A claim changed after signing fails the same way.
+    claims = attestation.payload.replace(b"age_over:18", b"age_over:21")
+    forged = replace(held.issued, attestation=replace(attestation, payload=claims))
+    with pytest.raises(InvalidSignature):
+        verifier.verify(present_attestation(held.key, forged, request))
+    # The nonce survived both attempts.
+    assert verifier.verify(holder.present(request)).shows(AGE)
+
+
+def test_bad_holder_signature() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    presentation = holder.present(verifier.create_request())
+    token = Sign1.decode(presentation.body)
+    tampered = replace(token, signature=bytes(64))
+    with pytest.raises(InvalidSignature):
+        verifier.verify(replace(presentation, body=tampered.encode()))
+
+
+def test_wrong_holder_key() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    request = verifier.create_request()
+    held = _held(holder)
+    # Someone who copied the attestation but not the phone's key signs with their own.
+    for thief in (COSESigningKey.generate(), COSESigningKey.generate(Curve.P256)):
+        with pytest.raises(InvalidSignature):
+            verifier.verify(present_attestation(thief, held.issued, request))
+
+
+def test_unknown_operator_key() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    # The verifier's key set names the operator with another key.
+    rotated = Issuer(
+        OPERATOR, COSESigningKey.generate(), MemorySubscriberSource(), clock=world.clock
+    ).keyset()
+    policy = Policy("rp.example", (AGE,), (OPERATOR,), max_age=WEEK)
+    verifier = Verifier(policy, rotated, clock=world.clock)
+    with pytest.raises(UntrustedIssuer):
+        verifier.verify(holder.present(verifier.create_request()))
+
+
+def test_operator_not_accepted_by_the_request() -> None:
+    world = make_world()
+    other = Issuer(
+        "operator-b.example",
+        COSESigningKey.generate(),
+        MemorySubscriberSource(demo_subscribers(world.clock.now())),
+        clock=world.clock,
+    )
+    keyset = OperatorKeySet((world.issuer.entry(), other.entry()))
+    verifier = Verifier(
+        Policy("rp.example", (AGE,), (OPERATOR,), max_age=WEEK), keyset, clock=world.clock
+    )
+    holder = world.holder()
+    holder.receive(other.issue(ADULT, holder.request_attestations([AGE])))
+    request = verifier.create_request()
+    with pytest.raises(UntrustedIssuer):
+        verifier.verify(present_attestation(_held(holder).key, _held(holder).issued, request))
+
+
+def test_expired_attestation() -> None:
+    world = make_world()
+    holder = world.issued_holder([SWAP])
+    # Swap attestations live an hour from their quarter-hour issue time (12:30).
+    world.clock.advance(timedelta(minutes=55, seconds=4))  # 13:30:00
+    verifier = world.verifier((SWAP,), max_age=86400)
+    request = verifier.create_request()
+    held = _held(holder)
+    with pytest.raises(Expired):
+        verifier.verify(present_attestation(held.key, held.issued, request))
+
+
+def test_expiry_boundary() -> None:
+    world = make_world()
+    holder = world.issued_holder([SWAP], count=2)
+    world.clock.advance(timedelta(minutes=55, seconds=3))  # 13:29:59, one second left
+    verifier = world.verifier((SWAP,), max_age=86400)
+    assert verifier.verify(holder.present(verifier.create_request())).shows(SWAP)
+
+
+def test_older_than_the_policy_allows() -> None:
+    world = make_world()
+    holder = world.issued_holder([SWAP], count=2)
+    # Issued "12:30" (rounded); at 12:40 the attestation is 600 s old.
+    world.clock.advance(timedelta(minutes=5, seconds=4))
+    strict = world.verifier((SWAP,), max_age=599)
+    request = strict.create_request()
+    held = _held(holder)
+    with pytest.raises(Expired):
+        strict.verify(present_attestation(held.key, held.issued, request))
+    lenient = world.verifier((SWAP,), max_age=600)
+    assert lenient.verify(holder.present(lenient.create_request())).shows(SWAP)
+
+
+def test_expired_request() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    request = verifier.create_request()
+    presentation = holder.present(request)
+    world.clock.advance(timedelta(seconds=300))  # the request's lifetime
+    with pytest.raises(Expired):
+        verifier.verify(presentation)
+
+
+def test_nonce_unknown_or_already_used() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE], count=2)
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    other = world.verifier((AGE,), max_age=WEEK)
+    presentation = holder.present(other.create_request())
+    with pytest.raises(Replayed):
+        verifier.verify(presentation)  # a nonce this verifier never issued
+    request = verifier.create_request()
+    presentation = holder.present(request)
+    verifier.verify(presentation)
+    with pytest.raises(Replayed):
+        verifier.verify(presentation)  # used once already
+
+
+def test_wrong_verifier() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE], count=3)
+    bank = world.verifier((AGE,), verifier_id="bank.example", max_age=WEEK)
+    request = bank.create_request()
+    # A man in the middle relays the bank's nonce under its own name.
+    relayed = replace(request, verifier_id="phish.example")
+    with pytest.raises(WrongVerifier):
+        bank.verify(holder.present(relayed.to_bytes()))
+    # Or changes what the request asks: the request digest no longer matches.
+    widened = replace(request, max_age=10 * WEEK)
+    with pytest.raises(WrongVerifier):
+        bank.verify(holder.present(widened))
+    # The cnonce must be the request's too.
+    held = _held(holder)
+    claims = KeyBindingClaims("bank.example", b"x" * 32, request.digest())
+    token = bind(held.key, held.issued.attestation, claims)
+    with pytest.raises(WrongVerifier):
+        bank.verify(Presentation("signed", request.nonce, token.encode()))
+    # The bank's own request is still answerable: failures consumed nothing.
+    assert bank.verify(holder.present(request)).shows(AGE)
+
+
+def test_verifiers_sharing_a_store_do_not_accept_each_others_requests(tmp_path: Path) -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE], count=2)
+    policy_a = Policy("shop-a.example", (AGE,), (OPERATOR,), max_age=WEEK)
+    policy_b = Policy("shop-b.example", (AGE,), (OPERATOR,), max_age=WEEK)
+    store_a = SQLiteNonceStore(tmp_path / "shared.sqlite")
+    store_b = SQLiteNonceStore(tmp_path / "shared.sqlite")
+    shop_a = Verifier(policy_a, world.keyset, clock=world.clock, nonces=store_a)
+    shop_b = Verifier(policy_b, world.keyset, clock=world.clock, nonces=store_b)
+    presentation = holder.present(shop_a.create_request())
+    with pytest.raises(WrongVerifier):
+        shop_b.verify(presentation)
+    assert shop_a.verify(presentation).verifier_id == "shop-a.example"
+    store_a.close()
+    store_b.close()
+
+
+def test_required_check_missing() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE, SWAP), max_age=WEEK)
+    with pytest.raises(NotRequested):
+        verifier.verify(holder.present(verifier.create_request()))
+    # Optional checks may be missing.
+    lenient = world.verifier((AGE,), optional=(SWAP,), max_age=WEEK)
+    result = lenient.verify(world.issued_holder([AGE]).present(lenient.create_request()))
+    assert result.checks == (AGE,)
+
+
+def test_check_not_requested() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE, SWAP])
+    verifier = world.verifier((AGE,), max_age=3600)
+    request = verifier.create_request()
+    with pytest.raises(ZkcheckError):
+        holder.present(request)  # the honest holder will not over-share
+    held = _held(holder)
+    with pytest.raises(NotRequested):
+        verifier.verify(present_attestation(held.key, held.issued, request))
+
+
+def test_threshold_outside_the_operators_menu() -> None:
+    world = make_world()
+    # The operator's own issuer answers "age_over:19", but its published menu
+    # (the verifier's key set) does not list it. Another operator's does, so
+    # the verifier may ask.
+    menu = Menu(Menu.default().checks | {Check.age_over(19)})
+    source = MemorySubscriberSource(demo_subscribers(world.clock.now()))
+    rogue = Issuer(OPERATOR, COSESigningKey.generate(), source, clock=world.clock, menu=menu)
+    published = replace(rogue.entry(), menu=Menu.default())
+    other = Issuer(
+        "operator-b.example", COSESigningKey.generate(), source, clock=world.clock, menu=menu
+    )
+    keyset = OperatorKeySet((published, other.entry()))
+    policy = Policy(
+        "rp.example", (Check.age_over(19),), (OPERATOR, "operator-b.example"), max_age=WEEK
+    )
+    verifier = Verifier(policy, keyset, clock=world.clock)
+    holder = world.holder()
+    holder.receive(rogue.issue(ADULT, holder.request_attestations([Check.age_over(19)])))
+    with pytest.raises(UntrustedIssuer):
+        verifier.verify(holder.present(verifier.create_request()))
+    # A policy no accepted operator can answer is refused when it is configured.
+    with pytest.raises(ValueError):
+        Verifier(
+            Policy("rp.example", (Check.age_over(19),), (OPERATOR,), max_age=WEEK),
+            keyset,
+            clock=world.clock,
+        )
+    # And an operator does not attest checks off its own menu.
+    with pytest.raises(ZkcheckError):
+        world.issuer.issue(ADULT, world.holder().request_attestations([Check.age_over(19)]))
+
+
+def test_tier_not_accepted() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    presentation = holder.present(verifier.create_request())
+    with pytest.raises(NotRequested):
+        verifier.verify(replace(presentation, tier="token"))
+
+
+def test_malformed_presentations() -> None:
+    world = make_world()
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    for garbage in [
+        b"",
+        b"\xa0",
+        b"\x00" * 10,
+        Request.from_bytes(verifier.create_request().to_bytes()).to_bytes(),
+    ]:
+        with pytest.raises(DecodeError):
+            verifier.verify(garbage)
+
+
+def test_verified_results_are_minted_by_verifiers_only() -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    result = verifier.verify(holder.present(verifier.create_request()))
+    with pytest.raises(TypeError):
+        VerifiedResult(result.record())
+    with pytest.raises(TypeError):
+        VerifiedResult(result.record(), _token=object())
+    with pytest.raises(TypeError):
+        pickle.dumps(result)
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_any_flipped_byte_is_refused_and_consumes_nothing(data: st.DataObject) -> None:
+    world = make_world()
+    holder = world.issued_holder([AGE])
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    request = verifier.create_request()
+    presentation = holder.present(request).to_bytes()
+    index = data.draw(st.integers(min_value=0, max_value=len(presentation) - 1))
+    flip = data.draw(st.integers(min_value=1, max_value=255))
+    mutated = bytearray(presentation)
+    mutated[index] ^= flip
+    with pytest.raises(ZkcheckError):
+        verifier.verify(bytes(mutated))
+    assert verifier.verify(presentation).shows(AGE)

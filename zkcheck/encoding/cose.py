@@ -1,0 +1,403 @@
+"""COSE_Sign1 (RFC 9052, section 4.2) with Ed25519 and ECDSA P-256 (RFC 9053, RFC 9864).
+
+zkcheck signs with the fully-specified algorithm identifiers of RFC 9864:
+``Ed25519`` (-19) and ``ESP256`` (-9). It also verifies the older,
+polymorphic identifiers of RFC 9053, ``EdDSA`` (-8) and ``ES256`` (-7), each
+only with the one curve zkcheck supports for it (Ed25519, P-256), so that
+messages from signers that predate RFC 9864 are understood.
+
+Two rules of RFC 9052 shape the code:
+
+* Section 3: the protected bucket is a byte string holding an encoded map;
+  an empty bucket SHOULD be the zero-length string, and recipients MUST also
+  accept an encoded empty map (``h'A0'``). Section 4.4 then builds the
+  Sig_structure with "a zero-length byte string" when "there are no protected
+  attributes". zkcheck therefore verifies a message carrying ``h'A0'`` over
+  ``h''``, which is what its sender signed (the sign-pass-01 example of the
+  COSE working group checks exactly this), and never emits ``h'A0'`` itself.
+* Section 3: a label may not appear in both buckets; such a message is
+  refused as malformed.
+
+Keys are COSE_Key maps (RFC 9052, section 7; RFC 9053, section 7): OKP keys
+with ``crv`` Ed25519 and EC2 keys with ``crv`` P-256 and both coordinates
+(zkcheck does not accept compressed points).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import cbor2
+
+from zkcheck.encoding.cbor import Tag, decode, encode
+from zkcheck.errors import DecodeError, InvalidSignature
+from zkcheck.hazmat import ecdsa_p256, ed25519
+from zkcheck.hazmat.secret import SecretBytes
+
+__all__ = [
+    "COSE_SIGN1_TAG",
+    "HEADER_ALG",
+    "HEADER_CONTENT_TYPE",
+    "HEADER_CRIT",
+    "HEADER_KCWT",
+    "HEADER_KID",
+    "HEADER_TYP",
+    "SIGN1_TAGS",
+    "Algorithm",
+    "COSEKey",
+    "COSESigningKey",
+    "Curve",
+    "Sign1",
+    "Signer",
+]
+
+COSE_SIGN1_TAG = 18
+"""CBOR tag of COSE_Sign1_Tagged (RFC 9052, section 4.2)."""
+SIGN1_TAGS = frozenset({COSE_SIGN1_TAG})
+"""The tags a decoder of COSE_Sign1 messages accepts."""
+
+HEADER_ALG = 1
+HEADER_CRIT = 2
+HEADER_CONTENT_TYPE = 3
+HEADER_KID = 4
+HEADER_KCWT = 13
+"""``kcwt``: the CWT a key-binding token carries (draft-ietf-spice-sd-cwt)."""
+HEADER_TYP = 16
+"""``typ``: the media type of the whole message (RFC 9596)."""
+
+_KEY_KTY = 1
+_KEY_KID = 2
+_KEY_ALG = 3
+_KEY_CRV = -1
+_KEY_X = -2
+_KEY_Y = -3
+_KEY_D = -4
+_KTY_OKP = 1
+_KTY_EC2 = 2
+_CRV_P256 = 1
+_CRV_ED25519 = 6
+_OKP_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X})
+_EC2_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X, _KEY_Y})
+
+
+class Algorithm(enum.IntEnum):
+    """COSE algorithm identifiers zkcheck knows (IANA "COSE Algorithms")."""
+
+    ED25519 = -19
+    """EdDSA with Ed25519, fully specified (RFC 9864, section 2.2). Emitted."""
+    ESP256 = -9
+    """ECDSA with P-256 and SHA-256, fully specified (RFC 9864, section 2.1). Emitted."""
+    EDDSA = -8
+    """EdDSA, polymorphic (RFC 9053, section 2.2; deprecated by RFC 9864). Verified only."""
+    ES256 = -7
+    """ECDSA with SHA-256, polymorphic (RFC 9053, section 2.1). Verified only."""
+
+
+class Curve(enum.Enum):
+    """The curves of the keys zkcheck signs and verifies with."""
+
+    ED25519 = "Ed25519"
+    P256 = "P-256"
+
+    @property
+    def algorithm(self) -> Algorithm:
+        """The fully-specified identifier zkcheck emits for this curve."""
+        return Algorithm.ED25519 if self is Curve.ED25519 else Algorithm.ESP256
+
+
+_ACCEPTED = {
+    Curve.ED25519: frozenset({Algorithm.ED25519, Algorithm.EDDSA}),
+    Curve.P256: frozenset({Algorithm.ESP256, Algorithm.ES256}),
+}
+
+
+def _bstr(value: object, what: str, size: int | None = None) -> bytes:
+    if type(value) is not bytes or (size is not None and len(value) != size):
+        raise DecodeError(f"{what} must be a byte string" + (f" of {size} bytes" if size else ""))
+    return value
+
+
+@dataclass(frozen=True)
+class COSEKey:
+    """A public key as a COSE_Key: Ed25519 (OKP) or P-256 (EC2).
+
+    ``public`` is the 32-byte Ed25519 point, or x || y for P-256. Construction
+    checks the lengths; :meth:`validate` checks the point (on the curve, in
+    the prime-order group), which costs about one signature verification and
+    is done where a key enters zkcheck from its owner: an issuer validates
+    each holder key before signing it into an attestation, and a key set
+    validates operator keys when it is loaded. A key inside a verified
+    attestation is vouched for by the operator's signature, and each
+    verification also refuses keys of small order (libsodium) or off the
+    curve (OpenSSL).
+    """
+
+    curve: Curve
+    public: bytes
+    kid: bytes | None = None
+
+    def __post_init__(self) -> None:
+        size = ed25519.PUBLIC_KEY_SIZE if self.curve is Curve.ED25519 else 64
+        if type(self.public) is not bytes or len(self.public) != size:
+            raise DecodeError(f"a {self.curve.value} public key is {size} bytes")
+
+    def validate(self) -> COSEKey:
+        """Return the key if its point is valid; raise :class:`DecodeError` otherwise."""
+        if self.curve is Curve.ED25519:
+            ed25519.check_public_key(self.public)
+        else:
+            ecdsa_p256.check_public_key(self.public)
+        return self
+
+    def to_map(self) -> dict[int, Any]:
+        """The COSE_Key map (with ``kid`` when set)."""
+        if self.curve is Curve.ED25519:
+            key: dict[int, Any] = {_KEY_KTY: _KTY_OKP, _KEY_CRV: _CRV_ED25519, _KEY_X: self.public}
+        else:
+            key = {
+                _KEY_KTY: _KTY_EC2,
+                _KEY_CRV: _CRV_P256,
+                _KEY_X: self.public[:32],
+                _KEY_Y: self.public[32:],
+            }
+        if self.kid is not None:
+            key[_KEY_KID] = self.kid
+        return key
+
+    @classmethod
+    def from_map(cls, key: object, *, allow_kid: bool = False) -> COSEKey:
+        """The key a COSE_Key map describes; :class:`DecodeError` for anything else.
+
+        Only the labels zkcheck uses are accepted: ``kty``, ``crv``, ``x``,
+        ``y`` for EC2, and ``kid`` when ``allow_kid``. A private part (``d``)
+        is refused: public keys travel, secret ones do not.
+        """
+        if type(key) is not dict:
+            raise DecodeError("a COSE_Key is a map")
+        kty, crv, x = key.get(_KEY_KTY), key.get(_KEY_CRV), key.get(_KEY_X)
+        if type(kty) is not int or type(crv) is not int:
+            raise DecodeError("a COSE_Key has integer kty and crv")
+        if type(x) is not bytes or len(x) != 32:
+            raise DecodeError("x must be a byte string of 32 bytes")
+        if kty == _KTY_OKP and crv == _CRV_ED25519:
+            curve, public, labels = Curve.ED25519, x, _OKP_LABELS
+        elif kty == _KTY_EC2 and crv == _CRV_P256:
+            y = key.get(_KEY_Y)
+            if type(y) is not bytes or len(y) != 32:
+                raise DecodeError("y must be 32 bytes (compressed points are not accepted)")
+            curve, public, labels = Curve.P256, x + y, _EC2_LABELS
+        else:
+            raise DecodeError("unsupported COSE_Key type or curve")
+        kid = key.get(_KEY_KID)
+        if kid is None:
+            if key.keys() != labels:
+                raise DecodeError("unexpected parameters in COSE_Key")
+        elif not allow_kid or key.keys() != labels | {_KEY_KID} or type(kid) is not bytes:
+            raise DecodeError("unexpected parameters in COSE_Key")
+        return cls(curve, public, kid)
+
+    def thumbprint(self) -> bytes:
+        """SHA-256 of the deterministic encoding of the key's required parameters
+        (kty, crv, x and, for EC2, y), as RFC 9679 computes a COSE Key Thumbprint."""
+        return hashlib.sha256(encode(COSEKey(self.curve, self.public).to_map())).digest()
+
+    def accepts(self, algorithm: int) -> bool:
+        """Whether a signature under ``algorithm`` can be verified with this key."""
+        return algorithm in _ACCEPTED[self.curve]
+
+    def verify(self, algorithm: int, message: bytes, signature: bytes) -> None:
+        """Return if ``signature`` over ``message`` verifies; raise :class:`InvalidSignature`."""
+        if not self.accepts(algorithm):
+            raise InvalidSignature("signature invalid")
+        if self.curve is Curve.ED25519:
+            ed25519.verify(self.public, message, signature)
+        else:
+            ecdsa_p256.verify(self.public, message, signature)
+
+
+class Signer(Protocol):
+    """Anything that signs for COSE: a software key, or a key in secure hardware."""
+
+    @property
+    def algorithm(self) -> Algorithm: ...
+
+    @property
+    def public_key(self) -> COSEKey: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class COSESigningKey:
+    """A software signing key (Ed25519 or P-256) whose secret lives in :class:`SecretBytes`."""
+
+    curve: Curve
+    secret: SecretBytes = field(repr=False)
+    public_key: COSEKey
+
+    @classmethod
+    def generate(cls, curve: Curve = Curve.ED25519, *, kid: bytes | None = None) -> COSESigningKey:
+        """A fresh key from the operating system's randomness."""
+        module = ed25519 if curve is Curve.ED25519 else ecdsa_p256
+        secret, public = module.generate_key_pair()
+        return cls(curve, secret, COSEKey(curve, public, kid))
+
+    @classmethod
+    def from_secret(
+        cls, curve: Curve, secret: SecretBytes, *, kid: bytes | None = None
+    ) -> COSESigningKey:
+        module = ed25519 if curve is Curve.ED25519 else ecdsa_p256
+        return cls(curve, secret, COSEKey(curve, module.public_key(secret), kid))
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self.curve.algorithm
+
+    def sign(self, message: bytes) -> bytes:
+        if self.curve is Curve.ED25519:
+            return ed25519.sign(self.secret, message)
+        return ecdsa_p256.sign(self.secret, message)
+
+    def to_private_map(self) -> dict[int, Any]:
+        """The COSE_Key map with the private part ``d``. It holds the secret: store it
+        protected, never log or send it."""
+        key = self.public_key.to_map()
+        key[_KEY_D] = self.secret.reveal()
+        return key
+
+    @classmethod
+    def from_private_map(cls, key: object) -> COSESigningKey:
+        """The key a private COSE_Key map (with ``d``) describes."""
+        if not isinstance(key, Mapping) or _KEY_D not in key:
+            raise DecodeError("a private COSE_Key map with d is expected")
+        public_part = {label: value for label, value in key.items() if label != _KEY_D}
+        public = COSEKey.from_map(public_part, allow_kid=True)
+        size = ed25519.SEED_SIZE if public.curve is Curve.ED25519 else ecdsa_p256.SECRET_SIZE
+        secret = SecretBytes(_bstr(key[_KEY_D], "d", size))
+        try:
+            signing = cls.from_secret(public.curve, secret, kid=public.kid)
+        except ValueError:
+            raise DecodeError("invalid private key") from None
+        if signing.public_key != public:
+            raise DecodeError("the private key does not match its public part")
+        return signing
+
+    def __repr__(self) -> str:
+        return f"COSESigningKey({self.curve.value}, public={self.public_key.public.hex()})"
+
+
+def _header_map(value: object, what: str) -> dict[int | str, Any]:
+    if type(value) is not dict:
+        raise DecodeError(f"the {what} header bucket must be a map")
+    return value
+
+
+@dataclass(frozen=True)
+class Sign1:
+    """A COSE_Sign1 message (RFC 9052, section 4.2) with an attached payload.
+
+    ``protected`` is the protected bucket exactly as transmitted (a serialized
+    map, or empty); ``headers`` is its decoded content.
+    """
+
+    protected: bytes
+    headers: dict[int | str, Any]
+    unprotected: dict[int | str, Any]
+    payload: bytes
+    signature: bytes
+
+    @staticmethod
+    def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
+        """ToBeSigned: the encoded ``["Signature1", protected, external_aad, payload]``
+        (RFC 9052, section 4.4), with ``h'A0'`` read as "no protected attributes"."""
+        body_protected = b"" if protected == b"\xa0" else protected
+        # An array of one text and three byte strings has one encoding, the
+        # deterministic one, so cbor2 encodes it directly.
+        return cbor2.dumps(["Signature1", body_protected, external_aad, payload])
+
+    def to_be_signed(self, external_aad: bytes = b"") -> bytes:
+        return self.sig_structure(self.protected, self.payload, external_aad)
+
+    @classmethod
+    def create(
+        cls,
+        signer: Signer,
+        headers: Mapping[int | str, Any],
+        payload: bytes,
+        *,
+        unprotected: Mapping[int | str, Any] | None = None,
+        external_aad: bytes = b"",
+    ) -> Sign1:
+        """Sign ``payload``; the signer's fully-specified algorithm goes into the
+        protected header (RFC 9052, section 4.4, "create a signature")."""
+        protected_headers = {HEADER_ALG: int(signer.algorithm), **headers}
+        protected = encode(protected_headers)
+        signature = signer.sign(cls.sig_structure(protected, payload, external_aad))
+        return cls(protected, protected_headers, dict(unprotected or {}), payload, signature)
+
+    @property
+    def algorithm(self) -> int:
+        """The ``alg`` header parameter, from the protected bucket if there, else the
+        unprotected one; :class:`DecodeError` if absent or not an integer."""
+        alg = self.headers.get(HEADER_ALG, self.unprotected.get(HEADER_ALG))
+        if type(alg) is not int:
+            raise DecodeError("COSE_Sign1 without an integer alg")
+        return alg
+
+    def verify(self, key: COSEKey, external_aad: bytes = b"") -> None:
+        """Return if the signature verifies under ``key``; raise :class:`InvalidSignature`.
+
+        An unknown algorithm, or one the key's curve does not take, fails the
+        same way as a wrong signature.
+        """
+        try:
+            algorithm = self.algorithm
+        except DecodeError:
+            raise InvalidSignature("signature invalid") from None
+        key.verify(algorithm, self.to_be_signed(external_aad), self.signature)
+
+    def to_item(self, *, tagged: bool = True) -> Any:
+        """The message as a CBOR data item, tagged 18 unless told otherwise."""
+        item = [self.protected, self.unprotected, self.payload, self.signature]
+        return Tag(COSE_SIGN1_TAG, item) if tagged else item
+
+    def encode(self, *, tagged: bool = True) -> bytes:
+        return encode(self.to_item(tagged=tagged))
+
+    @classmethod
+    def from_item(cls, item: object, *, require_tag: bool = True) -> Sign1:
+        """A COSE_Sign1 from a decoded data item; :class:`DecodeError` if it is not one.
+
+        The protected bucket must decode (deterministically) to a map, unless
+        it is empty; a label may not be in both buckets; the payload must be
+        attached and the signature a byte string.
+        """
+        if type(item) is Tag:
+            if item.tag != COSE_SIGN1_TAG:
+                raise DecodeError("not a COSE_Sign1 (wrong tag)")
+            item = item.value
+        elif require_tag:
+            raise DecodeError("COSE_Sign1_Tagged expected")
+        if type(item) is not list or len(item) != 4:
+            raise DecodeError("a COSE_Sign1 is an array of four elements")
+        protected, unprotected, payload, signature = item
+        protected = _bstr(protected, "the protected bucket")
+        # A key-binding token carries a COSE_Sign1 in its protected bucket (kcwt).
+        decoded = decode(protected, tags=SIGN1_TAGS) if protected else {}
+        headers = _header_map(decoded, "protected")
+        unprotected = _header_map(unprotected, "unprotected")
+        if unprotected and headers.keys() & unprotected.keys():
+            raise DecodeError("a header label appears in both buckets")
+        payload = _bstr(payload, "the payload (detached payloads are not supported)")
+        signature = _bstr(signature, "the signature")
+        return cls(protected, headers, unprotected, payload, signature)
+
+    @classmethod
+    def decode(cls, data: bytes, *, require_tag: bool = True, max_size: int = 16384) -> Sign1:
+        """Decode and check the structure of a COSE_Sign1 (no signature check)."""
+        item = decode(data, max_size=max_size, tags=SIGN1_TAGS)
+        return cls.from_item(item, require_tag=require_tag)

@@ -1,0 +1,60 @@
+"""The internal interface every tier implements, and the registry of tiers.
+
+A tier turns the ``body`` of a presentation into :class:`Evidence` for the
+stored request, or raises. Everything every tier shares (finding the request
+by its nonce, freshness, the operator's menu, the checks asked and required,
+consuming the nonce, the result) lives in :mod:`zkcheck.roles.verifier`;
+only what the tier's cryptography decides lives in the tier's module. Adding
+a tier is adding a module with a :class:`TierVerifier` and one entry in
+:data:`TIERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from zkcheck.claims import Check
+from zkcheck.encoding.messages import Request
+from zkcheck.trust.keyset import OperatorEntry, TrustAnchors
+
+__all__ = ["Evidence", "TierVerifier", "VerificationContext"]
+
+
+@dataclass(frozen=True)
+class VerificationContext:
+    """What a tier verifies against: the verifier's own stored request (and the
+    SHA-256 digest of its encoding), its trust anchors, the time, and the number
+    the user typed (for ``number``)."""
+
+    request: Request
+    request_digest: bytes
+    trust: TrustAnchors
+    now: int
+    number: str | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a tier established: who issued which checks, when, until when.
+
+    ``spend`` lists further single-use values (for example token nonces) to
+    consume atomically with the request nonce, each with its expiry.
+    """
+
+    operator: OperatorEntry
+    checks: tuple[Check, ...]
+    issued_at: int
+    expires_at: int
+    spend: Mapping[bytes, int] = field(default_factory=dict)
+
+
+class TierVerifier(Protocol):
+    """One tier's verification of a presentation body."""
+
+    name: str
+
+    def verify(self, body: bytes, context: VerificationContext) -> Evidence:
+        """Evidence for ``context.request``; raise a :class:`~zkcheck.errors.ZkcheckError`."""
+        ...

@@ -1,0 +1,146 @@
+"""The user's phone: fresh keys, single-use attestations, presentations.
+
+Batch issuance: :meth:`Holder.request_attestations` makes one fresh holder key
+per attestation, and :meth:`Holder.present` uses each attestation once and
+then forgets it and its key, so two verifiers never see the same attestation
+or key (DESIGN.md, "Three privacy tiers").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from zkcheck.claims import Check
+from zkcheck.encoding.cbor import encode
+from zkcheck.encoding.cose import COSESigningKey, Curve
+from zkcheck.encoding.messages import (
+    MAX_BATCH,
+    IssuanceRequest,
+    IssuanceResponse,
+    IssuedAttestation,
+    Presentation,
+    Request,
+    message_fields,
+)
+from zkcheck.encoding.signed import AttestationClaims, decode_attestation
+from zkcheck.errors import DecodeError, PolicyError
+from zkcheck.roles._signed import TIER, present_attestation
+from zkcheck.trust.clock import Clock, epoch_seconds
+
+__all__ = ["Holder"]
+
+_WALLET = "wallet"
+_MAX_WALLET = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Held:
+    key: COSESigningKey
+    issued: IssuedAttestation
+    claims: AttestationClaims
+
+
+class Holder:
+    """A wallet of single-use ``signed`` attestations and their holder keys.
+
+    ``curve`` chooses the holder keys: Ed25519, or P-256 as a phone's secure
+    hardware holds (here in software).
+    """
+
+    def __init__(self, *, clock: Clock, curve: Curve = Curve.ED25519) -> None:
+        self._clock = clock
+        self._curve = curve
+        self._pending: list[COSESigningKey] = []
+        self._held: list[_Held] = []
+
+    def request_attestations(self, checks: Iterable[Check], count: int = 1) -> IssuanceRequest:
+        """Ask for ``count`` attestations of ``checks``, each bound to its own fresh key."""
+        if not 1 <= count <= MAX_BATCH:
+            raise ValueError(f"ask for 1..{MAX_BATCH} attestations at a time")
+        keys = [COSESigningKey.generate(self._curve) for _ in range(count)]
+        self._pending.extend(keys)
+        return IssuanceRequest(tuple(checks), tuple(key.public_key for key in keys))
+
+    def receive(self, response: IssuanceResponse | bytes) -> int:
+        """Store the attestations of a response; returns how many were stored.
+
+        Each must be bound (``cnf``) to a key this holder is waiting for; that
+        key is then no longer pending.
+        """
+        if isinstance(response, bytes):
+            response = IssuanceResponse.from_bytes(response)
+        by_public = {key.public_key: key for key in self._pending}
+        received = []
+        for issued in response.attestations:
+            _, claims = decode_attestation(issued.attestation.to_item())
+            key = by_public.pop(claims.holder_key, None)
+            if key is None:
+                raise DecodeError("an attestation is bound to a key this holder did not ask for")
+            received.append(_Held(key, issued, claims))
+        self._pending = list(by_public.values())
+        self._held.extend(received)
+        return len(received)
+
+    def remaining(self, check: Check | None = None) -> int:
+        """Unused attestations (that show ``check``, when given)."""
+        return sum(check is None or check in held.claims.checks for held in self._held)
+
+    def present(self, request: Request | bytes) -> Presentation:
+        """Answer ``request`` with one unused attestation, then forget it and its key.
+
+        The attestation chosen is unexpired, from an operator the request
+        accepts, no older than its maximum age, shows only checks the request
+        asks, and shows the most of them. Raises :class:`PolicyError` when no
+        stored attestation qualifies.
+        """
+        if isinstance(request, bytes):
+            request = Request.from_bytes(request)
+        now = epoch_seconds(self._clock.now())
+        asked = set(request.checks)
+        candidates = [
+            held
+            for held in self._held
+            if TIER in request.tiers
+            and held.claims.operator in request.operators
+            and now < held.claims.expires_at
+            and now - held.claims.issued_at <= request.max_age
+            and set(held.claims.checks) <= asked
+        ]
+        if not candidates:
+            raise PolicyError("no stored attestation answers this request")
+        chosen = max(
+            candidates, key=lambda held: (len(held.claims.checks), -held.claims.expires_at)
+        )
+        self._held.remove(chosen)
+        return present_attestation(chosen.key, chosen.issued, request)
+
+    def export_wallet(self) -> bytes:
+        """The wallet as bytes, holder secret keys included: store it as a secret."""
+        return encode(
+            {
+                0: 1,
+                1: _WALLET,
+                2: [[held.key.to_private_map(), held.issued.to_map()] for held in self._held],
+                3: [key.to_private_map() for key in self._pending],
+            }
+        )
+
+    @classmethod
+    def import_wallet(cls, data: bytes, *, clock: Clock, curve: Curve = Curve.ED25519) -> Holder:
+        """A holder restored from :meth:`export_wallet`'s bytes."""
+        fields = message_fields(data, _WALLET, {2, 3}, max_size=_MAX_WALLET)
+        holder = cls(clock=clock, curve=curve)
+        if type(fields[2]) is not list or type(fields[3]) is not list:
+            raise DecodeError("a wallet lists attestations and pending keys")
+        for entry in fields[2]:
+            if type(entry) is not list or len(entry) != 2:
+                raise DecodeError("a wallet entry is [key, attestation]")
+            key = COSESigningKey.from_private_map(entry[0])
+            issued = IssuedAttestation.from_map(entry[1])
+            _, claims = decode_attestation(issued.attestation.to_item())
+            if claims.holder_key != key.public_key:
+                raise DecodeError("a wallet entry's key does not match its attestation")
+            holder._held.append(_Held(key, issued, claims))
+        holder._pending = [COSESigningKey.from_private_map(key) for key in fields[3]]
+        return holder

@@ -1,0 +1,57 @@
+"""A verifier's policy: which checks it needs, from whom, how fresh."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkcheck.claims import Check, sort_checks
+from zkcheck.encoding.messages import MAX_CHECKS, check_identifier
+
+__all__ = ["Policy"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a relying party asks and accepts.
+
+    ``required`` checks must all be shown; ``optional`` ones are asked and
+    reported when shown. ``operators`` are the operator ids accepted (each
+    must be in the verifier's trust anchors). ``max_age`` bounds the time
+    since an attestation's issue time, in seconds; ``request_lifetime`` is how
+    long a request stays answerable; ``result_bucket`` is the width of the
+    issue-time bucket a result reports; ``clock_skew`` is how far in the
+    future an issue time may lie before it is refused.
+    """
+
+    verifier_id: str
+    required: tuple[Check, ...]
+    operators: tuple[str, ...]
+    optional: tuple[Check, ...] = ()
+    tiers: tuple[str, ...] = ("signed",)
+    max_age: int = 3600
+    request_lifetime: int = 300
+    result_bucket: int = 3600
+    clock_skew: int = 60
+
+    def __post_init__(self) -> None:
+        check_identifier(self.verifier_id, "the verifier id")
+        for operator in self.operators:
+            check_identifier(operator, "an operator id")
+        if not self.operators or not self.tiers:
+            raise ValueError("a policy accepts at least one operator and one tier")
+        if not self.required and not self.optional:
+            raise ValueError("a policy asks for at least one check")
+        if set(self.required) & set(self.optional):
+            raise ValueError("a check is either required or optional")
+        if len(self.checks) > MAX_CHECKS:
+            raise ValueError(f"a request asks at most {MAX_CHECKS} checks")
+        for name in ("max_age", "request_lifetime", "result_bucket"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} is a positive number of seconds")
+        if self.clock_skew < 0:
+            raise ValueError("clock_skew is not negative")
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """Every check the verifier's requests ask, in wire order."""
+        return sort_checks((*self.required, *self.optional))

@@ -1,0 +1,169 @@
+"""The relying party's side: requests, and the verification every tier shares.
+
+:meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4: it finds
+the verifier's own stored request by the presentation's nonce, lets the tier
+verify its cryptography against that request, applies the policy, consumes
+the nonce, and only then constructs a :class:`VerifiedResult`. Every failure
+raises a :class:`~zkcheck.errors.ZkcheckError` subclass:
+
+======================================================= =====================
+failure                                                 error
+======================================================= =====================
+malformed bytes                                         DecodeError
+a signature (operator's or holder's) does not verify;   InvalidSignature
+the holder key is not the one the attestation names
+unknown operator key; operator not accepted; a check    UntrustedIssuer
+outside the operator's published menu
+attestation expired; older than the policy allows;      Expired
+request expired
+nonce unknown or already used                           Replayed
+made for another verifier or another request            WrongVerifier
+(a shared nonce store's request of another verifier)
+a required check missing; a check not requested;        NotRequested
+a tier not accepted
+======================================================= =====================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from zkcheck.claims import NUMBER
+from zkcheck.encoding.messages import Presentation, Request, ResultRecord
+from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer, WrongVerifier
+from zkcheck.roles._signed import SignedTier
+from zkcheck.roles._tiers import TierVerifier, VerificationContext
+from zkcheck.roles.policy import Policy
+from zkcheck.roles.result import VerifiedResult, _mint
+from zkcheck.trust.clock import Clock, epoch_seconds
+from zkcheck.trust.keyset import TrustAnchors
+from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
+
+__all__ = ["NONCE_SIZE", "TIERS", "Verifier"]
+
+_CREATED_CACHE = 4096
+
+NONCE_SIZE = 32
+"""Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
+
+TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier()}
+"""The tiers this installation verifies, by wire name."""
+
+
+class Verifier:
+    """A relying party: creates requests and verifies presentations under a policy."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        trust: TrustAnchors,
+        *,
+        clock: Clock,
+        nonces: NonceStore | None = None,
+    ) -> None:
+        unsupported = set(policy.tiers) - set(TIERS)
+        if unsupported:
+            raise ValueError(f"tiers not available: {sorted(unsupported)}")
+        operators = {}
+        for operator_id in policy.operators:
+            entry = trust.operator(operator_id)
+            if entry is None:
+                raise ValueError(f"operator {operator_id!r} is not in the trust anchors")
+            operators[operator_id] = entry
+        for check in policy.checks:
+            if not any(entry.menu.allows(check) for entry in operators.values()):
+                raise ValueError(f"no accepted operator answers {check.identifier}")
+        self.policy = policy
+        self._required = frozenset(policy.required)
+        self._asks_number = NUMBER in policy.checks
+        self._trust = trust
+        self._clock = clock
+        self._nonces: NonceStore = nonces if nonces is not None else MemoryNonceStore()
+        # Requests this verifier created, already parsed, by nonce: the store
+        # stays the authority on whether a nonce is pending, this only spares
+        # decoding the stored record again. Bounded, oldest dropped first.
+        self._created: OrderedDict[bytes, Request] = OrderedDict()
+
+    def create_request(self) -> Request:
+        """A request with a fresh 256-bit nonce, registered as pending in the nonce store."""
+        policy = self.policy
+        now = epoch_seconds(self._clock.now())
+        request = Request(
+            nonce=secrets.token_bytes(NONCE_SIZE),
+            verifier_id=policy.verifier_id,
+            checks=policy.checks,
+            tiers=tuple(policy.tiers),
+            operators=tuple(policy.operators),
+            max_age=policy.max_age,
+            expires_at=now + policy.request_lifetime,
+        )
+        self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
+        self._created[request.nonce] = request
+        if len(self._created) > _CREATED_CACHE:
+            self._created.popitem(last=False)
+        return request
+
+    def verify(
+        self, presentation: Presentation | bytes, *, number: str | None = None
+    ) -> VerifiedResult:
+        """Verify a presentation against the request it answers; raise on any failure.
+
+        ``number`` is the phone number the user typed, needed when the policy
+        asks ``number``: the presentation then shows ``number`` only if the
+        attested digest matches it.
+        """
+        policy = self.policy
+        if self._asks_number and number is None:
+            raise ValueError("the policy asks for number: pass the number the user typed")
+        if isinstance(presentation, bytes):
+            presentation = Presentation.from_bytes(presentation)
+        now = epoch_seconds(self._clock.now())
+        pending = self._nonces.pending(presentation.nonce)
+        if pending is None:
+            raise Replayed("nonce unknown or already used")
+        request = self._created.get(presentation.nonce)
+        if request is None:  # created by another process sharing the store
+            request = Request.from_bytes(pending.record)
+            if request.verifier_id != policy.verifier_id:
+                # A store shared by several verifiers: this request is another's.
+                raise WrongVerifier("presentation made for another verifier or request")
+        if not now < request.expires_at:
+            raise Expired("request expired")
+        tier = TIERS.get(presentation.tier)
+        if tier is None or presentation.tier not in request.tiers:
+            raise NotRequested("tier not accepted")
+        # The stored record is the request's deterministic encoding: its digest
+        # is what the holder signed.
+        digest = hashlib.sha256(pending.record).digest()
+        context = VerificationContext(request, digest, self._trust, now, number)
+        evidence = tier.verify(presentation.body, context)
+        operator = evidence.operator
+        if operator.operator_id not in request.operators:
+            raise UntrustedIssuer("operator not accepted")
+        if not now < evidence.expires_at:
+            raise Expired("attestation expired")
+        if evidence.issued_at > now + policy.clock_skew:
+            raise Expired("attestation issued in the future")
+        if now - evidence.issued_at > request.max_age:
+            raise Expired("attestation older than the policy allows")
+        for check in evidence.checks:
+            if check not in request.checks:
+                raise NotRequested("a check was shown that was not requested")
+            if not operator.menu.allows(check):
+                raise UntrustedIssuer("a check outside the operator's menu")
+        if not evidence.checks or not self._required.issubset(evidence.checks):
+            raise NotRequested("a required check is missing")
+        if not self._nonces.consume(presentation.nonce, now, evidence.spend):
+            raise Replayed("nonce unknown or already used")
+        bucket = evidence.issued_at - evidence.issued_at % policy.result_bucket
+        record = ResultRecord(
+            tier=presentation.tier,
+            operator=operator.operator_id,
+            checks=evidence.checks,
+            issued_bucket=bucket,
+            verifier_id=policy.verifier_id,
+        )
+        return _mint(record)

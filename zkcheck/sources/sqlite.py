@@ -1,0 +1,116 @@
+"""Subscriber facts in an embedded SQLite database (the default operator data source).
+
+One row per subscriber. Instants are whole seconds since the epoch (UTC),
+dates ISO 8601 text; ``NULL`` is an unknown fact, as in CAMARA's
+``latestSimChange: null``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from zkcheck.claims import SubscriberFacts, SwapRecord, is_e164
+
+__all__ = ["SQLiteSubscriberSource"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS subscribers (
+    msisdn TEXT PRIMARY KEY,
+    birth_date TEXT,
+    sim_latest_change INTEGER,
+    sim_monitored_days INTEGER,
+    device_latest_change INTEGER,
+    device_monitored_days INTEGER,
+    serving_country TEXT,
+    reachable INTEGER,
+    contract_start TEXT
+)
+"""
+_COLUMNS = (
+    "msisdn, birth_date, sim_latest_change, sim_monitored_days, device_latest_change, "
+    "device_monitored_days, serving_country, reachable, contract_start"
+)
+
+
+def _seconds(instant: datetime | None) -> int | None:
+    return None if instant is None else int(instant.timestamp())
+
+
+def _instant(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _record(latest: int | None, days: int | None) -> SwapRecord | None:
+    if latest is None and days is None:
+        return None
+    return SwapRecord(_instant(latest), days)
+
+
+class SQLiteSubscriberSource:
+    """Subscriber facts in an SQLite file (or ``":memory:"``)."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        with self._lock, self._db:
+            self._db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def add_all(self, subscribers: Iterable[SubscriberFacts]) -> None:
+        """Insert or replace subscribers in one transaction."""
+        rows = []
+        for facts in subscribers:
+            if facts.msisdn is None or not is_e164(facts.msisdn):
+                raise ValueError("a subscriber is stored under an E.164 MSISDN")
+            sim, device = facts.sim or SwapRecord(), facts.device or SwapRecord()
+            rows.append(
+                (
+                    facts.msisdn,
+                    None if facts.birth_date is None else facts.birth_date.isoformat(),
+                    _seconds(sim.latest_change),
+                    sim.monitored_period_days,
+                    _seconds(device.latest_change),
+                    device.monitored_period_days,
+                    facts.serving_country,
+                    None if facts.reachable is None else int(facts.reachable),
+                    None if facts.contract_start is None else facts.contract_start.isoformat(),
+                )
+            )
+        with self._lock, self._db:
+            self._db.executemany(
+                f"INSERT OR REPLACE INTO subscribers ({_COLUMNS}) "  # noqa: S608 (constant)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def add(self, facts: SubscriberFacts) -> None:
+        self.add_all([facts])
+
+    def facts(self, msisdn: str) -> SubscriberFacts | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM subscribers WHERE msisdn = ?",  # noqa: S608 (constant)
+                (msisdn,),
+            ).fetchone()
+        if row is None:
+            return None
+        return SubscriberFacts(
+            msisdn=row[0],
+            birth_date=_day(row[1]),
+            sim=_record(row[2], row[3]),
+            device=_record(row[4], row[5]),
+            serving_country=row[6],
+            reachable=None if row[7] is None else bool(row[7]),
+            contract_start=_day(row[8]),
+        )
