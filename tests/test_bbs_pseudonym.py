@@ -266,3 +266,29 @@ def test_a_profile_api_id_and_an_extra_extension() -> None:
         _verify(proof, pseudonym, api_id=api_id)
     with pytest.raises(InvalidProof):
         _verify(proof, pseudonym, extensions=[lambda m_hat, c: extra])
+
+
+def test_typed_messages_with_a_pseudonym() -> None:
+    """The *_scalars functions, with integers mapped to scalars directly."""
+    api_id = b"ZKCHECK-TEST-TYPED-V1-"
+    signer, committed = [1, 739_000, 42], [0xABCDEF]
+    commitment, blind = bbs_pseudonym.commit_with_nym_scalars(committed, PROVER_NYMS, api_id=api_id)
+    signature = bbs_pseudonym.blind_sign_with_nym_scalars(
+        SK, PK, commitment, 3, ENTROPY, HEADER, signer, committed_count=1, api_id=api_id
+    )
+    secrets = bbs_pseudonym.verify_finalize_with_nym_scalars(
+        PK, signature, HEADER, signer, committed, PROVER_NYMS, ENTROPY, blind, api_id=api_id
+    )
+    proof, pseudonym = bbs_pseudonym.proof_gen_with_nym_scalars(
+        PK, signature, HEADER, PH, secrets, SOCIAL, signer, committed, [1], [], blind, api_id=api_id
+    )
+    arguments = (PK, proof, HEADER, PH, pseudonym, SOCIAL, 3, 3)
+    bbs_pseudonym.proof_verify_with_nym_scalars(*arguments, [739_000], [], [1], [], api_id=api_id)
+    with pytest.raises(InvalidProof):
+        bbs_pseudonym.proof_verify_with_nym_scalars(
+            *arguments, [739_001], [], [1], [], api_id=api_id
+        )
+    with pytest.raises(DecodeError):
+        bbs_pseudonym.proof_verify_with_nym_scalars(
+            *arguments, [GROUP_ORDER], [], [1], [], api_id=api_id
+        )

@@ -362,3 +362,72 @@ def test_an_extension_proving_a_false_statement_fails() -> None:
     )
     with pytest.raises(InvalidProof):
         _verify_proof(proof, extensions=[wrong_verifier])
+
+
+# -- messages a profile maps to scalars itself ------------------------------------------
+
+
+def test_scalar_messages_are_the_same_operations() -> None:
+    """The *_scalars functions are what the octet-string ones run after hashing."""
+    api_id = blind_bbs.interface_api_id()
+    hashed = bbs.messages_to_scalars(MESSAGES, api_id, ciphersuite=CIPHERSUITE)
+    committed = bbs.messages_to_scalars(COMMITTED, api_id, ciphersuite=CIPHERSUITE)
+    assert blind_bbs.blind_sign_scalars(SK, PK, COMMITMENT, HEADER, hashed) == SIGNATURE
+    blind_bbs.verify_scalars(PK, SIGNATURE, HEADER, hashed, committed, BLIND)
+    proof = blind_bbs.proof_gen_scalars(
+        PK, SIGNATURE, HEADER, PH, hashed, committed, DISCLOSED, DISCLOSED_COMMITTED, BLIND
+    )
+    _verify_proof(proof)
+    blind_bbs.proof_verify_scalars(
+        PK,
+        PROOF,
+        HEADER,
+        PH,
+        len(MESSAGES),
+        [hashed[i] for i in DISCLOSED],
+        [committed[j] for j in DISCLOSED_COMMITTED],
+        DISCLOSED,
+        DISCLOSED_COMMITTED,
+    )
+
+
+def test_typed_messages_round_trip() -> None:
+    """Integers mapped to scalars directly (a credential layout's typed positions)."""
+    api_id = b"ZKCHECK-TEST-TYPED-V1-"
+    holder_secret = 0x1234_5678 << 128
+    commitment, blind = blind_bbs.commit_scalars([holder_secret], api_id=api_id)
+    signer = [1, 739_000, 0, GROUP_ORDER - 1]
+    signature = blind_bbs.blind_sign_scalars(
+        SK, PK, commitment, HEADER, signer, committed_count=1, api_id=api_id
+    )
+    blind_bbs.verify_scalars(PK, signature, HEADER, signer, [holder_secret], blind, api_id=api_id)
+    proof = blind_bbs.proof_gen_scalars(
+        PK, signature, HEADER, PH, signer, [holder_secret], [1], [], blind, api_id=api_id
+    )
+    blind_bbs.proof_verify_scalars(PK, proof, HEADER, PH, 4, [739_000], [], [1], [], api_id=api_id)
+    with pytest.raises(InvalidProof):
+        blind_bbs.proof_verify_scalars(
+            PK, proof, HEADER, PH, 4, [739_001], [], [1], [], api_id=api_id
+        )
+
+
+@pytest.mark.parametrize("bad", [-1, GROUP_ORDER, True, "1"], ids=["-1", "r", "bool", "str"])
+def test_scalar_messages_are_checked(bad: object) -> None:
+    with pytest.raises(DecodeError):
+        blind_bbs.commit_scalars([bad])  # type: ignore[list-item]
+    with pytest.raises(DecodeError):
+        blind_bbs.blind_sign_scalars(SK, PK, b"", HEADER, [bad])  # type: ignore[list-item]
+    with pytest.raises(DecodeError):
+        blind_bbs.verify_scalars(PK, SIGNATURE, HEADER, [bad], [])  # type: ignore[list-item]
+    with pytest.raises(DecodeError):
+        blind_bbs.proof_verify_scalars(
+            PK,
+            PROOF,
+            HEADER,
+            PH,
+            4,
+            [bad, 1],
+            [1],
+            DISCLOSED,
+            DISCLOSED_COMMITTED,  # type: ignore[list-item]
+        )

@@ -72,7 +72,6 @@ from zkcheck.hazmat.bbs import (
     ProverExtension,
     R,
     VerifierExtension,
-    _check_message_count,
     _scalar_octets,
     calculate_random_scalars,
     core_proof_gen,
@@ -80,14 +79,15 @@ from zkcheck.hazmat.bbs import (
     core_verify,
     get_ciphersuite,
     hash_to_scalar,
-    messages_to_scalars,
     octets_to_pubkey,
 )
 from zkcheck.hazmat.blind_bbs import (
-    blind_generators,
-    blind_sign,
+    blind_sign_scalars,
+    check_api_id,
+    checked_scalars,
+    commit_scalars,
     commitment_message_count,
-    core_commit,
+    hashed_scalars,
     prover_parameters,
     secret_scalar,
     verifier_parameters,
@@ -101,19 +101,24 @@ __all__ = [
     "BP1_OCTETS",
     "NYM_SECRETS_DST_SUFFIX",
     "blind_sign_with_nym",
+    "blind_sign_with_nym_scalars",
     "calculate_pseudonym",
     "combined_header",
     "commit_with_nym",
+    "commit_with_nym_scalars",
     "generate_prover_nyms",
     "generate_signer_nym_entropy",
     "interface_api_id",
     "nym_secret_index",
     "octets_to_pseudonym",
     "proof_gen_with_nym",
+    "proof_gen_with_nym_scalars",
     "proof_verify_with_nym",
+    "proof_verify_with_nym_scalars",
     "pseudonym_proof_init",
     "pseudonym_proof_verify_init",
     "verify_finalize_with_nym",
+    "verify_finalize_with_nym_scalars",
 ]
 
 API_ID_SUFFIX = b"H2G_HM2S_PSEUDONYM_"
@@ -138,12 +143,13 @@ def interface_api_id(suite: Suite = Suite.BLS12_381_SHA_256) -> bytes:
 
 
 def _api_id(api_id: bytes | None, suite: Suite) -> bytes:
-    # The same bounds as blind BBS: api_id only ever lengthens DSTs.
-    if api_id is None:
-        return interface_api_id(suite)
-    if not isinstance(api_id, bytes) or not 0 < len(api_id) <= 192:
-        raise ValueError("api_id must be 1 to 192 bytes")
-    return api_id
+    return interface_api_id(suite) if api_id is None else check_api_id(api_id)
+
+
+def _interface(
+    suite: Suite, api_id: bytes | None, backend: Backend | None
+) -> tuple[Ciphersuite, bytes]:
+    return get_ciphersuite(suite, backend), _api_id(api_id, suite)
 
 
 def _check_nym_count(count: int) -> None:
@@ -214,21 +220,40 @@ def commit_with_nym(
     The Prover sends the commitment with N = length(prover_nyms); it keeps
     secret_prover_blind and prover_nyms.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
-    nyms = _nym_scalars(prover_nyms, "prover_nyms")
-    _check_message_count(len(committed_messages) + len(nyms))
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     # 1. committed_message_scalars = BBS.messages_to_scalars(committed_messages, api_id)
+    return commit_with_nym_scalars(
+        hashed_scalars(committed_messages, api_id, ciphersuite),
+        prover_nyms,
+        suite=suite,
+        api_id=api_id,
+        rng=rng,
+        backend=backend,
+    )
+
+
+def commit_with_nym_scalars(
+    committed_scalars: Sequence[int],
+    prover_nyms: Sequence[SecretBytes | bytes],
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    rng: Rng | None = None,
+    backend: Backend | None = None,
+) -> tuple[bytes, SecretBytes]:
+    """:func:`commit_with_nym` for messages already mapped to scalars."""
+    nyms = _nym_scalars(prover_nyms, "prover_nyms")
     # 2. committed_message_scalars.append(prover_nyms)
-    scalars = [*messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite), *nyms]
     # 3. blind_generators = BBS.create_generators(length(committed_message_scalars) + 1,
     #                                             "BLIND_" || api_id)
-    generators = blind_generators(len(scalars) + 1, api_id, ciphersuite=ciphersuite)
     # 4. return Blind.CoreCommit(committed_message_scalars, blind_generators, api_id)
-    octets, prover_blind = core_commit(
-        scalars, generators, api_id, ciphersuite=ciphersuite, rng=rng
+    return commit_scalars(
+        [*checked_scalars(committed_scalars), *nyms],
+        suite=suite,
+        api_id=_api_id(api_id, suite),
+        rng=rng,
+        backend=backend,
     )
-    return octets, SecretBytes(_scalar_octets(prover_blind))
 
 
 def blind_sign_with_nym(
@@ -254,6 +279,38 @@ def blind_sign_with_nym(
     (the messages only, without the nyms). ``signer_nym_entropy`` comes from
     :func:`generate_signer_nym_entropy`; the Signer sends it with the signature.
     """
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    # 5. message_scalars = BBS.messages_to_scalars(messages, api_id)
+    return blind_sign_with_nym_scalars(
+        sk,
+        pk,
+        commitment_with_proof,
+        nym_count,
+        signer_nym_entropy,
+        header,
+        hashed_scalars(messages, api_id, ciphersuite),
+        committed_count=committed_count,
+        suite=suite,
+        api_id=api_id,
+        backend=backend,
+    )
+
+
+def blind_sign_with_nym_scalars(
+    sk: SecretBytes | bytes,
+    pk: bytes,
+    commitment_with_proof: bytes,
+    nym_count: int,
+    signer_nym_entropy: bytes,
+    header: bytes,
+    message_scalars: Sequence[int],
+    *,
+    committed_count: int | None = None,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    backend: Backend | None = None,
+) -> bytes:
+    """:func:`blind_sign_with_nym` for messages already mapped to scalars."""
     _check_nym_count(nym_count)
     entropy = _entropy_scalar(signer_nym_entropy)
     # Deserialization 2.-5.: M, the number of committed scalars (the nym
@@ -269,12 +326,12 @@ def blind_sign_with_nym(
     # 9. combined_header = header || I2OSP(length_nym_vector, 8)
     # 10. blind_sig = Blind.FinalizeBlindSign(SK, PK, B, generators,
     #                                         blind_generators, combined_header, api_id)
-    return blind_sign(
+    return blind_sign_scalars(
         sk,
         pk,
         commitment_with_proof,
         combined_header(header, nym_count),
-        messages,
+        message_scalars,
         committed_count=count,
         suite=suite,
         api_id=_api_id(api_id, suite),
@@ -304,8 +361,38 @@ def verify_finalize_with_nym(
     (each I2OSP(x, 32)); raises :class:`DecodeError` or
     :class:`~zkcheck.errors.InvalidSignature`.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    return verify_finalize_with_nym_scalars(
+        pk,
+        signature,
+        header,
+        hashed_scalars(messages, api_id, ciphersuite),
+        hashed_scalars(committed_messages, api_id, ciphersuite),
+        prover_nyms,
+        signer_nym_entropy,
+        secret_prover_blind,
+        suite=suite,
+        api_id=api_id,
+        backend=backend,
+    )
+
+
+def verify_finalize_with_nym_scalars(
+    pk: bytes,
+    signature: bytes,
+    header: bytes,
+    message_scalars: Sequence[int],
+    committed_scalars: Sequence[int],
+    prover_nyms: Sequence[SecretBytes | bytes],
+    signer_nym_entropy: bytes,
+    secret_prover_blind: SecretBytes | bytes,
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    backend: Backend | None = None,
+) -> tuple[SecretBytes, ...]:
+    """:func:`verify_finalize_with_nym` for messages already mapped to scalars."""
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     nyms = _nym_scalars(prover_nyms, "prover_nyms")
     entropy = _entropy_scalar(signer_nym_entropy)
     # 2. nym_secrets = prover_nyms.copy()
@@ -316,8 +403,8 @@ def verify_finalize_with_nym(
     #        length(committed_messages) + N + 1, secret_prover_blind, api_id)
     # 4. message_scalars.append(nym_secrets)
     scalars, generators, _ = prover_parameters(
-        messages,
-        committed_messages,
+        message_scalars,
+        committed_scalars,
         [],
         [],
         secret_prover_blind,
@@ -504,8 +591,50 @@ def proof_gen_with_nym(
     The nym secrets are never disclosed. ``chosen_m_tilde`` and
     ``extensions`` are as in :func:`zkcheck.hazmat.blind_bbs.proof_gen`.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    return proof_gen_with_nym_scalars(
+        pk,
+        signature,
+        header,
+        ph,
+        nym_secrets,
+        context_id,
+        hashed_scalars(messages, api_id, ciphersuite),
+        hashed_scalars(committed_messages, api_id, ciphersuite),
+        disclosed_indexes,
+        disclosed_committed_indexes,
+        secret_prover_blind,
+        suite=suite,
+        api_id=api_id,
+        rng=rng,
+        backend=backend,
+        chosen_m_tilde=chosen_m_tilde,
+        extensions=extensions,
+    )
+
+
+def proof_gen_with_nym_scalars(
+    pk: bytes,
+    signature: bytes,
+    header: bytes,
+    ph: bytes,
+    nym_secrets: Sequence[SecretBytes | bytes],
+    context_id: bytes,
+    message_scalars: Sequence[int],
+    committed_scalars: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    disclosed_committed_indexes: Sequence[int],
+    secret_prover_blind: SecretBytes | bytes,
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    rng: Rng | None = None,
+    backend: Backend | None = None,
+    chosen_m_tilde: Mapping[int, int] | None = None,
+    extensions: Sequence[ProverExtension] = (),
+) -> tuple[bytes, bytes]:
+    """:func:`proof_gen_with_nym` for messages already mapped to scalars."""
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     secrets = _nym_scalars(nym_secrets, "nym_secrets")
     octets_to_pubkey(pk, ciphersuite=ciphersuite)
     # Deserialization 1.-6.: the indexes, each within its own list, so that
@@ -515,8 +644,8 @@ def proof_gen_with_nym(
     #        secret_prover_blind, api_id); message_scalars.append(nym_secrets)
     # 2.-4. indexes = disclosed_indexes, then j + L + 1 for each disclosed committed j
     scalars, generators, indexes = prover_parameters(
-        messages,
-        committed_messages,
+        message_scalars,
+        committed_scalars,
         disclosed_indexes,
         disclosed_committed_indexes,
         secret_prover_blind,
@@ -590,8 +719,48 @@ def proof_verify_with_nym(
     of committed messages follows from the proof's length. Returns None when
     valid; raises :class:`DecodeError` or :class:`InvalidProof`.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    proof_verify_with_nym_scalars(
+        pk,
+        proof,
+        header,
+        ph,
+        pseudonym,
+        context_id,
+        nym_count,
+        signer_message_count,
+        hashed_scalars(disclosed_messages, api_id, ciphersuite),
+        hashed_scalars(disclosed_committed_messages, api_id, ciphersuite),
+        disclosed_indexes,
+        disclosed_committed_indexes,
+        suite=suite,
+        api_id=api_id,
+        backend=backend,
+        extensions=extensions,
+    )
+
+
+def proof_verify_with_nym_scalars(
+    pk: bytes,
+    proof: bytes,
+    header: bytes,
+    ph: bytes,
+    pseudonym: bytes,
+    context_id: bytes,
+    nym_count: int,
+    signer_message_count: int,
+    disclosed_scalars: Sequence[int],
+    disclosed_committed_scalars: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    disclosed_committed_indexes: Sequence[int],
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    backend: Backend | None = None,
+    extensions: Sequence[VerifierExtension] = (),
+) -> None:
+    """:func:`proof_verify_with_nym` for messages already mapped to scalars."""
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     _check_nym_count(nym_count)
     nym_point = octets_to_pseudonym(pseudonym, ciphersuite=ciphersuite)
     # Deserialization 1.-5.: total = R + U, and the committed messages are
@@ -602,8 +771,8 @@ def proof_verify_with_nym(
     scalars, generators, indexes = verifier_parameters(
         proof,
         signer_message_count,
-        disclosed_messages,
-        disclosed_committed_messages,
+        disclosed_scalars,
+        disclosed_committed_scalars,
         disclosed_indexes,
         disclosed_committed_indexes,
         api_id,

@@ -105,9 +105,13 @@ __all__ = [
     "b_calculate",
     "blind_generators",
     "blind_sign",
+    "blind_sign_scalars",
     "calculate_blind_challenge",
+    "check_api_id",
+    "checked_scalars",
     "combined_indexes",
     "commit",
+    "commit_scalars",
     "commitment_message_count",
     "commitment_with_proof_to_octets",
     "committed_count_of_proof",
@@ -117,16 +121,20 @@ __all__ = [
     "core_commit_verify",
     "deserialize_and_validate_commit",
     "finalize_blind_sign",
+    "hashed_scalars",
     "interface_api_id",
     "octets_to_commitment_with_proof",
     "prepare_parameters",
     "proof_gen",
+    "proof_gen_scalars",
     "proof_verify",
+    "proof_verify_scalars",
     "prover_blind_scalar",
     "prover_parameters",
     "secret_scalar",
     "verifier_parameters",
     "verify",
+    "verify_scalars",
 ]
 
 API_ID_SUFFIX = b"BLIND_H2G_HM2S_"
@@ -157,11 +165,20 @@ def interface_api_id(suite: Suite = Suite.BLS12_381_SHA_256) -> bytes:
 
 
 def _api_id(api_id: bytes | None, suite: Suite) -> bytes:
-    if api_id is None:
-        return interface_api_id(suite)
+    return interface_api_id(suite) if api_id is None else check_api_id(api_id)
+
+
+def check_api_id(api_id: bytes) -> bytes:
+    """A caller's own api_id: 1 to 192 bytes, so every DST derived from it fits 255 bytes."""
     if not isinstance(api_id, bytes) or not 0 < len(api_id) <= _MAX_API_ID:
         raise ValueError(f"api_id must be 1 to {_MAX_API_ID} bytes")
     return api_id
+
+
+def _interface(
+    suite: Suite, api_id: bytes | None, backend: Backend | None
+) -> tuple[Ciphersuite, bytes]:
+    return get_ciphersuite(suite, backend), _api_id(api_id, suite)
 
 
 def secret_scalar(value: SecretBytes | bytes, name: str, *, allow_zero: bool = True) -> int:
@@ -206,11 +223,29 @@ def commit(
     :class:`SecretBytes`: the Prover keeps it, it is needed to verify the
     signature and to prove, and it must never be sent.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
-    _check_message_count(len(committed_messages))
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     # 1. committed_message_scalars = BBS.messages_to_scalars(committed_messages, api_id)
-    scalars = messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite)
+    # 2.-3. as commit_scalars
+    return commit_scalars(
+        hashed_scalars(committed_messages, api_id, ciphersuite),
+        suite=suite,
+        api_id=api_id,
+        rng=rng,
+        backend=backend,
+    )
+
+
+def commit_scalars(
+    committed_scalars: Sequence[int],
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    rng: Rng | None = None,
+    backend: Backend | None = None,
+) -> tuple[bytes, SecretBytes]:
+    """:func:`commit` for messages already mapped to scalars (a profile's own map)."""
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    scalars = checked_scalars(committed_scalars)
     # 2. blind_generators = BBS.create_generators(length(committed_message_scalars) + 1,
     #                                             "BLIND_" || api_id)
     generators = blind_generators(len(scalars) + 1, api_id, ciphersuite=ciphersuite)
@@ -446,7 +481,6 @@ def blind_sign(
     suite: Suite = Suite.BLS12_381_SHA_256,
     api_id: bytes | None = None,
     backend: Backend | None = None,
-    signer_blind_scalars: Mapping[int, int] | None = None,
 ) -> bytes:
     """blind_signature = BlindSign(SK, PK, commitment_with_proof, header, messages).
 
@@ -454,23 +488,56 @@ def blind_sign(
     expects a fixed number of committed scalars (a credential layout) passes
     ``committed_count``: a commitment to any other number raises
     :class:`DecodeError`. A commitment whose proof of knowledge fails raises
-    :class:`InvalidProof`. ``signer_blind_scalars`` is for other interfaces
-    (see :func:`b_calculate`): the pseudonym interface adds its entropy so.
+    :class:`InvalidProof`.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    # 5. message_scalars = BBS.messages_to_scalars(messages, api_id); the rest
+    #    as blind_sign_scalars.
+    return blind_sign_scalars(
+        sk,
+        pk,
+        commitment_with_proof,
+        header,
+        hashed_scalars(messages, api_id, ciphersuite),
+        committed_count=committed_count,
+        suite=suite,
+        api_id=api_id,
+        backend=backend,
+    )
+
+
+def blind_sign_scalars(
+    sk: SecretBytes | bytes,
+    pk: bytes,
+    commitment_with_proof: bytes,
+    header: bytes,
+    message_scalars: Sequence[int],
+    *,
+    committed_count: int | None = None,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    backend: Backend | None = None,
+    signer_blind_scalars: Mapping[int, int] | None = None,
+) -> bytes:
+    """:func:`blind_sign` for messages already mapped to scalars.
+
+    ``signer_blind_scalars`` is for other interfaces (see :func:`b_calculate`):
+    the pseudonym interface adds its signer_nym_entropy so.
+    """
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     sk_scalar = _secret_key_scalar(sk)
     octets_to_pubkey(pk, ciphersuite=ciphersuite)  # BBS Section 6.1: validate PK
+    scalars = checked_scalars(message_scalars)
     # Deserialization:
     # 1. L = length(messages)
     # 2.-5. M from the length of commitment_with_proof
     count = commitment_message_count(commitment_with_proof)
     if committed_count is not None and count != committed_count:
         raise DecodeError("the commitment is not to the expected number of messages")
-    _check_message_count(len(messages) + 1 + count)
+    _check_message_count(len(scalars) + 1 + count)
     # Procedure:
     # 1. generators = BBS.create_generators(L + 1, api_id)
-    generators = create_generators(len(messages) + 1, api_id, ciphersuite=ciphersuite)
+    generators = create_generators(len(scalars) + 1, api_id, ciphersuite=ciphersuite)
     # 2. blind_generators = BBS.create_generators(M + 1, "BLIND_" || api_id)
     blind = blind_generators(count + 1, api_id, ciphersuite=ciphersuite)
     # 3. commit = deserialize_and_validate_commit(commitment_with_proof,
@@ -479,8 +546,6 @@ def blind_sign(
     commitment = deserialize_and_validate_commit(
         commitment_with_proof, blind, api_id, ciphersuite=ciphersuite
     )
-    # 5. message_scalars = BBS.messages_to_scalars(messages, api_id)
-    message_scalars = messages_to_scalars(messages, api_id, ciphersuite=ciphersuite)
     # 6.-11. B_calculate and FinalizeBlindSign
     return core_blind_sign(
         sk_scalar,
@@ -488,7 +553,7 @@ def blind_sign(
         generators,
         blind,
         header,
-        message_scalars,
+        scalars,
         commitment,
         api_id,
         ciphersuite=ciphersuite,
@@ -656,9 +721,25 @@ def combined_indexes(
     ]
 
 
+def checked_scalars(values: Sequence[int]) -> list[int]:
+    """Message scalars given by a caller's own map: integers in [0, r), at most
+    :data:`~zkcheck.hazmat.bbs.MAX_MESSAGES` of them; otherwise :class:`DecodeError`."""
+    _check_message_count(len(values))
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < R:
+            raise DecodeError("a message scalar is an integer in [0, r - 1]")
+    return list(values)
+
+
+def hashed_scalars(messages: Sequence[bytes], api_id: bytes, ciphersuite: Ciphersuite) -> list[int]:
+    # BBS.messages_to_scalars, after bounding the count (before any hashing).
+    _check_message_count(len(messages))
+    return messages_to_scalars(messages, api_id, ciphersuite=ciphersuite)
+
+
 def prover_parameters(
-    messages: Sequence[bytes],
-    committed_messages: Sequence[bytes],
+    message_scalars: Sequence[int],
+    committed_scalars: Sequence[int],
     disclosed_indexes: Sequence[int],
     disclosed_committed_indexes: Sequence[int],
     secret_prover_blind: SecretBytes | bytes | None,
@@ -674,19 +755,16 @@ def prover_parameters(
     ``trailing_scalars`` follow the committed messages, under the last blind
     generators, and are never disclosed (the pseudonym draft's nym secrets).
     """
-    signed_count = len(messages) + 1 + len(committed_messages) + len(trailing_scalars)
-    _check_message_count(signed_count)
+    signer, committed = checked_scalars(message_scalars), checked_scalars(committed_scalars)
+    _check_message_count(len(signer) + 1 + len(committed) + len(trailing_scalars))
     indexes = combined_indexes(
-        len(messages), len(committed_messages), disclosed_indexes, disclosed_committed_indexes
+        len(signer), len(committed), disclosed_indexes, disclosed_committed_indexes
     )
     scalars, generators = prepare_parameters(
-        messages_to_scalars(messages, api_id, ciphersuite=ciphersuite),
-        [
-            *messages_to_scalars(committed_messages, api_id, ciphersuite=ciphersuite),
-            *trailing_scalars,
-        ],
-        len(messages) + 1,
-        len(committed_messages) + len(trailing_scalars) + 1,
+        signer,
+        [*committed, *trailing_scalars],
+        len(signer) + 1,
+        len(committed) + len(trailing_scalars) + 1,
         prover_blind_scalar(secret_prover_blind),
         api_id,
         ciphersuite=ciphersuite,
@@ -697,8 +775,8 @@ def prover_parameters(
 def verifier_parameters(
     proof: bytes,
     signer_message_count: int,
-    disclosed_messages: Sequence[bytes],
-    disclosed_committed_messages: Sequence[bytes],
+    disclosed_scalars: Sequence[int],
+    disclosed_committed_scalars: Sequence[int],
     disclosed_indexes: Sequence[int],
     disclosed_committed_indexes: Sequence[int],
     api_id: bytes,
@@ -723,13 +801,13 @@ def verifier_parameters(
     indexes = combined_indexes(
         signer_message_count, committed_count, disclosed_indexes, disclosed_committed_indexes
     )
-    if len(disclosed_messages) != len(disclosed_indexes) or len(
-        disclosed_committed_messages
-    ) != len(disclosed_committed_indexes):
+    if len(disclosed_scalars) != len(disclosed_indexes) or len(disclosed_committed_scalars) != len(
+        disclosed_committed_indexes
+    ):
         raise DecodeError("one disclosed message per disclosed index")
     scalars, generators = prepare_parameters(
-        messages_to_scalars(disclosed_messages, api_id, ciphersuite=ciphersuite),
-        messages_to_scalars(disclosed_committed_messages, api_id, ciphersuite=ciphersuite),
+        checked_scalars(disclosed_scalars),
+        checked_scalars(disclosed_committed_scalars),
         signer_message_count + 1,
         committed_count + trailing_count + 1,
         None,
@@ -769,12 +847,44 @@ def verify(
     commitment). Returns None when valid; raises :class:`DecodeError` or
     :class:`~zkcheck.errors.InvalidSignature`.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    verify_scalars(
+        pk,
+        signature,
+        header,
+        hashed_scalars(messages, api_id, ciphersuite),
+        hashed_scalars(committed_messages, api_id, ciphersuite),
+        secret_prover_blind,
+        suite=suite,
+        api_id=api_id,
+        backend=backend,
+    )
+
+
+def verify_scalars(
+    pk: bytes,
+    signature: bytes,
+    header: bytes,
+    message_scalars: Sequence[int],
+    committed_scalars: Sequence[int],
+    secret_prover_blind: SecretBytes | bytes | None = None,
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    backend: Backend | None = None,
+) -> None:
+    """:func:`verify` for messages already mapped to scalars."""
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     # 1. (message_scalars, generators) = prepare_parameters(messages, committed_messages,
     #        length(messages) + 1, length(committed_messages) + 1, secret_prover_blind, api_id)
     scalars, generators, _ = prover_parameters(
-        messages, committed_messages, [], [], secret_prover_blind, api_id, ciphersuite=ciphersuite
+        message_scalars,
+        committed_scalars,
+        [],
+        [],
+        secret_prover_blind,
+        api_id,
+        ciphersuite=ciphersuite,
     )
     # 2. res = BBS.CoreVerify(PK, signature, generators, header, message_scalars, api_id)
     # 3. return res
@@ -809,8 +919,46 @@ def proof_gen(
     keyed by index in that list (:func:`committed_message_index`); see the
     module's documentation.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    return proof_gen_scalars(
+        pk,
+        signature,
+        header,
+        ph,
+        hashed_scalars(messages, api_id, ciphersuite),
+        hashed_scalars(committed_messages, api_id, ciphersuite),
+        disclosed_indexes,
+        disclosed_committed_indexes,
+        secret_prover_blind,
+        suite=suite,
+        api_id=api_id,
+        rng=rng,
+        backend=backend,
+        chosen_m_tilde=chosen_m_tilde,
+        extensions=extensions,
+    )
+
+
+def proof_gen_scalars(
+    pk: bytes,
+    signature: bytes,
+    header: bytes,
+    ph: bytes,
+    message_scalars: Sequence[int],
+    committed_scalars: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    disclosed_committed_indexes: Sequence[int],
+    secret_prover_blind: SecretBytes | bytes | None = None,
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    rng: Rng | None = None,
+    backend: Backend | None = None,
+    chosen_m_tilde: Mapping[int, int] | None = None,
+    extensions: Sequence[ProverExtension] = (),
+) -> bytes:
+    """:func:`proof_gen` for messages already mapped to scalars."""
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     octets_to_pubkey(pk, ciphersuite=ciphersuite)  # BBS Section 6.1
     # Deserialization 1.-6.: L, M and the two index lists, each within its own list.
     # Procedure:
@@ -818,8 +966,8 @@ def proof_gen(
     #        length(messages) + 1, length(committed_messages) + 1, secret_prover_blind, api_id)
     # 2.-4. indexes = disclosed_indexes, then j + L + 1 for each disclosed committed j
     scalars, generators, indexes = prover_parameters(
-        messages,
-        committed_messages,
+        message_scalars,
+        committed_scalars,
         disclosed_indexes,
         disclosed_committed_indexes,
         secret_prover_blind,
@@ -868,8 +1016,42 @@ def proof_verify(
     number of committed messages follows from the proof's length. Returns
     None when valid; raises :class:`DecodeError` or :class:`InvalidProof`.
     """
-    ciphersuite = get_ciphersuite(suite, backend)
-    api_id = _api_id(api_id, suite)
+    ciphersuite, api_id = _interface(suite, api_id, backend)
+    proof_verify_scalars(
+        pk,
+        proof,
+        header,
+        ph,
+        signer_message_count,
+        hashed_scalars(disclosed_messages, api_id, ciphersuite),
+        hashed_scalars(disclosed_committed_messages, api_id, ciphersuite),
+        disclosed_indexes,
+        disclosed_committed_indexes,
+        suite=suite,
+        api_id=api_id,
+        backend=backend,
+        extensions=extensions,
+    )
+
+
+def proof_verify_scalars(
+    pk: bytes,
+    proof: bytes,
+    header: bytes,
+    ph: bytes,
+    signer_message_count: int,
+    disclosed_scalars: Sequence[int],
+    disclosed_committed_scalars: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    disclosed_committed_indexes: Sequence[int],
+    *,
+    suite: Suite = Suite.BLS12_381_SHA_256,
+    api_id: bytes | None = None,
+    backend: Backend | None = None,
+    extensions: Sequence[VerifierExtension] = (),
+) -> None:
+    """:func:`proof_verify` for messages already mapped to scalars."""
+    ciphersuite, api_id = _interface(suite, api_id, backend)
     # Deserialization 1.-5.: U from the proof's length, M = R + U - L.
     # 1. (message_scalars, generators) = prepare_parameters(disclosed_messages,
     #        disclosed_committed_messages, L + 1, M, NONE, api_id)
@@ -877,8 +1059,8 @@ def proof_verify(
     scalars, generators, indexes = verifier_parameters(
         proof,
         signer_message_count,
-        disclosed_messages,
-        disclosed_committed_messages,
+        disclosed_scalars,
+        disclosed_committed_scalars,
         disclosed_indexes,
         disclosed_committed_indexes,
         api_id,
