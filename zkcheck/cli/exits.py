@@ -17,6 +17,9 @@ code name         meaning
                   standard error. ``demo`` also exits 5 when an outcome differs from the
                   one its scenario expects.
 ==== ============ ==========================================================================
+
+For ``verify`` every code but 0 means the same to the relying party: the
+checks are not shown.
 """
 
 from __future__ import annotations

@@ -384,7 +384,8 @@ def _parser() -> argparse.ArgumentParser:
         "verifier: verify a presentation (exit code 0 accepted, 1 refused)",
         "Verify a presentation against the request it answers (found in the nonce store), "
         "offline, with the operators' key set. Exit code 0: accepted, the checks shown are "
-        "printed; 1: refused, and the checks count as not shown (never as a 'no').",
+        "printed; 1: refused, and the checks count as not shown (never as a 'no'). Any code "
+        "but 0 means not shown.",
         "  zkcheck verify --verifier-id bank.example --require sim_swap:72 \\\n"
         "      --keyset operators.keyset --nonces bank.db --in presentation.cbor \\\n"
         "      --out result.cbor\n",

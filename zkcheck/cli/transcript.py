@@ -94,11 +94,16 @@ def _case(result: CaseResult, label: str, style: Style) -> list[str]:
         verdict += style.bad(f"  UNEXPECTED: the scenario expects {case.expected.value}")
     lines.extend(aligned("verdict", [f"{verdict}: {result.explanation}"], indent=6))
     party_width = max(len(knowledge.party) for knowledge in result.knowledge) + 2
-    for heading, attribute in (("learned", "learned"), ("did not learn", "not_learned")):
-        lines.append(f"      {heading}")
-        for knowledge in result.knowledge:
-            items = getattr(knowledge, attribute)
-            lines.extend(aligned(knowledge.party, items, indent=8, width=party_width, bullet="- "))
+    lines.append("      learned")
+    for knowledge in result.knowledge:
+        lines += aligned(
+            knowledge.party, knowledge.learned, indent=8, width=party_width, bullet="- "
+        )
+    lines.append("      did not learn")
+    for knowledge in result.knowledge:
+        lines += aligned(
+            knowledge.party, knowledge.not_learned, indent=8, width=party_width, bullet="- "
+        )
     timings = ", ".join(f"{t.step} {t.seconds * 1000:.2f} ms" for t in result.timings)
     lines.extend(aligned("timings", [style.dim(timings)], indent=6))
     return lines
@@ -118,7 +123,6 @@ def render(result: DemoResult, style: Style) -> str:
     if result.not_built:
         unbuilt = [f"{p.name}: {p.title}" for p in result.not_built]
         out.extend(aligned("not built yet", unbuilt))
-    number = 0
     for scenario_index, scenario in enumerate(_scenarios(result), start=1):
         check = scenario.check
         out += ["", style.bold(f"{scenario_index}. {scenario.title}")]
@@ -130,7 +134,6 @@ def render(result: DemoResult, style: Style) -> str:
             [c for c in result.cases if c.scenario is scenario],
             strict=False,
         ):
-            number += 1
             out += ["", *_case(case, f"{scenario_index}{letter}", style)]
     accepted = sum(case.verdict is Verdict.ACCEPTED for case in result.cases)
     refused = len(result.cases) - accepted
@@ -141,10 +144,11 @@ def render(result: DemoResult, style: Style) -> str:
     )
     out += [
         "",
-        f"{number} cases: {accepted} accepted, {refused} refused (not shown), {agreement}; "
-        f"{result.seconds:.1f} s in all.",
-        'Nothing said "no": in a refused case the operator issued nothing, or the presentation',
-        "did not show the check, and the verifier treated it as not shown.",
+        f"{len(result.cases)} cases: {accepted} accepted, {refused} refused (not shown), "
+        f"{agreement}; {result.seconds:.1f} s in all.",
+        'Nothing said "no": in a refused case the operator issued nothing, the phone had',
+        "nothing to show, or the presentation did not show the check, and the verifier",
+        "treated the check as not shown.",
         f"The demo's operator key, key set and subscriber database are in {result.state};",
         "zkcheck --help shows how the other commands use them.",
     ]
