@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import shlex
@@ -16,7 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.attest_world import START
+from zkcheck.claims import Check
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -29,9 +34,15 @@ from zkcheck.cli.inspect import explain, known_kinds
 from zkcheck.cli.main import main
 from zkcheck.encoding.cbor import decode
 from zkcheck.encoding.messages import Presentation, ResultRecord, decode_message
-from zkcheck.errors import DecodeError
-from zkcheck.roles import OperatorKey
-from zkcheck.sources import DEMO_SUBSCRIBERS, SQLiteSubscriberSource, demo_subscribers
+from zkcheck.errors import DecodeError, ZkcheckError
+from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
+from zkcheck.sources import (
+    DEMO_SUBSCRIBERS,
+    MemorySubscriberSource,
+    SQLiteSubscriberSource,
+    demo_subscribers,
+)
+from zkcheck.trust.clock import FixedClock
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 SWAPPED = DEMO_SUBSCRIBERS["recently_swapped"]
@@ -461,3 +472,47 @@ def test_the_readme_walk_through_runs(
     runs = [party.ok(*argv) for argv in commands]
     assert runs[-2].out.startswith("accepted: sim_swap:72")
     assert runs[-1].out.startswith("presentation (phone -> verifier), signed tier")
+
+
+# -- inspect never fails with a foreign exception ---------------------------------------
+
+
+@functools.cache
+def _objects() -> tuple[bytes, ...]:
+    """One object of every type, made through the roles (no files)."""
+    clock = FixedClock(START)
+    key = OperatorKey.generate("operator.example")
+    issuer = key.issuer(MemorySubscriberSource(demo_subscribers(START)), clock=clock)
+    phone = Holder(clock=clock)
+    ask = phone.request_attestations([Check.number()], 2)
+    response = issuer.issue(ADULT, ask)
+    phone.receive(response)
+    policy = Policy("rp.example", (Check.number(),), ("operator.example",), max_age=86_400)
+    verifier = Verifier(policy, key.keyset(), clock=clock)
+    request = verifier.create_request()
+    presentation = phone.present(request)
+    result = verifier.verify(presentation, number=ADULT)
+    return (
+        key.to_bytes(),
+        key.keyset().to_bytes(),
+        phone.export_wallet(),
+        ask.to_bytes(),
+        response.to_bytes(),
+        request.to_bytes(),
+        presentation.to_bytes(),
+        result.to_bytes(),
+    )
+
+
+@given(st.data())
+def test_inspect_of_altered_bytes_explains_or_raises_a_zkcheck_error(data: st.DataObject) -> None:
+    original = data.draw(st.sampled_from(_objects()))
+    position = data.draw(st.integers(0, len(original) - 1))
+    altered = bytearray(original)
+    altered[position] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(position + 1, len(original)))
+    try:
+        explanation = explain(bytes(altered[:cut]))
+    except ZkcheckError:
+        return
+    assert explanation.kind in known_kinds()
