@@ -454,19 +454,16 @@ def _knowledge(
     reason: str,
 ) -> tuple[Knowledge, ...]:
     check, verifier = scenario.check, scenario.verifier
+    holds = "it holds" if attested is not None else "it does not hold, so it issued nothing"
     operator = Knowledge(
         "operator",
         (
-            f"that its subscriber {case.subscriber} asked for an attestation of "
-            f"{check.identifier} (it serves the subscriber, so it knows who asks)",
-            "that the check holds, as its own records say"
-            if attested is not None
-            else "that the check does not hold, as its own records say; it issued nothing",
+            f"that its subscriber {case.subscriber} asked for {check.identifier}, and that "
+            f"{holds} (as its own records say)",
         ),
         (
-            f"that the {verifier} ({scenario.verifier_id}) will ask: "
-            "the issuance request names no verifier",
-            "whether, when or where the attestation is shown: verifying needs no call to it",
+            f"that {scenario.verifier_id} will ask (the issuance request names no verifier), or "
+            "whether, when and where the attestation is shown",
         ),
     )
     phone = Knowledge(
@@ -475,7 +472,6 @@ def _knowledge(
             f"{OPERATOR_ID} attests {check.identifier} until {instant(attested.expires_at)}"
             if attested is not None
             else "that the operator issued nothing for this check",
-            f"that {scenario.verifier_id} asks for {check.identifier}",
         ),
         (),
     )
