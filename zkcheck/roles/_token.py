@@ -118,7 +118,9 @@ class TokenTier:
                 # a forged one; as in the signed tier, a token made for another
                 # verifier, request or issuer name is told apart (WrongVerifier).
                 if not hmac.compare_digest(token.challenge_digest, challenge.digest()):
-                    raise WrongVerifier("presentation made for another verifier or request")
+                    raise WrongVerifier(
+                        "presentation made for another verifier or request"
+                    ) from None
                 raise
             checks.append(key.check)
             spend[spend_key(token)] = key.not_after
