@@ -95,6 +95,7 @@ __all__ = [
     "token_authenticator_input",
     "token_key_id",
     "truncated_token_key_id",
+    "verify_parsed_token",
     "verify_token",
 ]
 
@@ -553,7 +554,12 @@ class IssuerKeyring:
 # --- Origin (RFC 9578 section 6.4, RFC 9577 section 2.2.3) -----------------------------------
 
 
-def _verify(token_key: TokenKey, token: Token, challenge: TokenChallenge) -> None:
+def verify_parsed_token(token_key: TokenKey, token: Token, challenge: TokenChallenge) -> None:
+    """:func:`verify_token` for a token already parsed, under a key already loaded.
+
+    For callers that read the token's key id first to find its key (as an
+    :class:`OriginKeyring` does), so the token is parsed and the key loaded once.
+    """
     _check_token_type(challenge.token_type, "TokenChallenge")
     # Both comparisons run, so the failure does not say which field differed.
     same_challenge = hmac.compare_digest(token.challenge_digest, challenge.digest())
@@ -578,7 +584,7 @@ def verify_token(issuer_spki: bytes, token: bytes, challenge: TokenChallenge) ->
     verify. Double-spending is the caller's to prevent (RFC 9577 section 2.2.2).
     """
     token_key = TokenKey.from_spki(issuer_spki)
-    _verify(token_key, Token.from_bytes(token), challenge)
+    verify_parsed_token(token_key, Token.from_bytes(token), challenge)
 
 
 class OriginKeyring:
@@ -607,7 +613,7 @@ class OriginKeyring:
         """
         parsed = Token.from_bytes(token)
         token_key = self.find(parsed.token_key_id)
-        _verify(token_key, parsed, challenge)
+        verify_parsed_token(token_key, parsed, challenge)
         return token_key
 
 

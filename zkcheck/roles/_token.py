@@ -27,7 +27,11 @@ from zkcheck.encoding.token import (
     token_challenge,
 )
 from zkcheck.errors import DecodeError, InvalidSignature, WrongVerifier
-from zkcheck.hazmat.privacypass import PrivateTokenChallenge, build_www_authenticate, verify_token
+from zkcheck.hazmat.privacypass import (
+    PrivateTokenChallenge,
+    build_www_authenticate,
+    verify_parsed_token,
+)
 from zkcheck.roles._tiers import Evidence, VerificationContext
 from zkcheck.roles.policy import Policy
 from zkcheck.trust.keyset import OperatorEntry, TrustAnchors
@@ -100,7 +104,7 @@ class TokenTier:
         checks = []
         spend = {}
         not_before, not_after = [], []
-        for raw, token in decode_token_body(body):
+        for _, token in decode_token_body(body):
             owner, key = context.trust.find_token_key(token.token_key_id)
             if operator is None:
                 operator = owner
@@ -112,7 +116,7 @@ class TokenTier:
                 key.issuer_name, key.check, request.verifier_id, context.request_digest
             )
             try:
-                verify_token(key.spki, raw, challenge)
+                verify_parsed_token(key.token_key, token, challenge)
             except InvalidSignature:
                 # The hazmat layer refuses a token for another challenge as it refuses
                 # a forged one; as in the signed tier, a token made for another
