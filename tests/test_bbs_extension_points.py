@@ -4,16 +4,18 @@ Predicate proofs (and pseudonyms) link an undisclosed message to a proof of
 their own by blinding it with a random scalar they chose (the internal
 ``_chosen_m_tilde`` hook of core_proof_gen), and bind their own commitments
 into the same Fiat-Shamir challenge (``extra_points`` and ``extra_octets`` of
-proof_challenge_calculate).
+proof_challenge_calculate), through ``extensions`` of core_proof_gen and
+core_proof_verify.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 
 from zkcheck import testing
+from zkcheck.errors import InvalidProof
 from zkcheck.hazmat import bbs
 from zkcheck.hazmat.backend import G1, GROUP_ORDER, get_backend
 
@@ -125,3 +127,78 @@ def test_challenge_layout_with_extra_commitments() -> None:
     )
     assert extended == bbs.hash_to_scalar(c_octs, API_ID + b"H2S_")
     assert extended != plain
+
+
+def test_extensions_are_concatenated_in_order() -> None:
+    """Several extensions: their points in order after T2, their octets in order after ph."""
+    first = bbs.ChallengeExtension((GENERATORS[1],), b"\x00\x01a")
+    second = bbs.ChallengeExtension((GENERATORS[2], GENERATORS[3]), b"\x00\x01b")
+    seen: list[dict[int, int]] = []
+
+    def prover(extension: bbs.ChallengeExtension) -> bbs.ProverExtension:
+        def extend(m_tilde: Mapping[int, int]) -> bbs.ChallengeExtension:
+            seen.append(dict(m_tilde))
+            return extension
+
+        return extend
+
+    random_scalars = testing.seeded_random_scalars(
+        testing.MOCKED_SCALARS_SEED, testing.mocked_scalars_dst(), 8
+    )
+    proof = bbs.core_proof_gen(
+        PK,
+        SIGNATURE,
+        GENERATORS,
+        b"",
+        b"ph",
+        SCALARS,
+        DISCLOSED,
+        API_ID,
+        ciphersuite=CIPHERSUITE,
+        rng=testing.mocked_rng(8),
+        extensions=[prover(first), prover(second)],
+    )
+    # Each extension saw the m~ of every undisclosed message, by index.
+    assert seen == [dict(zip([0, 1, 2], random_scalars[5:], strict=True))] * 2
+    init_res = bbs.proof_init(
+        PK,
+        bbs.octets_to_signature(SIGNATURE, ciphersuite=CIPHERSUITE),
+        GENERATORS,
+        random_scalars,
+        b"",
+        SCALARS,
+        [0, 1, 2],
+        API_ID,
+        ciphersuite=CIPHERSUITE,
+    )
+    expected = bbs.proof_challenge_calculate(
+        init_res,
+        [SCALARS[3]],
+        DISCLOSED,
+        b"ph",
+        API_ID,
+        ciphersuite=CIPHERSUITE,
+        extra_points=(*first.points, *second.points),
+        extra_octets=first.octets + second.octets,
+    )
+    assert bbs.octets_to_proof(proof, ciphersuite=CIPHERSUITE).challenge == expected
+
+    def verify(*extensions: bbs.ChallengeExtension) -> None:
+        bbs.core_proof_verify(
+            PK,
+            proof,
+            GENERATORS,
+            b"",
+            b"ph",
+            [SCALARS[3]],
+            DISCLOSED,
+            API_ID,
+            ciphersuite=CIPHERSUITE,
+            extensions=[lambda m_hat, c, e=e: e for e in extensions],
+        )
+
+    verify(first, second)
+    with pytest.raises(InvalidProof):
+        verify(second, first)
+    with pytest.raises(InvalidProof):
+        verify(first)

@@ -55,15 +55,21 @@ def seeded_random_scalars(
     ]
 
 
-def mocked_rng(count: int, *, suite: Suite = Suite.BLS12_381_SHA_256) -> Rng:
+def mocked_rng(
+    count: int, *, suite: Suite = Suite.BLS12_381_SHA_256, dst: bytes | None = None
+) -> Rng:
     """An ``rng`` that makes ``calculate_random_scalars(count)`` return the mocked scalars.
 
     It hands out the ``count`` slices of ``expand_len`` bytes of
-    ``seeded_random_scalars(MOCKED_SCALARS_SEED, mocked_scalars_dst(suite),
-    count)`` in order, and fails on any other request, so a test notices if
-    proof generation draws differently than the draft says.
+    ``seeded_random_scalars(MOCKED_SCALARS_SEED, dst, count)`` in order, and
+    fails on any other request, so a test notices if proof generation draws
+    differently than the draft says. ``dst`` defaults to
+    :func:`mocked_scalars_dst`; the blind BBS and pseudonym fixtures use their
+    own (for example api_id || "COMMIT_MOCK_RANDOM_SCALARS_DST_").
     """
-    stream = _seeded_octets(MOCKED_SCALARS_SEED, mocked_scalars_dst(suite), count, suite)
+    if dst is None:
+        dst = mocked_scalars_dst(suite)
+    stream = _seeded_octets(MOCKED_SCALARS_SEED, dst, count, suite)
     position = 0
 
     def rng(n: int) -> bytes:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from zkcheck.errors import DecodeError, InvalidProof, InvalidSignature, ZkcheckError
@@ -63,11 +63,14 @@ from zkcheck.suites import Suite
 
 __all__ = [
     "MAX_MESSAGES",
+    "ChallengeExtension",
     "Ciphersuite",
     "Proof",
     "ProofInitResult",
+    "ProverExtension",
     "Signature",
     "Suite",
+    "VerifierExtension",
     "calculate_domain",
     "calculate_random_scalars",
     "core_proof_gen",
@@ -154,6 +157,42 @@ class ProofInitResult(NamedTuple):
     T1: G1
     T2: G1
     domain: int
+
+
+class ChallengeExtension(NamedTuple):
+    """What a proof sharing the BBS proof's Fiat-Shamir challenge adds to it.
+
+    ``points`` are serialized after T2 and before the domain, ``octets`` after
+    the presentation header (see :func:`proof_challenge_calculate`). Several
+    extensions are concatenated in the order given, so each one's octets must
+    be self-delimiting (length-prefixed) and its number of points fixed by
+    what it proves.
+    """
+
+    points: tuple[G1, ...] = ()
+    octets: bytes = b""
+
+
+ProverExtension = Callable[[Mapping[int, int]], ChallengeExtension]
+"""Prover side of an extension: given the blinding scalar m~_j of every
+undisclosed message j (by its index in the signed list), return the
+extension's commitments. Called once, after ProofInit, before the challenge.
+The challenge is the proof's last scalar (``octets_to_proof(proof).challenge``),
+for an extension that must compute responses of its own."""
+
+VerifierExtension = Callable[[Mapping[int, int], int], ChallengeExtension]
+"""Verifier side of an extension: given the response m^_j of every undisclosed
+message j (by index) and the proof's challenge, return the commitments the
+extension recomputes, or raise a :class:`~zkcheck.errors.ZkcheckError`."""
+
+
+def _combine_extensions(parts: Iterable[ChallengeExtension]) -> ChallengeExtension:
+    points: list[G1] = []
+    octets: list[bytes] = []
+    for part in parts:
+        points.extend(part.points)
+        octets.append(part.octets)
+    return ChallengeExtension(tuple(points), b"".join(octets))
 
 
 class Ciphersuite:
@@ -584,6 +623,7 @@ def core_proof_gen(
     ciphersuite: Ciphersuite,
     rng: Rng | None = None,
     _chosen_m_tilde: Mapping[int, int] | None = None,
+    extensions: Sequence[ProverExtension] = (),
 ) -> bytes:
     """proof = CoreProofGen(PK, signature, generators, header, ph, messages,
     disclosed_indexes, api_id) (Section 3.6.3).
@@ -593,6 +633,10 @@ def core_proof_gen(
     undisclosed message to the single-use random scalar m~ that blinds it,
     chosen by the caller, who must draw it uniformly at random and never
     reuse it. The other random scalars are drawn from ``rng`` as usual.
+
+    ``extensions`` bind other proofs' commitments into the same challenge
+    (pseudonyms, predicate proofs): see :data:`ProverExtension`. Without
+    either hook this is exactly the draft's procedure.
     """
     # Deserialization:
     # 1. signature_result = octets_to_signature(signature)
@@ -632,11 +676,23 @@ def core_proof_gen(
         api_id,
         ciphersuite=ciphersuite,
     )
+    # The extensions' commitments, from the same m~ (after ProofInit, as
+    # draft-irtf-cfrg-bbs-per-verifier-linkability's CoreProofGen computes
+    # its pseudonym commitment).
+    m_tilde = dict(zip(undisclosed_indexes, random_scalars[5:], strict=True))
+    extension = _combine_extensions(extend(dict(m_tilde)) for extend in extensions)
     # 4. challenge = ProofChallengeCalculate(init_res, disclosed_messages,
     #                                        disclosed_indexes, ph, api_id)
     # 5. if challenge is INVALID, return INVALID (it raises instead)
     challenge = proof_challenge_calculate(
-        init_res, disclosed_messages, disclosed_indexes, ph, api_id, ciphersuite=ciphersuite
+        init_res,
+        disclosed_messages,
+        disclosed_indexes,
+        ph,
+        api_id,
+        ciphersuite=ciphersuite,
+        extra_points=extension.points,
+        extra_octets=extension.octets,
     )
     # 6. proof = ProofFinalize(init_res, challenge, e, random_scalars,
     #                          undisclosed_messages)
@@ -685,12 +741,15 @@ def core_proof_verify(
     api_id: bytes,
     *,
     ciphersuite: Ciphersuite,
+    extensions: Sequence[VerifierExtension] = (),
 ) -> None:
     """result = CoreProofVerify(PK, proof, generators, header, ph,
     disclosed_messages, disclosed_indexes, api_id) (Section 3.6.4).
 
     Raises :class:`DecodeError` or :class:`InvalidProof` instead of returning
-    INVALID.
+    INVALID. ``extensions`` recompute the commitments of proofs bound into
+    the same challenge (see :data:`VerifierExtension`); without them this is
+    exactly the draft's procedure.
     """
     # Deserialization:
     # 1. proof_result = octets_to_proof(proof)
@@ -714,11 +773,31 @@ def core_proof_verify(
         api_id,
         ciphersuite=ciphersuite,
     )
+    # The extensions recompute their commitments from the responses m^_j and
+    # the proof's challenge (ProofVerifyInit has checked the indexes).
+    length = len(proof_result.commitments) + len(disclosed_indexes)
+    m_hat = dict(
+        zip(
+            _undisclosed_indexes(disclosed_indexes, length),
+            proof_result.commitments,
+            strict=True,
+        )
+    )
+    extension = _combine_extensions(
+        extend(dict(m_hat), proof_result.challenge) for extend in extensions
+    )
     # 3. challenge = ProofChallengeCalculate(init_res, disclosed_messages,
     #                                        disclosed_indexes, ph, api_id)
     # 4. if challenge is INVALID, return INVALID (it raises instead)
     challenge = proof_challenge_calculate(
-        init_res, disclosed_messages, disclosed_indexes, ph, api_id, ciphersuite=ciphersuite
+        init_res,
+        disclosed_messages,
+        disclosed_indexes,
+        ph,
+        api_id,
+        ciphersuite=ciphersuite,
+        extra_points=extension.points,
+        extra_octets=extension.octets,
     )
     # 5. if cp != challenge, return INVALID
     if proof_result.challenge != challenge:
