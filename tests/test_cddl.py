@@ -21,6 +21,7 @@ import pycddl
 import pytest
 
 from tests.attest_world import ADULT, make_world
+from tests.token_world import AGE, AGE_MAX_AGE, SWAP, make_token_world
 from zkcheck.claims import Check
 from zkcheck.encoding.cbor import Tag, decode, encode
 from zkcheck.encoding.cose import Curve
@@ -126,3 +127,27 @@ def test_pycddl_limitation_the_relaxation_works_around() -> None:
     data = _messages(Curve.ED25519, Curve.ED25519)["attestation"][0]
     with pytest.raises(pycddl.ValidationError):
         pycddl.Schema(f"root = attestation\n{CDDL}").validate_cbor(data)
+
+
+def test_token_tier_messages_validate() -> None:
+    world = make_token_world()
+    keyset = world.keyset()
+    site = world.verifier((AGE, SWAP), verifier_id="bank.example", max_age=AGE_MAX_AGE)
+    phone = world.holder(keyset)
+    request = site.create_request()
+    world.fetch(phone, request, site.token_challenge_header(request))
+    presentation = phone.present(request)
+    _validate("operator-keyset", keyset.to_bytes())
+    _validate("message", keyset.to_bytes())
+    _validate("presentation", presentation.to_bytes())
+    _validate("token-presentation-body", presentation.body)
+    _validate("result", site.verify(presentation).to_bytes())
+    # The schema refuses a token key for number or under an upper-case issuer
+    # name, and a body with a short token.
+    for field, value in ((3, "number"), (2, "Age-over-18.tokens.operator-a.example")):
+        fields = decode(keyset.to_bytes())
+        fields[2][0][4][0][field] = value
+        with pytest.raises(pycddl.ValidationError):
+            _validate("operator-keyset", encode(fields))
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-presentation-body", encode([bytes(353)]))

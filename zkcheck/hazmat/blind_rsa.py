@@ -49,6 +49,7 @@ exponent before it leaves the function (RFC 9474 section 4.3 steps 3-4).
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 import secrets
@@ -115,7 +116,13 @@ class Variant(enum.Enum):
         return self.value.endswith("-Randomized")
 
     def _padding(self) -> padding.PSS:
-        return padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=self.salt_length)
+        return _pss_padding(self.salt_length)
+
+
+@functools.cache
+def _pss_padding(salt_length: int) -> padding.PSS:
+    """The RSASSA-PSS parameters with SHA-384 and MGF1-SHA-384 (immutable, so built once)."""
+    return padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=salt_length)
 
 
 # --- Encoding (RFC 8017) ---------------------------------------------------------------------

@@ -95,6 +95,7 @@ __all__ = [
     "token_authenticator_input",
     "token_key_id",
     "truncated_token_key_id",
+    "verify_parsed_token",
     "verify_token",
 ]
 
@@ -119,6 +120,8 @@ TOKEN_REQUEST_MEDIA_TYPE = "application/private-token-request"  # noqa: S105 (a 
 TOKEN_RESPONSE_MEDIA_TYPE = "application/private-token-response"  # noqa: S105
 
 _MODULUS_BITS = 2048
+_TOKEN_LENGTH = 2 + NONCE_LENGTH + 32 + NID + NK
+_TOKEN_TYPE_BYTES = TOKEN_TYPE_BLIND_RSA.to_bytes(2, "big")
 _MAX_HEADER_LENGTH = 65536
 _MAX_DIRECTORY_LENGTH = 1 << 20
 
@@ -410,6 +413,12 @@ class Token:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Token:
+        data = bytes(data)
+        if len(data) == _TOKEN_LENGTH and data[:2] == _TOKEN_TYPE_BYTES:
+            # Every field has a fixed length, so a well-formed token is read by slicing
+            # (verifiers parse one per redemption); anything else takes the reader,
+            # which says what is wrong.
+            return cls(data[2:34], data[34:66], data[66:98], data[98:])
         reader = _Reader(data, "Token")
         _check_token_type(reader.uint(2), "Token")
         token = cls(reader.take(NONCE_LENGTH), reader.take(32), reader.take(NID), reader.take(NK))
@@ -545,7 +554,12 @@ class IssuerKeyring:
 # --- Origin (RFC 9578 section 6.4, RFC 9577 section 2.2.3) -----------------------------------
 
 
-def _verify(token_key: TokenKey, token: Token, challenge: TokenChallenge) -> None:
+def verify_parsed_token(token_key: TokenKey, token: Token, challenge: TokenChallenge) -> None:
+    """:func:`verify_token` for a token already parsed, under a key already loaded.
+
+    For callers that read the token's key id first to find its key (as an
+    :class:`OriginKeyring` does), so the token is parsed and the key loaded once.
+    """
     _check_token_type(challenge.token_type, "TokenChallenge")
     # Both comparisons run, so the failure does not say which field differed.
     same_challenge = hmac.compare_digest(token.challenge_digest, challenge.digest())
@@ -570,7 +584,7 @@ def verify_token(issuer_spki: bytes, token: bytes, challenge: TokenChallenge) ->
     verify. Double-spending is the caller's to prevent (RFC 9577 section 2.2.2).
     """
     token_key = TokenKey.from_spki(issuer_spki)
-    _verify(token_key, Token.from_bytes(token), challenge)
+    verify_parsed_token(token_key, Token.from_bytes(token), challenge)
 
 
 class OriginKeyring:
@@ -599,7 +613,7 @@ class OriginKeyring:
         """
         parsed = Token.from_bytes(token)
         token_key = self.find(parsed.token_key_id)
-        _verify(token_key, parsed, challenge)
+        verify_parsed_token(token_key, parsed, challenge)
         return token_key
 
 

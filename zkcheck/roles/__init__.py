@@ -1,5 +1,6 @@
-"""The roles: operator (:class:`Issuer`), phone (:class:`Holder`), relying party
-(:class:`Verifier` with its :class:`Policy`).
+"""The roles: operator (:class:`Issuer`, :class:`TokenIssuer` with its :class:`Attester`),
+phone (:class:`Holder`, :class:`TokenHolder`), relying party (:class:`Verifier` with its
+:class:`Policy`).
 
 This is the only layer that combines the others. A flow, message by message
 (every message has ``to_bytes`` / ``from_bytes``, so each arrow can be a file)::
@@ -13,21 +14,42 @@ This is the only layer that combines the others. A flow, message by message
 
 The operator never sees the Request or the verifier; the verifier sees one
 attestation of the batch, bound to a key used nowhere else.
+
+The token tier (:class:`TokenIssuer`, :class:`TokenHolder`; spec/07-token-tier.md)::
+
+    Verifier                      Holder                        TokenIssuer (operator)
+       | -- Request + PrivateToken > |                             |
+       |    challenges (RFC 9577)    | -- evidence, TokenRequest > |  attester, check holds?
+       |                             | <------------ TokenResponse |  blind signature
+       | <------------ Presentation  |                             |
+    VerifiedResult (or a ZkcheckError)
+
+A static check's tokens may be fetched ahead and cached; a swap check's token
+is bound to the request, so it is fetched after the request arrives.
 """
 
+from zkcheck.roles.attester import Attester, InsecureTestAttester
 from zkcheck.roles.holder import Holder
 from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
 from zkcheck.roles.operator_key import OperatorKey
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult
+from zkcheck.roles.token_holder import TokenAsk, TokenHolder
+from zkcheck.roles.token_issuer import DEFAULT_EPOCHS, TokenIssuer
 from zkcheck.roles.verifier import Verifier
 
 __all__ = [
+    "DEFAULT_EPOCHS",
     "DEFAULT_VALIDITY",
+    "Attester",
     "Holder",
+    "InsecureTestAttester",
     "Issuer",
     "OperatorKey",
     "Policy",
+    "TokenAsk",
+    "TokenHolder",
+    "TokenIssuer",
     "Validity",
     "VerifiedResult",
     "Verifier",

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from zkcheck.claims import Check
 from zkcheck.encoding.messages import Request
+from zkcheck.roles.policy import Policy
 from zkcheck.trust.keyset import OperatorEntry, TrustAnchors
 
 __all__ = ["Evidence", "TierVerifier", "VerificationContext"]
@@ -54,6 +55,10 @@ class TierVerifier(Protocol):
     """One tier's verification of a presentation body."""
 
     name: str
+
+    def check_policy(self, policy: Policy) -> None:
+        """Refuse, when a verifier is configured, a policy this tier cannot serve."""
+        ...
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         """Evidence for ``context.request``; raise a :class:`~zkcheck.errors.ZkcheckError`."""

@@ -1,6 +1,7 @@
 """The relying party's side: requests, and the verification every tier shares.
 
-:meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4: it finds
+:meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4 (and
+spec/07-token-tier.md for tokens): it finds
 the verifier's own stored request by the presentation's nonce, lets the tier
 verify its cryptography against that request, applies the policy, consumes
 the nonce, and only then constructs a :class:`VerifiedResult`. Every failure
@@ -10,15 +11,17 @@ raises a :class:`~zkcheck.errors.ZkcheckError` subclass:
 failure                                                 error
 ======================================================= =====================
 malformed bytes                                         DecodeError
-a signature (operator's or holder's) does not verify;   InvalidSignature
-the holder key is not the one the attestation names
-unknown operator key; operator not accepted; a check    UntrustedIssuer
-outside the operator's published menu
-attestation expired; older than the policy allows;      Expired
-request expired
-nonce unknown or already used                           Replayed
+a signature (operator's or holder's) or a token does    InvalidSignature
+not verify; the holder key is not the one the
+attestation names
+unknown operator or token key; operator not accepted;   UntrustedIssuer
+a check outside the operator's published menu
+attestation expired (for a token: its key's epoch);     Expired
+older than the policy allows; request expired
+nonce unknown or already used; token already spent      Replayed
 made for another verifier or another request            WrongVerifier
-(a shared nonce store's request of another verifier)
+(a shared nonce store's request of another verifier;
+a token for another challenge)
 a required check missing; a check not requested;        NotRequested
 a tier not accepted
 ======================================================= =====================
@@ -36,6 +39,7 @@ from zkcheck.encoding.messages import Presentation, Request, ResultRecord
 from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer, WrongVerifier
 from zkcheck.roles._signed import SignedTier
 from zkcheck.roles._tiers import TierVerifier, VerificationContext
+from zkcheck.roles._token import TokenTier, challenge_header
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult, _mint
 from zkcheck.trust.clock import Clock, epoch_seconds
@@ -49,7 +53,7 @@ _CREATED_CACHE = 4096
 NONCE_SIZE = 32
 """Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
 
-TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier()}
+TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier(), TokenTier.name: TokenTier()}
 """The tiers this installation verifies, by wire name."""
 
 
@@ -67,6 +71,8 @@ class Verifier:
         unsupported = set(policy.tiers) - set(TIERS)
         if unsupported:
             raise ValueError(f"tiers not available: {sorted(unsupported)}")
+        for name in policy.tiers:
+            TIERS[name].check_policy(policy)
         operators = {}
         for operator_id in policy.operators:
             entry = trust.operator(operator_id)
@@ -105,6 +111,14 @@ class Verifier:
         if len(self._created) > _CREATED_CACHE:
             self._created.popitem(last=False)
         return request
+
+    def token_challenge_header(self, request: Request) -> str:
+        """The RFC 9577 ``WWW-Authenticate`` value to send alongside ``request`` for the
+        token tier: one PrivateToken challenge per check and accepted operator
+        (spec/07-token-tier.md, "Redemption")."""
+        if "token" not in request.tiers:
+            raise ValueError("the request does not accept the token tier")
+        return challenge_header(request, self._trust, epoch_seconds(self._clock.now()))
 
     def verify(
         self, presentation: Presentation | bytes, *, number: str | None = None
