@@ -29,6 +29,7 @@ from zkcheck.encoding.signed import decode_presentation_body
 from zkcheck.roles import Holder, Issuer, Policy, Verifier
 from zkcheck.sources import DEMO_SUBSCRIBERS, MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.federation import private_trust
 from zkcheck.trust.nonces import MemoryNonceStore
 
 Op = Callable[[], object]
@@ -45,7 +46,7 @@ def _setup(holder_curve: Curve) -> tuple[Op, Op, Op]:
     )
     nonces = MemoryNonceStore()
     policy = Policy("bank.example", (Check.sim_swap(72),), ("operator.example",), max_age=3600)
-    verifier = Verifier(policy, issuer.keyset(), clock=clock, nonces=nonces)
+    verifier = Verifier(policy, private_trust([issuer.entry()], clock=clock), clock=clock, nonces=nonces)
     request = verifier.create_request()
     presentation = holder.present(request).to_bytes()
     record = request.to_bytes()

@@ -4,7 +4,7 @@ Acceptance floor: one OpenSSL RSASSA-PSS verification (``cryptography``,
 SHA-384, MGF1-SHA-384, 48-byte salt) of the token's own authenticator over its
 own authenticator input, with the same 2048-bit key, timed in the same run;
 the bound is 3x. Redemption decodes the presentation and its body, parses the
-token, finds its key in the key set, derives the challenge from the stored
+token, finds its key in the trust list, derives the challenge from the stored
 request, verifies the token with the hazmat layer's ``verify_token``, applies
 the policy and spends the request nonce and the token nonce in the nonce
 store, then builds the result. The bounded measurement takes 31 rounds instead
@@ -34,7 +34,8 @@ from zkcheck.hazmat.privacypass import verify_token
 from zkcheck.roles import InsecureTestAttester, Policy, TokenHolder, TokenIssuer, Verifier
 from zkcheck.sources import DEMO_SUBSCRIBERS, MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.clock import FixedClock
-from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
+from zkcheck.trust.federation import private_trust
+from zkcheck.trust.keyset import OperatorEntry
 from zkcheck.trust.nonces import MemoryNonceStore
 
 __all__ = ["run"]
@@ -61,13 +62,13 @@ def _setup(check: Check, max_age: int) -> tuple[Op, Op, Op]:
     entry = OperatorEntry.create(
         "operator.example", [COSESigningKey.generate().public_key], issuer.menu, issuer.token_keys()
     )
-    keyset = OperatorKeySet((entry,))
+    trust = private_trust([entry], clock=clock)
     nonces = MemoryNonceStore()
     policy = Policy(
         "bank.example", (check,), ("operator.example",), tiers=("token",), max_age=max_age
     )
-    verifier = Verifier(policy, keyset, clock=clock, nonces=nonces)
-    holder = TokenHolder(keyset, clock=clock, directory=issuer.directory)
+    verifier = Verifier(policy, trust, clock=clock, nonces=nonces)
+    holder = TokenHolder(trust, clock=clock, directory=issuer.directory)
     request = verifier.create_request()
     header = verifier.token_challenge_header(request)
     evidence = attester.enrol(DEMO_SUBSCRIBERS["adult"])

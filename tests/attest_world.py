@@ -9,8 +9,10 @@ from zkcheck.claims import Check, Menu
 from zkcheck.encoding.cose import COSESigningKey, Curve
 from zkcheck.roles import Holder, Issuer, Policy, Verifier
 from zkcheck.sources import DEMO_SUBSCRIBERS, MemorySubscriberSource, demo_subscribers
-from zkcheck.trust.clock import FixedClock
-from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.authority import AuthorityKey
+from zkcheck.trust.clock import FixedClock, epoch_seconds
+from zkcheck.trust.federation import private_list
+from zkcheck.trust.trust_client import TrustListAnchors
 from zkcheck.trust.nonces import MemoryNonceStore
 
 START = datetime(2026, 3, 10, 12, 34, 56, tzinfo=UTC)
@@ -23,7 +25,10 @@ MINOR = DEMO_SUBSCRIBERS["minor"]
 class World:
     clock: FixedClock
     issuer: Issuer
-    keyset: OperatorKeySet
+    pin: AuthorityKey
+    trust_list: bytes
+    """The signed trust list naming the operator, as the federation publishes it."""
+    trust: TrustListAnchors
 
     def holder(self, curve: Curve = Curve.ED25519) -> Holder:
         return Holder(clock=self.clock, curve=curve)
@@ -38,7 +43,7 @@ class World:
         nonces: MemoryNonceStore | None = None,
     ) -> Verifier:
         policy = Policy(verifier_id, required, (OPERATOR,), optional=optional, max_age=max_age)
-        return Verifier(policy, self.keyset, clock=self.clock, nonces=nonces)
+        return Verifier(policy, self.trust, clock=self.clock, nonces=nonces)
 
     def issued_holder(
         self,
@@ -60,4 +65,7 @@ def make_world(*, menu: Menu | None = None, operator_curve: Curve = Curve.ED2551
     issuer = Issuer(
         OPERATOR, COSESigningKey.generate(operator_curve), source, clock=clock, menu=menu
     )
-    return World(clock, issuer, issuer.keyset())
+    pin, signed = private_list([issuer.entry()], now=epoch_seconds(clock.now()))
+    trust = TrustListAnchors(pin, clock=clock)
+    trust.load(signed.to_bytes())
+    return World(clock, issuer, pin, signed.to_bytes(), trust)

@@ -89,7 +89,7 @@ def _messages(holder_curve: Curve, operator_curve: Curve) -> dict[str, list[byte
             encode(issued.attestation.to_item()) for issued in issuance_response.attestations
         ],
         "result": [result.to_bytes()],
-        "operator-keyset": [world.keyset.to_bytes()],
+        "operator-keyset": [world.issuer.keyset().to_bytes()],
     }
 
 
@@ -133,7 +133,7 @@ def test_token_tier_messages_validate() -> None:
     world = make_token_world()
     keyset = world.keyset()
     site = world.verifier((AGE, SWAP), verifier_id="bank.example", max_age=AGE_MAX_AGE)
-    phone = world.holder(keyset)
+    phone = world.holder()
     request = site.create_request()
     world.fetch(phone, request, site.token_challenge_header(request))
     presentation = phone.present(request)

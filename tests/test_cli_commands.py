@@ -43,6 +43,7 @@ from zkcheck.sources import (
     demo_subscribers,
 )
 from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.federation import private_trust
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 SWAPPED = DEMO_SUBSCRIBERS["recently_swapped"]
@@ -488,7 +489,7 @@ def _objects() -> tuple[bytes, ...]:
     response = issuer.issue(ADULT, ask)
     phone.receive(response)
     policy = Policy("rp.example", (Check.number(),), ("operator.example",), max_age=86_400)
-    verifier = Verifier(policy, key.keyset(), clock=clock)
+    verifier = Verifier(policy, private_trust([key.entry()], clock=clock), clock=clock)
     request = verifier.create_request()
     presentation = phone.present(request)
     result = verifier.verify(presentation, number=ADULT)

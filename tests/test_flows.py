@@ -19,7 +19,7 @@ from zkcheck.encoding.signed import decode_presentation_body
 from zkcheck.errors import NotRequested, PolicyError, Replayed
 from zkcheck.roles import Holder
 from zkcheck.sources import DEMO_SUBSCRIBERS
-from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.trust_client import TrustListAnchors
 
 
 def _through(path: Path, data: bytes) -> bytes:
@@ -30,11 +30,11 @@ def _through(path: Path, data: bytes) -> bytes:
 @pytest.mark.parametrize("holder_curve", [Curve.ED25519, Curve.P256])
 def test_bank_checks_no_sim_swap_in_72_hours(tmp_path: Path, holder_curve: Curve) -> None:
     world = make_world()
-    # The operator publishes its key set; the bank loads it from a file.
-    keyset = OperatorKeySet.from_bytes(
-        _through(tmp_path / "operators.keyset", world.keyset.to_bytes())
-    )
-    assert keyset == world.keyset
+    # The federation publishes its signed trust list; the bank, which pinned the
+    # federation's key, loads the list from a file.
+    listed = _through(tmp_path / "federation.trust-list", world.trust_list)
+    world.trust = TrustListAnchors(world.pin, clock=world.clock)
+    assert world.trust.load(listed).operator(OPERATOR) is not None
 
     # The customer's phone asks its operator for a batch of three attestations
     # of "no SIM swap in 72 h". Nothing in the request names the bank.

@@ -14,6 +14,7 @@ from zkcheck.errors import DecodeError
 from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.federation import private_trust
 from zkcheck.trust.keyset import OperatorKeySet
 
 
@@ -24,14 +25,15 @@ def test_an_operator_key_file_round_trips_and_issues(curve: Curve) -> None:
     assert again.operator_id == key.operator_id and again.menu == key.menu
     assert again.signing_key.public_key == key.signing_key.public_key
     assert again.to_bytes() == key.to_bytes()
-    # What the file restores issues attestations the published key set verifies.
+    # What the file restores issues attestations that verify under the key set it
+    # publishes, once a trust list carries it.
     clock = FixedClock(START)
     issuer = again.issuer(MemorySubscriberSource(demo_subscribers(START)), clock=clock)
     phone = Holder(clock=clock)
     phone.receive(issuer.issue(ADULT, phone.request_attestations([Check.age_over(18)])))
     keyset = OperatorKeySet.from_bytes(key.keyset().to_bytes())
     policy = Policy("rp.example", (Check.age_over(18),), ("operator.example",), max_age=86_400)
-    verifier = Verifier(policy, keyset, clock=clock)
+    verifier = Verifier(policy, private_trust(keyset.operators, clock=clock), clock=clock)
     assert verifier.verify(phone.present(verifier.create_request())).checks == (Check.age_over(18),)
 
 

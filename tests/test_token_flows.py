@@ -37,7 +37,7 @@ from zkcheck.hazmat.privacypass import (
 from zkcheck.roles import Policy, TokenHolder, Verifier
 from zkcheck.sources import DEMO_SUBSCRIBERS
 from zkcheck.trust.clock import epoch_seconds
-from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.trust_client import TrustListAnchors
 
 
 def _through(path: Path, data: bytes) -> bytes:
@@ -47,17 +47,20 @@ def _through(path: Path, data: bytes) -> bytes:
 
 def test_age_gated_site_redeems_cached_age_tokens(tmp_path: Path) -> None:
     world = make_token_world()
-    # The operator publishes its key set, token keys included, and one issuer
-    # directory per check; the site and the phone read them from files.
-    keyset = OperatorKeySet.from_bytes(_through(tmp_path / "keyset", world.keyset().to_bytes()))
-    assert keyset == world.keyset()
+    # The federation publishes its signed trust list, the operator's token keys
+    # included, and the operator one issuer directory per check; the site and
+    # the phone, which both pinned the federation's key, read them from files.
+    pin, listed = world.trust_list()
+    listed = _through(tmp_path / "federation.trust-list", listed)
+    trust = TrustListAnchors(pin, clock=world.clock)
+    trust.load(listed)
 
     def directory(issuer_name: str) -> bytes:
         return _through(tmp_path / f"{issuer_name}.json", world.issuer.directory(issuer_name))
 
-    phone = TokenHolder(keyset, clock=world.clock, directory=directory)
+    phone = TokenHolder(trust, clock=world.clock, directory=directory)
     policy = Policy("video.example", (AGE,), (OPERATOR,), tiers=("token",), max_age=AGE_MAX_AGE)
-    site = Verifier(policy, keyset, clock=world.clock)
+    site = Verifier(policy, trust, clock=world.clock)
 
     # The site asks for "18 or older" and sends its PrivateToken challenge with the request.
     request = _through(tmp_path / "request", site.create_request().to_bytes())
@@ -114,7 +117,7 @@ def test_age_gated_site_redeems_cached_age_tokens(tmp_path: Path) -> None:
     assert first_token.challenge_digest == second_token.challenge_digest
 
     # A minor's phone gets nothing: there is no token that says "no".
-    minor_phone = world.holder(keyset)
+    minor_phone = world.holder(trust)
     minor_asks = minor_phone.request_tokens(later, later_header)
     minor_evidence = world.attester.enrol(MINOR)
     with pytest.raises(PolicyError):
@@ -123,9 +126,11 @@ def test_age_gated_site_redeems_cached_age_tokens(tmp_path: Path) -> None:
 
 def test_bank_redeems_a_per_request_swap_token(tmp_path: Path) -> None:
     world = make_token_world()
-    keyset = OperatorKeySet.from_bytes(_through(tmp_path / "keyset", world.keyset().to_bytes()))
-    phone = world.holder(keyset)
-    bank = world.verifier((SWAP,), verifier_id="bank.example", max_age=3600, keyset=keyset)
+    pin, listed = world.trust_list()
+    trust = TrustListAnchors(pin, clock=world.clock)
+    trust.load(_through(tmp_path / "federation.trust-list", listed))
+    phone = world.holder(trust)
+    bank = world.verifier((SWAP,), verifier_id="bank.example", max_age=3600, trust=trust)
 
     # The customer starts a transfer; the bank asks "no SIM swap in 72 hours?".
     request = _through(tmp_path / "request", bank.create_request().to_bytes())
@@ -160,7 +165,7 @@ def test_bank_redeems_a_per_request_swap_token(tmp_path: Path) -> None:
     assert len(phone.request_tokens(again, bank.token_challenge_header(again))) == 1
 
     # A subscriber whose SIM was swapped an hour ago gets no token at all.
-    swapped = world.holder(keyset)
+    swapped = world.holder(trust)
     swapped_asks = swapped.request_tokens(again, bank.token_challenge_header(again))
     with pytest.raises(PolicyError):
         world.issuer.issue(

@@ -56,6 +56,8 @@ from zkcheck.hazmat.privacypass import (
 from zkcheck.roles import InsecureTestAttester, Policy, TokenHolder, TokenIssuer, Verifier
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.clock import FixedClock, epoch_seconds
+from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.federation import private_trust
 from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore, SQLiteNonceStore
 from zkcheck.trust.token_keys import TokenKeyEntry
@@ -65,11 +67,11 @@ def _site(
     world: TokenWorld,
     verifier_id: str = "video.example",
     *,
-    keyset: OperatorKeySet | None = None,
+    trust: TrustAnchors | None = None,
     nonces: NonceStore | None = None,
 ) -> Verifier:
     return world.verifier(
-        (AGE,), verifier_id=verifier_id, max_age=AGE_MAX_AGE, keyset=keyset, nonces=nonces
+        (AGE,), verifier_id=verifier_id, max_age=AGE_MAX_AGE, trust=trust, nonces=nonces
     )
 
 
@@ -108,9 +110,9 @@ def test_token_from_another_checks_key_is_refused() -> None:
 
 def test_expired_epoch_is_refused() -> None:
     world = make_token_world()
-    keyset = world.keyset()
-    site = _site(world, keyset=keyset)
-    phone = world.holder(keyset)
+    trust = world.trust()
+    site = _site(world, trust=trust)
+    phone = world.holder(trust)
     request = site.create_request()
     world.fetch(phone, request, site.token_challenge_header(request), batch=2)
     assert site.verify(phone.present(request)).checks == (AGE,)
@@ -118,7 +120,7 @@ def test_expired_epoch_is_refused() -> None:
     # Cached age tokens are good until their key's week ends, and not a second longer.
     world.clock.advance(until_epoch_end(world, AGE))
     request = site.create_request()
-    with pytest.raises(Expired, match="attestation expired"):
+    with pytest.raises(Expired, match="expired"):
         site.verify(presentation(request, token))
     # The holder drops its expired cached token instead of presenting it.
     assert phone.remaining() == 1
@@ -127,7 +129,7 @@ def test_expired_epoch_is_refused() -> None:
     assert phone.remaining() == 0
     # A key set published after the rotation no longer lists the old key at all.
     world.issuer.rotate()
-    rotated = _site(world, keyset=world.keyset())
+    rotated = _site(world, trust=world.trust())
     request = rotated.create_request()
     with pytest.raises(UntrustedIssuer):
         rotated.verify(presentation(request, token))
@@ -144,7 +146,7 @@ def test_swap_token_from_an_ended_epoch_is_refused() -> None:
     shown = phone.present(request)
     # ... verified two minutes later: the request is still open, the key's epoch is over.
     world.clock.advance(timedelta(minutes=2))
-    with pytest.raises(Expired, match="attestation expired"):
+    with pytest.raises(Expired, match="expired"):
         bank.verify(shown)
 
 
@@ -164,14 +166,14 @@ def test_live_check_tokens_last_one_ten_minute_epoch() -> None:
     shown = phone.present(request)
     # Two minutes later the request is still open, but the ten-minute epoch is over.
     world.clock.advance(timedelta(minutes=2))
-    with pytest.raises(Expired, match="attestation expired"):
+    with pytest.raises(Expired, match="expired"):
         site.verify(shown)
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
 def test_replayed_token_is_refused(tmp_path: Path, store: str) -> None:
     world = make_token_world()
-    keyset = world.keyset()
+    trust = world.trust()
     first_store: NonceStore
     second_store: NonceStore
     if store == "memory":
@@ -180,8 +182,8 @@ def test_replayed_token_is_refused(tmp_path: Path, store: str) -> None:
         first_store = SQLiteNonceStore(tmp_path / "nonces.sqlite")
         second_store = SQLiteNonceStore(tmp_path / "nonces.sqlite")
     # Two instances of the same site share one single-use store.
-    site_a = _site(world, keyset=keyset, nonces=first_store)
-    site_b = _site(world, keyset=keyset, nonces=second_store)
+    site_a = _site(world, trust=trust, nonces=first_store)
+    site_b = _site(world, trust=trust, nonces=second_store)
     token = _cached_token(world)
     first = site_a.create_request()
     assert site_a.verify(presentation(first, token)).checks == (AGE,)
@@ -215,9 +217,9 @@ def test_token_for_another_challenge_is_refused() -> None:
 
 def test_token_for_another_verifier_is_refused() -> None:
     world = make_token_world()
-    keyset = world.keyset()
-    video, games = _site(world, keyset=keyset), _site(world, "games.example", keyset=keyset)
-    phone = world.holder(keyset)
+    trust = world.trust()
+    video, games = _site(world, trust=trust), _site(world, "games.example", trust=trust)
+    phone = world.holder(trust)
     request = video.create_request()
     world.fetch(phone, request, video.token_challenge_header(request), batch=2)
     # The video site's tokens name it as their origin: the games site refuses them.
@@ -256,7 +258,7 @@ def test_number_is_refused_by_the_token_tier() -> None:
     with pytest.raises(PolicyError):
         Verifier(
             Policy("bank.example", (SWAP, NUMBER), ("operator-a.example",), tiers=("token",)),
-            world.keyset(),
+            world.trust(),
             clock=world.clock,
         )
     # ... and when number is optional, no challenge is sent for it.
@@ -302,15 +304,15 @@ def _age(world: TokenWorld, request: Request) -> bytes:
 def test_token_of_an_operator_not_accepted_is_refused() -> None:
     world = make_token_world()
     other = make_token_world(operator="operator-b.example", domain="tokens.operator-b.example")
-    keyset = world.keyset(other)
-    site = _site(world, keyset=keyset)
+    trust = world.trust(other)
+    site = _site(world, trust=trust)
     request = site.create_request()
     stranger = other.mint_for(AGE, request)
     with pytest.raises(UntrustedIssuer):
         site.verify(presentation(request, stranger))
     # One presentation carries the tokens of one operator.
     both = world.verifier(
-        (AGE,), optional=(SWAP,), verifier_id="video.example", max_age=AGE_MAX_AGE, keyset=keyset
+        (AGE,), optional=(SWAP,), verifier_id="video.example", max_age=AGE_MAX_AGE, trust=trust
     )
     request = both.create_request()
     with pytest.raises(DecodeError):
@@ -422,12 +424,12 @@ def test_holder_checks_the_directory_key_against_the_key_set() -> None:
         f"https://{age_name}/token-request",
         (DirectoryTokenKey(TOKEN_TYPE_BLIND_RSA, public_key_to_spki(private.public_key()), 0),),
     ).to_json()
-    phone = TokenHolder(world.keyset(), clock=world.clock, directory=lambda name: lone)
+    phone = TokenHolder(world.trust(), clock=world.clock, directory=lambda name: lone)
     with pytest.raises(UntrustedIssuer):
         phone.request_tokens(request, header)
     # Nor can it serve the key of another check under this issuer name.
     swap_directory = world.issuer.directory(world.issuer.issuer_name(SWAP))
-    phone = TokenHolder(world.keyset(), clock=world.clock, directory=lambda name: swap_directory)
+    phone = TokenHolder(world.trust(), clock=world.clock, directory=lambda name: swap_directory)
     with pytest.raises(PolicyError):
         phone.request_tokens(request, header)
     # A directory whose only key is not yet valid offers nothing usable.
@@ -437,7 +439,7 @@ def test_holder_checks_the_directory_key_against_the_key_set() -> None:
         "https://x.example/token-request",
         (DirectoryTokenKey(TOKEN_TYPE_BLIND_RSA, upcoming.spki, upcoming.not_before),),
     ).to_json()
-    phone = TokenHolder(world.keyset(), clock=world.clock, directory=lambda name: staged)
+    phone = TokenHolder(world.trust(), clock=world.clock, directory=lambda name: staged)
     with pytest.raises(UntrustedIssuer):
         phone.request_tokens(request, header)
 
@@ -564,14 +566,16 @@ def test_key_set_carries_token_keys(tmp_path: Path) -> None:
     keyset.save(tmp_path / "keyset")
     loaded = OperatorKeySet.load(tmp_path / "keyset")
     assert loaded == keyset and loaded.to_bytes() == keyset.to_bytes()
-    key = world.key(SWAP)
-    operator, found = loaded.find_token_key(key.token_key_id)
+    # A trust list made from the loaded key set resolves the token keys.
+    key, now = world.key(SWAP), epoch_seconds(world.clock.now())
+    trust = private_trust(loaded.operators, clock=world.clock)
+    operator, found = trust.find_token_key(key.token_key_id, now)
     assert operator.operator_id == "operator-a.example" and found == key
     assert (found.check, found.issuer_name) == (SWAP, world.issuer.issuer_name(SWAP))
     assert found.not_after - found.not_before == 3600
     assert found.not_before == found.epoch * 3600
     with pytest.raises(UntrustedIssuer):
-        loaded.find_token_key(bytes(32))
+        trust.find_token_key(bytes(32), now)
     # Operators without token keys encode exactly as before: no key 4.
     plain = replace(keyset.operators[0], token_keys=())
     assert 4 not in decode(OperatorKeySet((plain,)).to_bytes())[2][0]

@@ -33,7 +33,7 @@ from zkcheck.errors import (
 from zkcheck.roles import Holder, Issuer, Policy, VerifiedResult, Verifier
 from zkcheck.roles._signed import present_attestation
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
-from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.federation import private_trust
 from zkcheck.trust.nonces import SQLiteNonceStore
 
 AGE = Check.age_over(18)
@@ -91,12 +91,12 @@ def test_wrong_holder_key() -> None:
 def test_unknown_operator_key() -> None:
     world = make_world()
     holder = world.issued_holder([AGE])
-    # The verifier's key set names the operator with another key.
+    # The verifier's trust list names the operator with another key.
     rotated = Issuer(
         OPERATOR, COSESigningKey.generate(), MemorySubscriberSource(), clock=world.clock
-    ).keyset()
+    ).entry()
     policy = Policy("rp.example", (AGE,), (OPERATOR,), max_age=WEEK)
-    verifier = Verifier(policy, rotated, clock=world.clock)
+    verifier = Verifier(policy, private_trust([rotated], clock=world.clock), clock=world.clock)
     with pytest.raises(UntrustedIssuer):
         verifier.verify(holder.present(verifier.create_request()))
 
@@ -109,9 +109,9 @@ def test_operator_not_accepted_by_the_request() -> None:
         MemorySubscriberSource(demo_subscribers(world.clock.now())),
         clock=world.clock,
     )
-    keyset = OperatorKeySet((world.issuer.entry(), other.entry()))
+    trust = private_trust((world.issuer.entry(), other.entry()), clock=world.clock)
     verifier = Verifier(
-        Policy("rp.example", (AGE,), (OPERATOR,), max_age=WEEK), keyset, clock=world.clock
+        Policy("rp.example", (AGE,), (OPERATOR,), max_age=WEEK), trust, clock=world.clock
     )
     holder = world.holder()
     holder.receive(other.issue(ADULT, holder.request_attestations([AGE])))
@@ -210,8 +210,8 @@ def test_verifiers_sharing_a_store_do_not_accept_each_others_requests(tmp_path: 
     policy_b = Policy("shop-b.example", (AGE,), (OPERATOR,), max_age=WEEK)
     store_a = SQLiteNonceStore(tmp_path / "shared.sqlite")
     store_b = SQLiteNonceStore(tmp_path / "shared.sqlite")
-    shop_a = Verifier(policy_a, world.keyset, clock=world.clock, nonces=store_a)
-    shop_b = Verifier(policy_b, world.keyset, clock=world.clock, nonces=store_b)
+    shop_a = Verifier(policy_a, world.trust, clock=world.clock, nonces=store_a)
+    shop_b = Verifier(policy_b, world.trust, clock=world.clock, nonces=store_b)
     presentation = holder.present(shop_a.create_request())
     with pytest.raises(WrongVerifier):
         shop_b.verify(presentation)
@@ -247,7 +247,7 @@ def test_check_not_requested() -> None:
 def test_threshold_outside_the_operators_menu() -> None:
     world = make_world()
     # The operator's own issuer answers "age_over:19", but its published menu
-    # (the verifier's key set) does not list it. Another operator's does, so
+    # (in the verifier's trust list) does not list it. Another operator's does, so
     # the verifier may ask.
     menu = Menu(Menu.default().checks | {Check.age_over(19)})
     source = MemorySubscriberSource(demo_subscribers(world.clock.now()))
@@ -256,11 +256,11 @@ def test_threshold_outside_the_operators_menu() -> None:
     other = Issuer(
         "operator-b.example", COSESigningKey.generate(), source, clock=world.clock, menu=menu
     )
-    keyset = OperatorKeySet((published, other.entry()))
+    trust = private_trust((published, other.entry()), clock=world.clock)
     policy = Policy(
         "rp.example", (Check.age_over(19),), (OPERATOR, "operator-b.example"), max_age=WEEK
     )
-    verifier = Verifier(policy, keyset, clock=world.clock)
+    verifier = Verifier(policy, trust, clock=world.clock)
     holder = world.holder()
     holder.receive(rogue.issue(ADULT, holder.request_attestations([Check.age_over(19)])))
     with pytest.raises(UntrustedIssuer):
@@ -269,7 +269,7 @@ def test_threshold_outside_the_operators_menu() -> None:
     with pytest.raises(ValueError):
         Verifier(
             Policy("rp.example", (Check.age_over(19),), (OPERATOR,), max_age=WEEK),
-            keyset,
+            trust,
             clock=world.clock,
         )
     # And an operator does not attest checks off its own menu.

@@ -21,9 +21,13 @@ from zkcheck.hazmat.privacypass import TokenChallenge, create_token_request, fin
 from zkcheck.roles import InsecureTestAttester, Policy, TokenHolder, TokenIssuer, Verifier
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.clock import FixedClock, epoch_seconds
+from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.authority import AuthorityKey
+from zkcheck.trust.federation import private_list
 from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
 from zkcheck.trust.nonces import NonceStore
 from zkcheck.trust.token_keys import TokenKeyEntry
+from zkcheck.trust.trust_client import TrustListAnchors
 
 OPERATOR = "operator-a.example"
 DOMAIN = "tokens.operator-a.example"
@@ -68,9 +72,22 @@ class TokenWorld:
     def keyset(self, *others: TokenWorld) -> OperatorKeySet:
         return OperatorKeySet((self.entry(), *(other.entry() for other in others)))
 
-    def holder(self, keyset: OperatorKeySet | None = None) -> TokenHolder:
-        trust = keyset if keyset is not None else self.keyset()
-        return TokenHolder(trust, clock=self.clock, directory=self.issuer.directory)
+    def trust_list(self, *others: TokenWorld) -> tuple[AuthorityKey, bytes]:
+        """A signed trust list of this operator (and ``others``), and the key to pin."""
+        entries = (self.entry(), *(other.entry() for other in others))
+        pin, signed = private_list(entries, now=epoch_seconds(self.clock.now()))
+        return pin, signed.to_bytes()
+
+    def trust(self, *others: TokenWorld) -> TrustListAnchors:
+        """Trust anchors holding :meth:`trust_list`."""
+        pin, data = self.trust_list(*others)
+        anchors = TrustListAnchors(pin, clock=self.clock)
+        anchors.load(data)
+        return anchors
+
+    def holder(self, trust: TrustAnchors | None = None) -> TokenHolder:
+        anchors = trust if trust is not None else self.trust()
+        return TokenHolder(anchors, clock=self.clock, directory=self.issuer.directory)
 
     def verifier(
         self,
@@ -79,7 +96,7 @@ class TokenWorld:
         verifier_id: str = "rp.example",
         max_age: int = 3600,
         optional: tuple[Check, ...] = (),
-        keyset: OperatorKeySet | None = None,
+        trust: TrustAnchors | None = None,
         nonces: NonceStore | None = None,
     ) -> Verifier:
         policy = Policy(
@@ -90,8 +107,8 @@ class TokenWorld:
             tiers=("token",),
             max_age=max_age,
         )
-        trust = keyset if keyset is not None else self.keyset()
-        return Verifier(policy, trust, clock=self.clock, nonces=nonces)
+        anchors = trust if trust is not None else self.trust()
+        return Verifier(policy, anchors, clock=self.clock, nonces=nonces)
 
     def fetch(
         self,

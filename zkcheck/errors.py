@@ -17,6 +17,7 @@ __all__ = [
     "InvalidProof",
     "InvalidSignature",
     "NotRequested",
+    "OutOfSequence",
     "PolicyError",
     "Replayed",
     "UntrustedIssuer",
@@ -54,6 +55,12 @@ class Expired(PolicyError):
 class Replayed(PolicyError):
     """A single-use value (request nonce, token nonce) was already consumed,
     or was never issued by this verifier."""
+
+
+class OutOfSequence(PolicyError):
+    """A signed trust list that cannot follow the one held: an older sequence number
+    (rollback), the same one with other content (equivocation), or one further
+    ahead than the time since the held list allows (fast-forward)."""
 
 
 class UntrustedIssuer(PolicyError):

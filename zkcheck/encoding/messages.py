@@ -13,7 +13,9 @@ type                  from -> to              carries
 ===================== ======================= ====================================
 ``request``           verifier -> holder      the checks asked, a fresh nonce, the
                                               verifier's id, accepted tiers and
-                                              operators, maximum attestation age
+                                              operators (none named: every one on
+                                              the verifier's trust list), maximum
+                                              attestation age
 ``presentation``      holder -> verifier      the tier, the request's nonce and
                                               the tier's evidence
 ``issuance-request``  holder -> operator      the checks wanted, one fresh holder
@@ -43,6 +45,7 @@ __all__ = [
     "MAX_BATCH",
     "MAX_CHECKS",
     "MAX_NONCE_SIZE",
+    "MAX_OPERATORS",
     "MIN_NONCE_SIZE",
     "VERSION",
     "IssuanceRequest",
@@ -67,6 +70,9 @@ MAX_CHECKS = 16
 """Most checks one request, attestation or menu entry lists."""
 MAX_BATCH = 64
 """Most attestations one issuance request may ask for."""
+MAX_OPERATORS = 16
+"""Most operators one request names; a request that names none accepts every operator
+on the verifier's trust list."""
 MAX_MESSAGE_SIZE = 64 * 1024
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}")
@@ -98,10 +104,12 @@ def _uint(value: object, what: str, high: int) -> int:
     return value
 
 
-def _sorted_unique(values: object, what: str, item: Any) -> list[Any]:
+def _sorted_unique(
+    values: object, what: str, item: Any, limit: int = MAX_CHECKS
+) -> list[Any]:
     """A list in wire order (bytewise order of the items' UTF-8) without repeats."""
-    if type(values) is not list or not 1 <= len(values) <= MAX_CHECKS:
-        raise DecodeError(f"{what} must be a list of 1..{MAX_CHECKS} items")
+    if type(values) is not list or not 1 <= len(values) <= limit:
+        raise DecodeError(f"{what} must be a list of 1..{limit} items")
     parsed = []
     previous = b""
     for value in values:
@@ -174,6 +182,7 @@ class Request:
     checks: tuple[Check, ...]
     tiers: tuple[str, ...]
     operators: tuple[str, ...]
+    """The operators accepted; empty: every operator on the verifier's trust list."""
     max_age: int
     """Oldest acceptable attestation, in seconds since its issue time."""
     expires_at: int
@@ -182,31 +191,36 @@ class Request:
     KIND = "request"
 
     def to_bytes(self) -> bytes:
-        return encode(
-            {
-                0: VERSION,
-                1: self.KIND,
-                2: self.nonce,
-                3: self.verifier_id,
-                4: _check_names(self.checks),
-                5: sorted(set(self.tiers), key=str.encode),
-                6: sorted(set(self.operators), key=str.encode),
-                7: self.max_age,
-                8: self.expires_at,
-            }
-        )
+        fields = {
+            0: VERSION,
+            1: self.KIND,
+            2: self.nonce,
+            3: self.verifier_id,
+            4: _check_names(self.checks),
+            5: sorted(set(self.tiers), key=str.encode),
+            7: self.max_age,
+            8: self.expires_at,
+        }
+        if self.operators:
+            fields[6] = sorted(set(self.operators), key=str.encode)
+        return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Request:
-        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6, 7, 8})
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 7, 8}, frozenset({6}))
+        operators = ()
+        if 6 in fields:
+            operators = tuple(
+                _sorted_unique(
+                    fields[6], "operators", lambda v: check_identifier(v, "operator"), MAX_OPERATORS
+                )
+            )
         return cls(
             nonce=_bytes(fields[2], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
             verifier_id=check_identifier(fields[3], "the verifier id"),
             checks=parse_checks(fields[4]),
             tiers=tuple(_sorted_unique(fields[5], "tiers", _tier)),
-            operators=tuple(
-                _sorted_unique(fields[6], "operators", lambda v: check_identifier(v, "operator"))
-            ),
+            operators=operators,
             max_age=_uint(fields[7], "max_age", 2**32),
             expires_at=numeric_date(fields[8], "the request's expiry"),
         )

@@ -86,8 +86,8 @@ class SignedTier:
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         presented = decode_presentation_body(body)
         attested = presented.attestation_claims
-        operator, operator_key = context.trust.find_key(presented.kid)
-        presented.attestation.verify(operator_key)
+        operator, operator_key = context.trust.find_key(presented.kid, context.now)
+        operator_key.verify(presented.attestation)
         presented.token.verify(attested.holder_key)
         if attested.operator != operator.operator_id:
             raise UntrustedIssuer("attestation issuer does not own its key")

@@ -18,7 +18,8 @@ from typing import Protocol
 from zkcheck.claims import Check
 from zkcheck.encoding.messages import Request
 from zkcheck.roles.policy import Policy
-from zkcheck.trust.keyset import OperatorEntry, TrustAnchors
+from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.trust_list import ListedOperator
 
 __all__ = ["Evidence", "TierVerifier", "VerificationContext"]
 
@@ -44,7 +45,7 @@ class Evidence:
     consume atomically with the request nonce, each with its expiry.
     """
 
-    operator: OperatorEntry
+    operator: ListedOperator
     checks: tuple[Check, ...]
     issued_at: int
     expires_at: int

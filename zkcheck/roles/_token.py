@@ -34,9 +34,10 @@ from zkcheck.hazmat.privacypass import (
 )
 from zkcheck.roles._tiers import Evidence, VerificationContext
 from zkcheck.roles.policy import Policy
-from zkcheck.trust.keyset import OperatorEntry, TrustAnchors
+from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.trust_list import ListedOperator
 
-__all__ = ["TIER", "TokenTier", "challenge_header", "token_challenges"]
+__all__ = ["TIER", "TokenTier", "accepted_operators", "challenge_header", "token_challenges"]
 
 TIER = "token"
 
@@ -55,10 +56,7 @@ def token_challenges(
     """
     digest = request.digest()
     challenges = []
-    for operator_id in request.operators:
-        operator = trust.operator(operator_id)
-        if operator is None:
-            continue
+    for operator in accepted_operators(request, trust):
         for check in request.checks:
             issuer_name = None if check == NUMBER else operator.token_issuer_name(check)
             if issuer_name is None:
@@ -73,6 +71,15 @@ def token_challenges(
                 )
             )
     return tuple(challenges)
+
+
+def accepted_operators(request: Request, trust: TrustAnchors) -> tuple[ListedOperator, ...]:
+    """The operators in good standing that ``request`` accepts: those it names, or every
+    one the trust anchors list when it names none."""
+    if not request.operators:
+        return trust.operators()
+    found = (trust.operator(operator_id) for operator_id in request.operators)
+    return tuple(operator for operator in found if operator is not None)
 
 
 def challenge_header(request: Request, trust: TrustAnchors, now: int) -> str:
@@ -100,12 +107,12 @@ class TokenTier:
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         request = context.request
-        operator: OperatorEntry | None = None
+        operator: ListedOperator | None = None
         checks = []
         spend = {}
         not_before, not_after = [], []
         for _, token in decode_token_body(body):
-            owner, key = context.trust.find_token_key(token.token_key_id)
+            owner, key = context.trust.find_token_key(token.token_key_id, context.now)
             if operator is None:
                 operator = owner
             elif owner.operator_id != operator.operator_id:

@@ -110,7 +110,7 @@ class Holder:
             held
             for held in self._held
             if TIER in request.tiers
-            and held.claims.operator in request.operators
+            and (not request.operators or held.claims.operator in request.operators)
             and now < held.claims.expires_at
             and now - held.claims.issued_at <= request.max_age
             and set(held.claims.checks) <= asked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkcheck.claims import Check, sort_checks
-from zkcheck.encoding.messages import MAX_CHECKS, check_identifier
+from zkcheck.encoding.messages import MAX_CHECKS, MAX_OPERATORS, check_identifier
 
 __all__ = ["Policy"]
 
@@ -16,7 +16,9 @@ class Policy:
 
     ``required`` checks must all be shown; ``optional`` ones are asked and
     reported when shown. ``operators`` are the operator ids accepted (each
-    must be in the verifier's trust anchors). ``max_age`` bounds the time
+    must be in the verifier's trust anchors); empty, the default, accepts
+    every operator in good standing on the trust list, including those it
+    lists later. ``max_age`` bounds the time
     since an attestation's issue time, in seconds; ``request_lifetime`` is how
     long a request stays answerable; ``result_bucket`` is the width of the
     issue-time bucket a result reports; ``clock_skew`` is how far in the
@@ -25,7 +27,7 @@ class Policy:
 
     verifier_id: str
     required: tuple[Check, ...]
-    operators: tuple[str, ...]
+    operators: tuple[str, ...] = ()
     optional: tuple[Check, ...] = ()
     tiers: tuple[str, ...] = ("signed",)
     max_age: int = 3600
@@ -37,8 +39,10 @@ class Policy:
         check_identifier(self.verifier_id, "the verifier id")
         for operator in self.operators:
             check_identifier(operator, "an operator id")
-        if not self.operators or not self.tiers:
-            raise ValueError("a policy accepts at least one operator and one tier")
+        if not self.tiers:
+            raise ValueError("a policy accepts at least one tier")
+        if len(set(self.operators)) > MAX_OPERATORS:
+            raise ValueError(f"a request names at most {MAX_OPERATORS} operators")
         if not self.required and not self.optional:
             raise ValueError("a policy asks for at least one check")
         if set(self.required) & set(self.optional):

@@ -41,9 +41,9 @@ from zkcheck.hazmat.privacypass import (
     parse_www_authenticate,
     token_key_id,
 )
-from zkcheck.roles._token import TIER
+from zkcheck.roles._token import TIER, accepted_operators
 from zkcheck.trust.clock import Clock, epoch_seconds
-from zkcheck.trust.keyset import TrustAnchors
+from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.token_keys import TokenKeyEntry
 
 __all__ = ["TokenAsk", "TokenHolder"]
@@ -136,12 +136,14 @@ class TokenHolder:
             challenge = item.challenge
             document = IssuerDirectory.from_json(self._directory(challenge.issuer_name))
             spki = document.select_token_key(TOKEN_TYPE_BLIND_RSA, now).token_key
-            operator, key = self._trust.find_token_key(token_key_id(spki))
-            if key.issuer_name != challenge.issuer_name or not key.valid_at(now):
+            # Raises UntrustedIssuer or Expired unless the key is listed and valid now.
+            operator, key = self._trust.find_token_key(token_key_id(spki), now)
+            if key.issuer_name != challenge.issuer_name:
                 raise PolicyError("the issuer's key is not the one the trust anchors list")
             if item.token_key is not None and item.token_key != spki:
                 raise PolicyError("the challenge names another key than the issuer's")
-            if operator.operator_id not in request.operators or key.check not in request.checks:
+            not_accepted = request.operators and operator.operator_id not in request.operators
+            if not_accepted or key.check not in request.checks:
                 raise PolicyError("a challenge for a check or operator the request does not ask")
             expected = token_challenge(
                 key.issuer_name, key.check, request.verifier_id, request_digest
@@ -193,10 +195,7 @@ class TokenHolder:
         now = epoch_seconds(self._clock.now())
         request_digest = request.digest()
         best: list[tuple[bytes, _Held]] = []
-        for operator_id in request.operators:
-            operator = self._trust.operator(operator_id)
-            if operator is None:
-                continue
+        for operator in accepted_operators(request, self._trust):
             chosen = []
             for check in request.checks:
                 issuer_name = operator.token_issuer_name(check)

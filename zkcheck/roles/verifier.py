@@ -14,10 +14,12 @@ malformed bytes                                         DecodeError
 a signature (operator's or holder's) or a token does    InvalidSignature
 not verify; the holder key is not the one the
 attestation names
-unknown operator or token key; operator not accepted;   UntrustedIssuer
-a check outside the operator's published menu
+unknown, revoked or other-tier operator or token key;   UntrustedIssuer
+operator suspended, withdrawn or not accepted; a check
+outside the operator's published menu
 attestation expired (for a token: its key's epoch);     Expired
-older than the policy allows; request expired
+older than the policy allows; request expired; operator
+key outside its validity; trust list expired
 nonce unknown or already used; token already spent      Replayed
 made for another verifier or another request            WrongVerifier
 (a shared nonce store's request of another verifier;
@@ -43,7 +45,7 @@ from zkcheck.roles._token import TokenTier, challenge_header
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult, _mint
 from zkcheck.trust.clock import Clock, epoch_seconds
-from zkcheck.trust.keyset import TrustAnchors
+from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
 
 __all__ = ["NONCE_SIZE", "TIERS", "Verifier"]
@@ -73,14 +75,16 @@ class Verifier:
             raise ValueError(f"tiers not available: {sorted(unsupported)}")
         for name in policy.tiers:
             TIERS[name].check_policy(policy)
-        operators = {}
+        operators = []
         for operator_id in policy.operators:
             entry = trust.operator(operator_id)
             if entry is None:
                 raise ValueError(f"operator {operator_id!r} is not in the trust anchors")
-            operators[operator_id] = entry
+            operators.append(entry)
+        if not policy.operators:  # every operator on the trust list, now and later
+            operators = list(trust.operators())
         for check in policy.checks:
-            if not any(entry.menu.allows(check) for entry in operators.values()):
+            if not any(entry.menu.allows(check) for entry in operators):
                 raise ValueError(f"no accepted operator answers {check.identifier}")
         self.policy = policy
         self._required = frozenset(policy.required)
@@ -155,7 +159,7 @@ class Verifier:
         context = VerificationContext(request, digest, self._trust, now, number)
         evidence = tier.verify(presentation.body, context)
         operator = evidence.operator
-        if operator.operator_id not in request.operators:
+        if request.operators and operator.operator_id not in request.operators:
             raise UntrustedIssuer("operator not accepted")
         if not now < evidence.expires_at:
             raise Expired("attestation expired")

@@ -1,6 +1,11 @@
-"""The operators a verifier trusts, their public keys and menus: a static key-set file.
+"""An operator's public keys and menu, as the operator hands them to the federation.
 
-An operator key set is a zkcheck message (spec/03-encoding.md)::
+Verifiers no longer read this file: they trust the federation's signed trust
+list (:mod:`zkcheck.trust.trust_list`). What remains of the static key set is
+an operator's submission: ``zkcheck keygen operator`` writes it, and
+``zkcheck trust add-operator`` and ``rotate`` read the keys and menu from it
+into the trust list. An operator key set is a zkcheck message
+(spec/03-encoding.md)::
 
     {0: 1, 1: "operator-keyset",
      2: [{1: operator id, 2: [COSE_Key with kid, ...], 3: [menu check, ...],
@@ -8,9 +13,7 @@ An operator key set is a zkcheck message (spec/03-encoding.md)::
 
 Every key's ``kid`` is :func:`key_id` of the key (the first 16 bytes of its
 COSE Key Thumbprint), so a kid cannot be claimed by two keys and a
-verifier can check it; kids are unique across the whole set. The verifier
-uses the set through the :class:`TrustAnchors` interface, which a signed trust
-list will implement too.
+reader can check it; kids are unique across the whole set.
 
 Key 4 lists the operator's token-tier keys
 (:class:`~zkcheck.trust.token_keys.TokenKeyEntry`, spec/07-token-tier.md), and
@@ -23,24 +26,22 @@ the whole set.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from zkcheck.claims import Check, Menu
 from zkcheck.encoding.cbor import encode
 from zkcheck.encoding.cose import COSEKey
 from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
-from zkcheck.errors import DecodeError, UntrustedIssuer
-from zkcheck.trust.token_keys import TokenKeyEntry
+from zkcheck.errors import DecodeError
+from zkcheck.trust.token_keys import TokenKeyEntry, check_operator_token_keys
 
 __all__ = [
     "KID_SIZE",
     "OperatorEntry",
     "OperatorKeySet",
-    "TrustAnchors",
     "decode_menu",
     "key_id",
 ]
@@ -74,15 +75,7 @@ class OperatorEntry:
             raise ValueError(f"an operator has 1..{_MAX_KEYS} keys")
         if len(self.token_keys) > _MAX_TOKEN_KEYS:
             raise ValueError(f"an operator has at most {_MAX_TOKEN_KEYS} token keys")
-        names: dict[str, list[TokenKeyEntry]] = {}
-        for entry in self.token_keys:
-            if not self.menu.allows(entry.check):
-                raise ValueError("a token key's check must be on the operator's menu")
-            names.setdefault(entry.issuer_name, []).append(entry)
-        if len({entries[0].check for entries in names.values()}) != len(names):
-            raise ValueError("each check has one issuer name")
-        for entries in names.values():
-            _check_issuer_keys(entries)
+        check_operator_token_keys(self.token_keys, self.menu)
 
     @classmethod
     def create(
@@ -115,47 +108,11 @@ class OperatorEntry:
         return None
 
 
-def _check_issuer_keys(entries: list[TokenKeyEntry]) -> None:
-    """The keys of one issuer name: one check, epochs apart, truncated key ids apart.
-
-    RFC 9578 section 6.5 asks issuers to keep truncated key ids distinct among
-    keys in rotation; with epochs apart, a standard client that takes the
-    first usable key of a directory finds exactly one per instant.
-    """
-    if len({entry.check for entry in entries}) != 1:
-        raise ValueError("an issuer name serves one check")
-    if len({entry.token_key.truncated_token_key_id for entry in entries}) != len(entries):
-        raise ValueError("two keys of one issuer name share a truncated token key id")
-    ordered = sorted(entries, key=lambda entry: entry.not_before)
-    for earlier, later in itertools.pairwise(ordered):
-        if later.not_before < earlier.not_after:
-            raise ValueError("the epochs of one issuer name overlap")
-
-
-class TrustAnchors(Protocol):
-    """What a verifier asks of its source of trust."""
-
-    def find_key(self, kid: bytes) -> tuple[OperatorEntry, COSEKey]:
-        """The operator and public key with this key id; :class:`UntrustedIssuer` if none."""
-        ...
-
-    def operator(self, operator_id: str) -> OperatorEntry | None:
-        """The operator with this id, if trusted."""
-        ...
-
-    def find_token_key(self, token_key_id: bytes) -> tuple[OperatorEntry, TokenKeyEntry]:
-        """The operator and token key with this token key id; :class:`UntrustedIssuer` if none."""
-        ...
-
-
 @dataclass(frozen=True)
 class OperatorKeySet:
-    """A static set of trusted operators, read from a file."""
+    """One or more operators' public keys and menus, read from a file."""
 
     operators: tuple[OperatorEntry, ...]
-    _token_index: dict[bytes, tuple[OperatorEntry, TokenKeyEntry]] = field(
-        init=False, repr=False, compare=False
-    )
 
     def __post_init__(self) -> None:
         ids = [entry.operator_id for entry in self.operators]
@@ -164,36 +121,22 @@ class OperatorKeySet:
         kids = [key.kid for entry in self.operators for key in entry.keys]
         if len(set(kids)) != len(kids) or any(kid is None for kid in kids):
             raise ValueError("every key has a kid, and no kid appears twice")
-        index = {}
+        token_key_ids: set[bytes] = set()
         issuers: dict[str, str] = {}
         for operator in self.operators:
             for token_key in operator.token_keys:
                 owner = issuers.setdefault(token_key.issuer_name, operator.operator_id)
                 if owner != operator.operator_id:
                     raise ValueError("an issuer name belongs to one operator")
-                if token_key.token_key_id in index:
+                if token_key.token_key_id in token_key_ids:
                     raise ValueError("a token key appears twice in the key set")
-                index[token_key.token_key_id] = (operator, token_key)
-        object.__setattr__(self, "_token_index", index)
-
-    def find_key(self, kid: bytes) -> tuple[OperatorEntry, COSEKey]:
-        for entry in self.operators:
-            for key in entry.keys:
-                if key.kid == kid:
-                    return entry, key
-        raise UntrustedIssuer("unknown operator key")
+                token_key_ids.add(token_key.token_key_id)
 
     def operator(self, operator_id: str) -> OperatorEntry | None:
         for entry in self.operators:
             if entry.operator_id == operator_id:
                 return entry
         return None
-
-    def find_token_key(self, token_key_id: bytes) -> tuple[OperatorEntry, TokenKeyEntry]:
-        found = self._token_index.get(bytes(token_key_id))
-        if found is None:
-            raise UntrustedIssuer("unknown token key")
-        return found
 
     def to_bytes(self) -> bytes:
         return encode({0: VERSION, 1: _KIND, 2: [_encode_entry(entry) for entry in self.operators]})

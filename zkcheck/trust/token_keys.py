@@ -15,16 +15,18 @@ single out a subscriber.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zkcheck.claims import NUMBER, Check
+from zkcheck.claims import NUMBER, Check, Menu
 from zkcheck.encoding.cwt import numeric_date
 from zkcheck.encoding.token import check_server_name, refuse_number
 from zkcheck.errors import DecodeError
 from zkcheck.hazmat.privacypass import TOKEN_TYPE_BLIND_RSA, TokenKey
 
-__all__ = ["TokenKeyEntry"]
+__all__ = ["TokenKeyEntry", "check_operator_token_keys"]
 
 _KEYS = frozenset(range(1, 8))
 
@@ -61,6 +63,11 @@ class TokenKeyEntry:
     @property
     def token_key_id(self) -> bytes:
         """SHA-256 of the published key (RFC 9578 section 6.5)."""
+        return self.token_key.token_key_id
+
+    @property
+    def key_id(self) -> bytes:
+        """The id a trust list lists the key under: its token key id."""
         return self.token_key.token_key_id
 
     def valid_at(self, now: int) -> bool:
@@ -101,3 +108,32 @@ class TokenKeyEntry:
             )
         except ValueError as exc:
             raise DecodeError(str(exc)) from None
+
+
+def check_operator_token_keys(entries: Iterable[TokenKeyEntry], menu: Menu) -> None:
+    """The rules one operator's token keys follow, or ``ValueError``.
+
+    Every key's check is on the operator's menu; each issuer name serves one
+    check and each check has one issuer name; under one issuer name the
+    epochs do not overlap (so at any instant at most one key answers a
+    check) and the truncated key ids differ. RFC 9578 section 6.5 asks
+    issuers to keep truncated key ids distinct among keys in rotation; with
+    epochs apart, a standard client that takes the first usable key of a
+    directory finds exactly one per instant.
+    """
+    names: dict[str, list[TokenKeyEntry]] = {}
+    for entry in entries:
+        if not menu.allows(entry.check):
+            raise ValueError("a token key's check must be on the operator's menu")
+        names.setdefault(entry.issuer_name, []).append(entry)
+    if len({keys[0].check for keys in names.values()}) != len(names):
+        raise ValueError("each check has one issuer name")
+    for keys in names.values():
+        if len({key.check for key in keys}) != 1:
+            raise ValueError("an issuer name serves one check")
+        if len({key.token_key.truncated_token_key_id for key in keys}) != len(keys):
+            raise ValueError("two keys of one issuer name share a truncated token key id")
+        ordered = sorted(keys, key=lambda key: key.not_before)
+        for earlier, later in itertools.pairwise(ordered):
+            if later.not_before < earlier.not_after:
+                raise ValueError("the epochs of one issuer name overlap")
