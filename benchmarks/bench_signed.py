@@ -46,7 +46,9 @@ def _setup(holder_curve: Curve) -> tuple[Op, Op, Op]:
     )
     nonces = MemoryNonceStore()
     policy = Policy("bank.example", (Check.sim_swap(72),), ("operator.example",), max_age=3600)
-    verifier = Verifier(policy, private_trust([issuer.entry()], clock=clock), clock=clock, nonces=nonces)
+    verifier = Verifier(
+        policy, private_trust([issuer.entry()], clock=clock), clock=clock, nonces=nonces
+    )
     request = verifier.create_request()
     presentation = holder.present(request).to_bytes()
     record = request.to_bytes()

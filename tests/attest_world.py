@@ -12,8 +12,8 @@ from zkcheck.sources import DEMO_SUBSCRIBERS, MemorySubscriberSource, demo_subsc
 from zkcheck.trust.authority import AuthorityKey
 from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.federation import private_list
-from zkcheck.trust.trust_client import TrustListAnchors
 from zkcheck.trust.nonces import MemoryNonceStore
+from zkcheck.trust.trust_client import TrustListAnchors
 
 START = datetime(2026, 3, 10, 12, 34, 56, tzinfo=UTC)
 OPERATOR = "operator-a.example"

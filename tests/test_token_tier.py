@@ -55,8 +55,8 @@ from zkcheck.hazmat.privacypass import (
 )
 from zkcheck.roles import InsecureTestAttester, Policy, TokenHolder, TokenIssuer, Verifier
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
-from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.federation import private_trust
 from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore, SQLiteNonceStore

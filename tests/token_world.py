@@ -20,9 +20,9 @@ from zkcheck.hazmat.blind_rsa import generate_private_key
 from zkcheck.hazmat.privacypass import TokenChallenge, create_token_request, finalize_token
 from zkcheck.roles import InsecureTestAttester, Policy, TokenHolder, TokenIssuer, Verifier
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
-from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.authority import AuthorityKey
+from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.federation import private_list
 from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
 from zkcheck.trust.nonces import NonceStore

@@ -1,6 +1,7 @@
 """The commands for real use: each party's step, from files to files.
 
-    operator:  keygen operator  ->  operator.key (secret), operators.keyset (public)
+    operator:  keygen operator  ->  operator.key (secret), operators.keyset (public, for the
+                                    federation's trust list: zkcheck trust, trust_commands.py)
     phone:     keygen holder    ->  phone.wallet (secret), ask.cbor (issuance request)
     operator:  issue            ->  attestations.cbor (issuance response)
     phone:     receive          ->  phone.wallet (the attestations stored)
@@ -36,7 +37,7 @@ from zkcheck.cli.exits import (
     CommandError,
 )
 from zkcheck.cli.explain import render_json, render_text
-from zkcheck.cli.files import read_object, write_object, write_secret
+from zkcheck.cli.files import read_object, warn, write_object, write_secret
 from zkcheck.cli.inspect import explain, known_kinds
 from zkcheck.cli.transcript import Style, TerminalProgress, render, wants_colour
 from zkcheck.cli.words import check_in_words, checks_in_words, instant, plural
@@ -44,9 +45,11 @@ from zkcheck.encoding.messages import Presentation, Request
 from zkcheck.errors import DecodeError, PolicyError, ZkcheckError
 from zkcheck.roles import Policy, Verifier
 from zkcheck.sources import SQLiteSubscriberSource
+from zkcheck.trust.authority import AUTHORITY_KIND, AuthorityKey
 from zkcheck.trust.clock import SystemClock
-from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.nonces import SQLiteNonceStore
+from zkcheck.trust.trust_client import TrustListAnchors
+from zkcheck.trust.trust_state import SQLiteTrustState
 
 __all__ = [
     "cmd_demo",
@@ -198,7 +201,8 @@ def cmd_present(args: argparse.Namespace) -> int:
             sys.stderr.write(
                 f"zkcheck present: nothing to show: no attestation in {args.wallet} answers "
                 f"{asked.verifier_id}'s request for {checks_in_words(asked.checks)} "
-                f"(from {', '.join(asked.operators)}, issued at most {asked.max_age} s ago)\n"
+                f"(from {', '.join(asked.operators) or 'any operator on its trust list'}, "
+                f"issued at most {asked.max_age} s ago)\n"
             )
             return EXIT_REFUSED
     # The wallet forgets the attestation before the presentation leaves, so a
@@ -212,11 +216,36 @@ def cmd_present(args: argparse.Namespace) -> int:
 # -- verifier ---------------------------------------------------------------------------
 
 
+def _trust(args: argparse.Namespace) -> TrustListAnchors:
+    """The federation's list, held in the verifier's database and refreshed from
+    ``--trust-list`` when due; exit code 4 when no valid list can be had."""
+    pin_bytes = read_object(args.pin, {AUTHORITY_KIND})
+    with _input(args.pin):
+        pin = AuthorityKey.from_bytes(pin_bytes)
+    try:
+        trust = TrustListAnchors(
+            pin, clock=SystemClock(), state=SQLiteTrustState(args.nonces), source=args.trust_list
+        )
+        trust.current()
+    except sqlite3.Error as exc:
+        message = f"{args.nonces}: not a verifier database ({exc})"
+        raise CommandError(EXIT_BAD_INPUT, message) from None
+    except ZkcheckError as exc:
+        failed = trust.last_error
+        why = f" ({type(failed).__name__}: {failed})" if failed is not None else ""
+        message = f"{args.trust_list}: no valid trust list: {exc}{why}"
+        raise CommandError(EXIT_BAD_INPUT, message) from None
+    if trust.last_error is not None:
+        warn(
+            f"{args.trust_list}: refresh failed ({type(trust.last_error).__name__}: "
+            f"{trust.last_error}); the list held stays in use until it expires"
+        )
+    return trust
+
+
 def _verifier(args: argparse.Namespace) -> Verifier:
-    keyset_bytes = read_object(args.keyset, {"operator-keyset"})
-    with _input(args.keyset):
-        keyset = OperatorKeySet.from_bytes(keyset_bytes)
-    operators = tuple(args.operator) or tuple(e.operator_id for e in keyset.operators)
+    trust = _trust(args)
+    operators = tuple(args.operator)
     landed = tuple(entry.name for entry in tiers.landed())
     tier_names = tuple(dict.fromkeys(args.tier)) or landed
     for name in tier_names:
@@ -232,7 +261,7 @@ def _verifier(args: argparse.Namespace) -> Verifier:
             request_lifetime=args.lifetime,
         )
         store = SQLiteNonceStore(args.nonces)
-        return Verifier(policy, keyset, clock=SystemClock(), nonces=store)
+        return Verifier(policy, trust, clock=SystemClock(), nonces=store)
     except (ValueError, DecodeError) as exc:
         raise CommandError(EXIT_USAGE, str(exc)) from None
     except sqlite3.Error as exc:

@@ -8,8 +8,9 @@ explainers read only public parts. Explaining is not verifying: signatures
 are not checked here (``zkcheck verify`` does that).
 
 This module explains the objects every tier shares (the verifier's request,
-the result record, the operator key set); each tier explains its own
-objects (:mod:`zkcheck.cli.tiers`).
+the result record, the operator key set, the federation's trust list, its
+draft and its pinned key); each tier explains its own objects
+(:mod:`zkcheck.cli.tiers`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,16 @@ import json
 from dataclasses import dataclass
 
 from zkcheck.cli.words import aligned, check_in_words, checks_in_words, instant, plural
-from zkcheck.encoding.messages import Request, ResultRecord
+from zkcheck.encoding.messages import Request, ResultRecord, decode_message
+from zkcheck.trust.authority import AUTHORITY_KEY_KIND, AUTHORITY_KIND, Authority, AuthorityKey
+from zkcheck.trust.federation import DRAFT_KIND, TrustListDraft
 from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.trust_list import (
+    TRUST_LIST_KIND,
+    ListedOperator,
+    SignedTrustList,
+    decode_operators,
+)
 
 __all__ = [
     "NOT_VERIFIED_NOTE",
@@ -27,6 +36,7 @@ __all__ = [
     "explain_keyset",
     "explain_request",
     "explain_result",
+    "explain_trust_object",
     "render_json",
     "render_text",
 ]
@@ -114,7 +124,7 @@ def explain_request(data: bytes) -> Explanation:
         reveals=(
             f"who asks: {request.verifier_id}",
             f"what it asks: {', '.join(c.identifier for c in request.checks)}",
-            f"which operators it trusts: {', '.join(request.operators)}",
+            f"which operators it trusts: {_operators(request)}",
             f"which tiers it accepts: {', '.join(request.tiers)}",
             f"how fresh an attestation must be: issued at most {request.max_age} s before",
         ),
@@ -123,7 +133,7 @@ def explain_request(data: bytes) -> Explanation:
         fields=(
             ("verifier", request.verifier_id),
             ("checks", ", ".join(c.identifier for c in request.checks)),
-            ("operators", ", ".join(request.operators)),
+            ("operators", _operators(request)),
             ("tiers", ", ".join(request.tiers)),
             ("max age", f"{request.max_age} s"),
             ("nonce", f"{request.nonce.hex()} (random, single use)"),
@@ -131,6 +141,10 @@ def explain_request(data: bytes) -> Explanation:
         ),
         notes=("the nonce is random: it ties the answer to this request and reveals nothing",),
     )
+
+
+def _operators(request: Request) -> str:
+    return ", ".join(request.operators) or "every operator on its trust list"
 
 
 def explain_result(data: bytes) -> Explanation:
@@ -177,13 +191,13 @@ def explain_keyset(data: bytes) -> Explanation:
     names = ", ".join(entry.operator_id for entry in keyset.operators)
     return Explanation(
         kind="operator-keyset",
-        title="operator key set (operators -> verifiers)",
+        title="operator key set (operator -> federation)",
         summary=(
             f"The public keys and menus of {plural(len(keyset.operators), 'operator')} "
-            f"({names}): a verifier accepts attestations signed with these keys, "
-            "for checks on these menus."
+            f"({names}), as an operator hands them to the federation, which lists them in "
+            "its signed trust list; verifiers trust the list, not this file."
         ),
-        audience="public: every verifier, anyone",
+        audience="public: the federation, anyone",
         reveals=(
             "which operators a verifier trusts, their public keys and key ids",
             "which checks and thresholds each operator answers (its menu)",
@@ -191,4 +205,140 @@ def explain_keyset(data: bytes) -> Explanation:
         until=None,
         until_note="",
         fields=tuple(fields),
+    )
+
+
+def explain_trust_object(data: bytes, *, verified: bool = False) -> Explanation:
+    """A trust list, a draft of one, or a pinned authority key (``verified``: the list was
+    checked against a pinned key)."""
+    kind = decode_message(data)
+    if kind == AUTHORITY_KIND:
+        return _explain_pin(AuthorityKey.from_bytes(data))
+    if kind == AUTHORITY_KEY_KIND:
+        return _explain_authority(Authority.from_bytes(data))
+    if kind == DRAFT_KIND:
+        draft = TrustListDraft.from_bytes(data)
+        return _explain_list(
+            DRAFT_KIND, f"trust list draft of {draft.list_id} (kept by the federation)",
+            "The operators of the next list, not signed yet: relying parties never read it.",
+            draft.operators, None, (), ("a draft is not trusted by anyone until it is signed",),
+        )  # fmt: skip
+    return explain_trust_list(data, verified=verified)
+
+
+def _explain_pin(pin: AuthorityKey) -> Explanation:
+    return Explanation(
+        kind=AUTHORITY_KIND,
+        title="pinned authority key (federation -> relying parties)",
+        summary=(
+            f"The public key that signs trust list {pin.list_id}: a relying party configures it "
+            "once and then follows the key's announced successors by itself."
+        ),
+        audience="public: every relying party, anyone",
+        reveals=("which federation's lists a relying party accepts",),
+        until=None,
+        until_note="",
+        fields=(
+            ("list", pin.list_id),
+            ("key id", pin.kid.hex()),
+            ("public key", f"{pin.key.curve.value} {pin.key.public.hex()}"),
+        ),
+    )
+
+
+def _explain_authority(authority: Authority) -> Explanation:
+    pin = authority.pin()
+    upcoming = authority.next.public_key.kid or b""
+    return Explanation(
+        kind=AUTHORITY_KEY_KIND,
+        title="authority key (kept by the federation)",
+        summary=(
+            f"The keys that sign trust list {authority.list_id}: the current one, and the next "
+            "one every list announces, which takes over at the next rollover."
+        ),
+        audience="the federation alone",
+        reveals=(
+            "to whoever holds the file: keys that sign lists every relying party pinning "
+            "this federation accepts",
+        ),
+        until=None,
+        until_note="",
+        fields=(
+            ("list", authority.list_id),
+            ("current key id", pin.kid.hex()),
+            ("next key id", upcoming.hex()),
+        ),
+        secret=f"the current and next private authority keys of {authority.list_id} (not printed)",
+    )
+
+
+def explain_trust_list(data: bytes, *, verified: bool = False) -> Explanation:
+    """A signed trust list (the signature is checked only when ``verified`` says it was)."""
+    signed = SignedTrustList.from_bytes(data)
+    head = signed.head_fields()
+    operators = decode_operators(signed.operators)
+    fields = (
+        ("list", head.list_id),
+        ("number", str(head.sequence)),
+        ("issued", instant(head.issued_at)),
+        ("next update", instant(head.next_update)),
+        ("expires", instant(head.expires_at)),
+        ("signed by key", signed.signer_kid.hex()),
+        ("next key", (head.next_authority.kid or b"").hex()),
+        ("key chain", plural(len(signed.chain), "earlier head")),
+    )
+    note = (
+        "verified against the pinned authority key"
+        if verified
+        else "not verified: give the pinned key to check the signature"
+    )
+    return _explain_list(
+        TRUST_LIST_KIND,
+        "trust list (federation -> relying parties and phones)",
+        f"List {head.list_id} number {head.sequence}: the operators a relying party accepts, "
+        "their menus and their keys in every tier.",
+        operators, head.expires_at, fields, (note,),
+    )  # fmt: skip
+
+
+def _explain_list(
+    kind: str,
+    title: str,
+    summary: str,
+    operators: tuple[ListedOperator, ...],
+    until: int | None,
+    head: tuple[tuple[str, str], ...],
+    notes: tuple[str, ...],
+) -> Explanation:
+    fields = list(head)
+    for operator in operators:
+        where = " ".join(operator.countries) + (
+            " (" + " ".join(operator.networks) + ")" if operator.networks else ""
+        )
+        fields.append(
+            (operator.operator_id, f"{operator.name}, {where}, {operator.status.name.lower()}")
+        )
+        fields.append(("", "menu " + " ".join(operator.menu.identifiers())))
+        for key in operator.keys:
+            state = " revoked" if key.revoked else ""
+            fields.append(
+                (
+                    "",
+                    f"{key.tier or 'unknown tier'} key {key.key_id.hex()} from "
+                    f"{instant(key.not_before)} to {instant(key.not_after)}{state}",
+                )
+            )
+    return Explanation(
+        kind=kind,
+        title=title,
+        summary=summary,
+        audience="public: every relying party and phone, anyone",
+        reveals=(
+            f"{plural(len(operators), 'operator')}, with names, countries and networks",
+            "each operator's menu and its keys per tier, with their validity",
+        ),
+        until=until,
+        until_note="the list expires unless a newer one replaces it",
+        fields=tuple(fields),
+        notes=notes,
     )

@@ -15,6 +15,7 @@ from zkcheck.cli.explain import (
     explain_keyset,
     explain_request,
     explain_result,
+    explain_trust_object,
 )
 from zkcheck.cli.files import MAX_OBJECT_SIZE
 from zkcheck.encoding.messages import Presentation, decode_message
@@ -26,6 +27,10 @@ _SHARED = {
     "request": explain_request,
     "result": explain_result,
     "operator-keyset": explain_keyset,
+    "trust-list": explain_trust_object,
+    "trust-list-draft": explain_trust_object,
+    "trust-authority": explain_trust_object,
+    "trust-authority-key": explain_trust_object,
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import zkcheck
 from zkcheck.claims import Check
-from zkcheck.cli import commands, tiers
+from zkcheck.cli import commands, tiers, trust_commands
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
     EXIT_CODES,
@@ -49,8 +49,9 @@ _EXIT_TABLE = "\n".join(
 _EPILOG = f"""\
 the parties and their commands (each step reads and writes files):
   operator   keygen operator, issue
+  federation trust init, trust add-operator, trust rotate, trust revoke, trust sign
   phone      keygen holder, receive, present
-  verifier   request, verify
+  verifier   request, verify (with the federation's trust list and pinned key)
   anyone     inspect (any file explained: what it reveals, to whom, until when)
 
 files:
@@ -69,20 +70,27 @@ examples:
 
   zkcheck keygen operator --operator-id operator.example --out operator.key \\
       --keyset operators.keyset
+  zkcheck trust init --list-id federation.example --authority authority.key \\
+      --pin authority.pin --draft federation.draft
+  zkcheck trust add-operator --draft federation.draft --keyset operators.keyset \\
+      --name "Operator" --country ES --network 214-01
+  zkcheck trust sign --draft federation.draft --authority authority.key \\
+      --out federation.trust-list
   zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 --out ask.cbor
   zkcheck issue --key operator.key --subscribers ./demo/subscribers.db \\
       --msisdn +34600000001 --in ask.cbor --out attestations.cbor
   zkcheck receive --wallet phone.wallet --in attestations.cbor
   zkcheck request --verifier-id bank.example --require sim_swap:72 \\
-      --keyset operators.keyset --nonces bank.db --out request.cbor
+      --trust-list federation.trust-list --pin authority.pin --nonces bank.db \\
+      --out request.cbor
   zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor
   zkcheck verify --verifier-id bank.example --require sim_swap:72 \\
-      --keyset operators.keyset --nonces bank.db --in presentation.cbor
+      --trust-list federation.trust-list --pin authority.pin --nonces bank.db \\
+      --in presentation.cbor
   zkcheck inspect presentation.cbor
 
   (the subscriber database in the example is the demo's: run
-  "zkcheck demo --state ./demo" first; its operator key ./demo/operator.key and
-  key set ./demo/operators.keyset work with these commands too)
+  "zkcheck demo --state ./demo" first)
 """
 
 
@@ -184,7 +192,7 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
         policy,
         "--operator",
         "ID",
-        "an operator accepted (repeat for more; default: every operator in the key set)",
+        "an operator accepted (repeat for more; default: every operator on the trust list)",
     )
     _repeated(
         policy,
@@ -206,12 +214,26 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a request stays answerable (default: 300)",
     )
-    _file(parser, "--keyset", "the trusted operators' key set")
+    trust = parser.add_argument_group("trust (the federation's signed list of operators)")
+    trust.add_argument(
+        "--trust-list",
+        required=True,
+        metavar="FILE|URL",
+        help="where the federation publishes its trust list (a file, or an http(s) URL); "
+        "fetched when the list held is due for an update",
+    )
+    trust.add_argument(
+        "--pin",
+        required=True,
+        metavar="FILE",
+        help="the federation's authority key, as given once by the federation",
+    )
     parser.add_argument(
         "--nonces",
         required=True,
         metavar="DB",
-        help="this verifier's single-use nonce store (SQLite; created if missing)",
+        help="this verifier's state: single-use nonces and the trust list held (SQLite; "
+        "created if missing)",
     )
 
 
@@ -273,7 +295,8 @@ def _parser() -> argparse.ArgumentParser:
         "operator",
         "an operator's signing key and its public key set",
         "Create an operator's signing key (secret, mode 0600; an existing file is kept "
-        "unless --force) and the public key set to give to verifiers. The operator answers "
+        "unless --force) and the public key set to give to the federation, which lists it in "
+        "its trust list (zkcheck trust add-operator). The operator answers "
         "the default menu of checks: ages 13/16/18/21/65, swap windows 24/72/168/720 h, "
         "tenure 3/6/12/24 months, number, reachable, country:ES.",
         "  zkcheck keygen operator --operator-id operator.example --out operator.key \\\n"
@@ -356,7 +379,8 @@ def _parser() -> argparse.ArgumentParser:
         "Create a request for the policy's checks and register its nonce in the verifier's "
         "nonce store, where verify finds it.",
         "  zkcheck request --verifier-id bank.example --require sim_swap:72 \\\n"
-        "      --keyset operators.keyset --nonces bank.db --out request.cbor\n",
+        "      --trust-list federation.trust-list --pin authority.pin --nonces bank.db \\\n"
+        "      --out request.cbor\n",
     )
     _add_policy(request)
     _file(request, "--out", "the request")
@@ -383,12 +407,12 @@ def _parser() -> argparse.ArgumentParser:
         "verify",
         "verifier: verify a presentation (exit code 0 accepted, 1 refused)",
         "Verify a presentation against the request it answers (found in the nonce store), "
-        "offline, with the operators' key set. Exit code 0: accepted, the checks shown are "
+        "offline, with the federation's trust list. Exit code 0: accepted, the checks shown are "
         "printed; 1: refused, and the checks count as not shown (never as a 'no'). Any code "
         "but 0 means not shown.",
         "  zkcheck verify --verifier-id bank.example --require sim_swap:72 \\\n"
-        "      --keyset operators.keyset --nonces bank.db --in presentation.cbor \\\n"
-        "      --out result.cbor\n",
+        "      --trust-list federation.trust-list --pin authority.pin --nonces bank.db \\\n"
+        "      --in presentation.cbor --out result.cbor\n",
     )
     _add_policy(verify)
     _file(verify, "--in", "the presentation")
@@ -398,6 +422,8 @@ def _parser() -> argparse.ArgumentParser:
     _file(verify, "--out", "write the result record here", required=False)
     _add_format(verify)
     verify.set_defaults(handler=commands.cmd_verify)
+
+    _add_trust(sub)
 
     inspect = _command(
         sub,
@@ -425,6 +451,152 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to the runner")
     bench.set_defaults(handler=_cmd_bench)
     return parser
+
+
+def _seconds(text: str) -> int:
+    """A duration: a whole number of seconds, or of minutes, hours or days with m, h or d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+    factor = units.get(text[-1:], 0)
+    number = text[:-1] if factor else text
+    return _positive(number) * (factor or 1)
+
+
+def _add_trust(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    trust = _command(
+        sub,
+        "trust",
+        "federation: the signed trust list of operators and their keys",
+        "Keep the federation's trust list: create its authority key, add operators from the "
+        "key sets they hand in, rotate and revoke keys, sign each new list, show one. Relying "
+        "parties pin the authority key once and verify every operator on the list.",
+        "  zkcheck trust init --list-id federation.example --authority authority.key \\\n"
+        "      --pin authority.pin --draft federation.draft\n"
+        "  zkcheck trust show federation.trust-list --pin authority.pin\n",
+    )
+    steps = trust.add_subparsers(dest="step", metavar="STEP", required=True)
+
+    init = _command(
+        steps,
+        "init",
+        "a new list: its authority key, the key to pin, an empty draft",
+        "Create the authority key of a new trust list (the current key and the next one every "
+        "list announces; secret, mode 0600, an existing file is kept unless --force), the "
+        "public key relying parties pin, and an empty draft to add operators to.",
+        "  zkcheck trust init --list-id federation.example --authority authority.key \\\n"
+        "      --pin authority.pin --draft federation.draft\n",
+    )
+    init.add_argument("--list-id", required=True, metavar="ID", help="e.g. federation.example")
+    _file(init, "--authority", "the authority key (secret)")
+    _file(init, "--pin", "the public key relying parties pin")
+    _file(init, "--draft", "the draft of the list")
+    init.add_argument("--force", action="store_true", help="replace an existing authority key")
+    init.set_defaults(handler=trust_commands.cmd_trust_init)
+
+    add = _command(
+        steps,
+        "add-operator",
+        "list an operator from the key set it handed in",
+        "Add an operator to the draft: its signing keys (valid from now for a year), its token "
+        "keys (for their epochs) and its menu, from its key set (zkcheck keygen operator), with "
+        "its name, countries and MCC-MNC codes.",
+        "  zkcheck trust add-operator --draft federation.draft --keyset operators.keyset \\\n"
+        '      --name "Operator" --country ES --network 214-01\n',
+    )
+    _file(add, "--draft", "the draft of the list")
+    _file(add, "--keyset", "the operator's key set")
+    add.add_argument("--operator", metavar="ID", help="which operator, if the key set has several")
+    add.add_argument("--name", metavar="TEXT", help="the operator's name (default: its id)")
+    add.add_argument(
+        "--country", action="append", required=True, metavar="CC",
+        help="a country it serves, ISO 3166-1 alpha-2 (repeat for more)",
+    )  # fmt: skip
+    _repeated(add, "--network", "MCC-MNC", "one of its networks, e.g. 214-01 (repeat for more)")
+    add.set_defaults(handler=trust_commands.cmd_trust_add_operator)
+
+    rotate = _command(
+        steps,
+        "rotate",
+        "an operator's keys, with overlap; or the authority key",
+        "With --keyset: list the operator's new signing keys from now + --lead, and end its "
+        "other signing keys --overlap after that, so that every relying party has the new key "
+        "before its first use and the old one verifies what it signed until that expires. With "
+        "--authority: the key every list announced takes over, and a new next key is drawn.",
+        "  zkcheck trust rotate --draft federation.draft --keyset new.keyset\n"
+        "  zkcheck trust rotate --authority authority.key\n",
+    )
+    _file(rotate, "--draft", "the draft of the list", required=False)
+    _file(rotate, "--keyset", "the operator's new key set", required=False)
+    rotate.add_argument(
+        "--operator", metavar="ID", help="which operator, if the key set has several"
+    )
+    rotate.add_argument(
+        "--lead", type=_seconds, default=7 * 86_400, metavar="TIME",
+        help="how long before its first use a new key is listed (default: 7d, a list's life)",
+    )  # fmt: skip
+    rotate.add_argument(
+        "--overlap", type=_seconds, default=8 * 86_400, metavar="TIME",
+        help="how long an old key stays valid after that (default: 8d, the longest "
+        "attestation lifetime and a day)",
+    )  # fmt: skip
+    _file(rotate, "--authority", "the authority key to roll over (secret)", required=False)
+    rotate.set_defaults(handler=trust_commands.cmd_trust_rotate)
+
+    revoke = _command(
+        steps,
+        "revoke",
+        "revoke a key, or suspend or withdraw an operator",
+        "Revoke one key of an operator (--key), or change the operator's standing (--status): "
+        "from the next list signed, verifiers refuse what the key or operator signed.",
+        "  zkcheck trust revoke --draft federation.draft --operator operator.example \\\n"
+        "      --key 0123456789abcdef0123456789abcdef\n"
+        "  zkcheck trust revoke --draft federation.draft --operator operator.example \\\n"
+        "      --status withdrawn\n",
+    )
+    _file(revoke, "--draft", "the draft of the list")
+    revoke.add_argument("--operator", required=True, metavar="ID", help="the operator")
+    what = revoke.add_mutually_exclusive_group(required=True)
+    what.add_argument("--key", metavar="HEX", help="the key id to revoke")
+    what.add_argument(
+        "--status", choices=("active", "suspended", "withdrawn"),
+        help="the operator's new standing (active reinstates a suspended operator)",
+    )  # fmt: skip
+    revoke.set_defaults(handler=trust_commands.cmd_trust_revoke)
+
+    sign = _command(
+        steps,
+        "sign",
+        "sign the draft as the next list",
+        "Sign the draft as the next list, numbered after the previous one (--previous, or the "
+        "--out file if it exists; at least a minute later), with the previous signer's head in "
+        "the key chain after an authority rollover. Keys whose validity has ended are dropped.",
+        "  zkcheck trust sign --draft federation.draft --authority authority.key \\\n"
+        "      --out federation.trust-list\n",
+    )
+    _file(sign, "--draft", "the draft of the list")
+    _file(sign, "--authority", "the authority key (secret)")
+    _file(sign, "--out", "the signed list (its previous version is read first, if there)")
+    _file(sign, "--previous", "the list published before (default: --out)", required=False)
+    sign.add_argument(
+        "--next-update", type=_seconds, default=86_400, metavar="TIME",
+        help="when relying parties fetch the next list (default: 1d)",
+    )  # fmt: skip
+    sign.add_argument(
+        "--expires", type=_seconds, default=7 * 86_400, metavar="TIME",
+        help="when relying parties stop accepting this list (default: 7d; at most 31d)",
+    )  # fmt: skip
+    sign.set_defaults(handler=trust_commands.cmd_trust_sign)
+
+    show = _command(
+        steps,
+        "show",
+        "explain a list, a draft or a pinned key; verify a list",
+        "Show a trust list (its operators, menus and keys), a draft or a pinned key. With "
+        "--pin, the list is verified as a relying party would (exit code 1 if it does not).",
+        "  zkcheck trust show federation.trust-list --pin authority.pin\n",
+    )
+    show.add_argument("file", metavar="FILE", help="a trust list, draft or pinned key")
+    show.add_argument("--pin", metavar="FILE", help="verify the list against this pinned key")
+    show.set_defaults(handler=trust_commands.cmd_trust_show)
 
 
 def _find_benchmarks() -> Path | None:

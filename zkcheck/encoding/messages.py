@@ -104,9 +104,7 @@ def _uint(value: object, what: str, high: int) -> int:
     return value
 
 
-def _sorted_unique(
-    values: object, what: str, item: Any, limit: int = MAX_CHECKS
-) -> list[Any]:
+def _sorted_unique(values: object, what: str, item: Any, limit: int = MAX_CHECKS) -> list[Any]:
     """A list in wire order (bytewise order of the items' UTF-8) without repeats."""
     if type(values) is not list or not 1 <= len(values) <= limit:
         raise DecodeError(f"{what} must be a list of 1..{limit} items")

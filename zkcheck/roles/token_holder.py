@@ -42,8 +42,8 @@ from zkcheck.hazmat.privacypass import (
     token_key_id,
 )
 from zkcheck.roles._token import TIER, accepted_operators
-from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.token_keys import TokenKeyEntry
 
 __all__ = ["TokenAsk", "TokenHolder"]

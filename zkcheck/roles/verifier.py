@@ -44,8 +44,8 @@ from zkcheck.roles._tiers import TierVerifier, VerificationContext
 from zkcheck.roles._token import TokenTier, challenge_header
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult, _mint
-from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
 
 __all__ = ["NONCE_SIZE", "TIERS", "Verifier"]

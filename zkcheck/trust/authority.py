@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from zkcheck.encoding.cbor import encode
-from zkcheck.encoding.cose import COSEKey, COSESigningKey, Curve
+from zkcheck.encoding.cose import COSEKey, COSESigningKey, Curve, Sign1
 from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
 from zkcheck.errors import DecodeError
 from zkcheck.trust.keyset import key_id
@@ -134,7 +134,8 @@ class Authority:
         ``ValueError`` for anything a verifier would refuse.
         """
         operators = tuple(operators)
-        sequence, chain = 1, ()
+        sequence = 1
+        chain: tuple[Sign1, ...] = ()
         if previous is not None:
             last = previous.head_fields()
             if last.list_id != self.list_id:

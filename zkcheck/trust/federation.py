@@ -85,7 +85,9 @@ class TrustListDraft:
                 return operator
         raise ValueError(f"no operator {operator_id!r} in the list")
 
-    def _replace(self, operator_id: str, change: Callable[[ListedOperator], ListedOperator]) -> TrustListDraft:
+    def _replace(
+        self, operator_id: str, change: Callable[[ListedOperator], ListedOperator]
+    ) -> TrustListDraft:
         updated = tuple(
             change(operator) if operator.operator_id == operator_id else operator
             for operator in self.operators
@@ -153,8 +155,7 @@ class TrustListDraft:
             if key_id not in {key.key_id for key in operator.keys}:
                 raise ValueError("the operator has no key with this id")
             keys = [
-                replace(key, revoked=True) if key.key_id == key_id else key
-                for key in operator.keys
+                replace(key, revoked=True) if key.key_id == key_id else key for key in operator.keys
             ]
             return operator.with_keys(keys)
 

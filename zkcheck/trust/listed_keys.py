@@ -224,7 +224,9 @@ def _body(material: SignedKey | TokenKeyEntry | CredentialKeyEntry) -> dict[int,
     return {1: material.layout_version, 2: material.epoch, 3: material.public_key}
 
 
-def _material(entry_type: int, body: dict[Any, Any], not_before: int, not_after: int) -> KeyMaterial:
+def _material(
+    entry_type: int, body: dict[Any, Any], not_before: int, not_after: int
+) -> KeyMaterial:
     if entry_type == ENTRY_SIGNED:
         if set(body) != {1, 2}:
             raise DecodeError("a signed key's body is {1: COSE_Key, 2: alg}")

@@ -107,7 +107,8 @@ class UrlSource:
         self._etag: str | None = None
 
     def __call__(self) -> bytes | None:
-        request = urllib.request.Request(self.url, headers={"Accept": "application/cbor"})
+        # The scheme was checked when the source was made: http or https only.
+        request = urllib.request.Request(self.url, headers={"Accept": "application/cbor"})  # noqa: S310
         if self._etag is not None:
             request.add_header("If-None-Match", self._etag)
         try:
@@ -308,15 +309,15 @@ class TrustListAnchors:
     # -- TrustAnchors --------------------------------------------------------------
 
     def find_key(self, kid: bytes, now: int) -> tuple[ListedOperator, SignedKey]:
-        return self.current(now).signed_key(kid, now)
+        return self.current(now).find(kid, SignedKey, now)
 
     def find_token_key(self, token_key_id: bytes, now: int) -> tuple[ListedOperator, TokenKeyEntry]:
-        return self.current(now).token_key(token_key_id, now)
+        return self.current(now).find(token_key_id, TokenKeyEntry, now)
 
     def find_credential_key(
         self, key_id: bytes, now: int
     ) -> tuple[ListedOperator, CredentialKeyEntry]:
-        return self.current(now).credential_key(key_id, now)
+        return self.current(now).find(key_id, CredentialKeyEntry, now)
 
     def operator(self, operator_id: str) -> ListedOperator | None:
         found = self.current().operator(operator_id)

@@ -34,7 +34,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from zkcheck.claims import Check, Menu
 from zkcheck.encoding.cbor import decode, encode
@@ -102,6 +102,7 @@ _MAX_NETWORKS = 64
 _MAX_NAME = 128
 _MAX_SEQUENCE = 2**53
 _MAX_DEPTH = 16
+_Material = TypeVar("_Material", SignedKey, TokenKeyEntry, CredentialKeyEntry)
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _NETWORK = re.compile(r"[0-9]{3}-[0-9]{2,3}")
 _HEAD_KEYS = frozenset(range(8))
@@ -117,7 +118,9 @@ class OperatorStatus(enum.IntEnum):
     WITHDRAWN = 3
 
 
-def _sorted_texts(values: object, what: str, pattern: re.Pattern[str], low: int, high: int) -> tuple[str, ...]:
+def _sorted_texts(
+    values: object, what: str, pattern: re.Pattern[str], low: int, high: int
+) -> tuple[str, ...]:
     if type(values) is not list or not low <= len(values) <= high:
         raise DecodeError(f"{what} lists {low}..{high} items")
     for value in values:
@@ -277,7 +280,9 @@ def check_key_limit(operator: ListedOperator) -> None:
             continue
         # Sweep the interval ends in time order; at one instant an ending
         # interval (half-open) is counted out before a starting one is in.
-        events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+        events = sorted(
+            [(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals]
+        )
         valid = 0
         for _, step in events:
             valid += step
@@ -370,7 +375,10 @@ class TrustListHead:
 
 def sign_head(signer: Signer, head: TrustListHead) -> Sign1:
     """The COSE_Sign1 over ``head``, with the signer's key id and the list's ``typ``."""
-    headers = {HEADER_KID: key_id(signer.public_key), HEADER_TYP: TRUST_LIST_TYP}
+    headers: dict[int | str, Any] = {
+        HEADER_KID: key_id(signer.public_key),
+        HEADER_TYP: TRUST_LIST_TYP,
+    }
     return Sign1.create(signer, headers, head.to_bytes())
 
 
@@ -428,7 +436,9 @@ class SignedTrustList:
     @classmethod
     def from_bytes(cls, data: bytes) -> SignedTrustList:
         """Decode a trust list file's structure; :class:`DecodeError` for anything malformed."""
-        fields = message_fields(data, TRUST_LIST_KIND, {2, 3}, frozenset({4}), max_size=MAX_LIST_SIZE)
+        fields = message_fields(
+            data, TRUST_LIST_KIND, {2, 3}, frozenset({4}), max_size=MAX_LIST_SIZE
+        )
         operators = fields[3]
         if type(operators) is not bytes:
             raise DecodeError("the operators are a byte string")
@@ -498,8 +508,11 @@ class TrustList:
             raise UntrustedIssuer("unknown operator key")
         return found
 
-    def find(self, key_id: bytes, tier: str, now: int) -> tuple[ListedOperator, ListedKey]:
-        """The key with this id, usable in ``tier`` at ``now``.
+    def find(
+        self, key_id: bytes, kind: type[_Material], now: int
+    ) -> tuple[ListedOperator, _Material]:
+        """The key material of ``kind`` (the tier's entry type) listed under ``key_id``,
+        usable at ``now``.
 
         :class:`UntrustedIssuer` for a key that is unknown, of another tier,
         revoked, or whose operator is not active; :class:`Expired` for a key
@@ -509,7 +522,8 @@ class TrustList:
         if found is None:
             raise UntrustedIssuer("unknown operator key")
         operator, key = found
-        if key.tier != tier:
+        material = key.material
+        if not isinstance(material, kind):
             raise UntrustedIssuer("a key of another tier")
         if key.revoked:
             raise UntrustedIssuer("the operator key is revoked")
@@ -519,24 +533,7 @@ class TrustList:
             raise Expired("the operator key is not valid yet")
         if now >= key.not_after:
             raise Expired("the operator key has expired")
-        return found
-
-    def signed_key(self, kid: bytes, now: int) -> tuple[ListedOperator, SignedKey]:
-        operator, key = self.find(kid, "signed", now)
-        assert isinstance(key.material, SignedKey)  # the signed tier's entry type
-        return operator, key.material
-
-    def token_key(self, token_key_id: bytes, now: int) -> tuple[ListedOperator, TokenKeyEntry]:
-        operator, key = self.find(token_key_id, "token", now)
-        assert isinstance(key.material, TokenKeyEntry)
-        return operator, key.material
-
-    def credential_key(
-        self, key_id: bytes, now: int
-    ) -> tuple[ListedOperator, CredentialKeyEntry]:
-        operator, key = self.find(key_id, "credential", now)
-        assert isinstance(key.material, CredentialKeyEntry)
-        return operator, key.material
+        return operator, material
 
     def check_directory(self, issuer_name: str, directory: bytes, now: int) -> None:
         """Cross-check an operator's Privacy Pass issuer directory (RFC 9578 section 4)
@@ -574,4 +571,3 @@ class TrustList:
         for spki, (operator, key) in listed.items():
             if key.valid_at(now) and not key.revoked and operator.active and spki not in offered:
                 raise UntrustedIssuer("the directory lacks the key the list makes current")
-
