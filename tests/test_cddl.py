@@ -36,6 +36,7 @@ EMBEDDED = {
     # rule -> (index in the COSE array, rule of the embedded encoding)
     "attestation": {0: "attestation-protected", 2: "attestation-claims"},
     "key-binding-token": {0: "key-binding-protected", 2: "key-binding-claims"},
+    "signed-head": {0: "trust-list-protected", 2: "trust-list-head"},
 }
 
 
@@ -65,6 +66,8 @@ def _sign1s(value: Any) -> list[list[Any]]:
 def _validate_sign1(sign1: list[Any]) -> None:
     protected = decode(sign1[0], tags=frozenset({18}))
     kind = "key-binding-token" if 13 in protected else "attestation"
+    if protected.get(16) == "application/zkcheck-trust-list+cbor":
+        kind = "signed-head"
     for index, rule in EMBEDDED[kind].items():
         _validate(rule, sign1[index])
 
@@ -151,3 +154,48 @@ def test_token_tier_messages_validate() -> None:
             _validate("operator-keyset", encode(fields))
     with pytest.raises(pycddl.ValidationError):
         _validate("token-presentation-body", encode([bytes(353)]))
+
+
+def _validate_trust_list(data: bytes) -> None:
+    """A trust list file, its signed heads and its operators, each against its rule."""
+    _validate("trust-list", data)
+    _validate("message", data)
+    fields = decode(data)
+    for head in (fields[2], *fields.get(4, [])):
+        _validate("signed-head", head)
+    _validate("operators", fields[3])
+
+
+def test_trust_list_messages_validate() -> None:
+    from tests.trust_world import later, make_federation, make_issuer
+    from zkcheck.trust.federation import TrustListDraft
+
+    world = make_token_world()
+    federation = make_federation(clock=world.clock)
+    federation.add(make_issuer(world.clock, "operator-b.example"))
+    federation.draft = federation.draft.add_operator(
+        world.entry(), name="Operator A", countries=("ES", "PT"), networks=("214-01",),
+        now=federation.now,
+    )  # fmt: skip
+    federation.publish()
+    federation.authority = federation.authority.roll_over()
+    later(world.clock, minutes=1)
+    federation.draft = federation.draft.revoke_key(
+        "operator-b.example", federation.draft.operator("operator-b.example").keys[0].key_id
+    )
+    data = federation.publish()
+    assert decode(data)[4]  # the chain is there
+    _validate_trust_list(data)
+    _validate("trust-authority", federation.pin.to_bytes())
+    _validate("message", federation.pin.to_bytes())
+    draft = federation.draft.to_bytes()
+    _validate("trust-list-draft", draft)
+    _validate("operators", decode(draft)[3])
+    assert TrustListDraft.from_bytes(draft) == federation.draft
+    # The schema can fail: an unknown status, an MCC-MNC written without its dash.
+    operators = decode(decode(data)[3])
+    for field, value in ((5, 4), (4, ["21401"])):
+        changed = [dict(operators[0]), *operators[1:]]
+        changed[0][field] = value
+        with pytest.raises(pycddl.ValidationError):
+            _validate("operators", encode(changed))

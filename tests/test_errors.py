@@ -11,6 +11,7 @@ from zkcheck.errors import (
     InvalidProof,
     InvalidSignature,
     NotRequested,
+    OutOfSequence,
     PolicyError,
     Replayed,
     UntrustedIssuer,
@@ -18,7 +19,7 @@ from zkcheck.errors import (
     ZkcheckError,
 )
 
-POLICY = [Expired, Replayed, UntrustedIssuer, WrongVerifier, NotRequested]
+POLICY = [Expired, Replayed, UntrustedIssuer, WrongVerifier, NotRequested, OutOfSequence]
 
 
 def test_every_public_error_is_exported_and_rooted() -> None:

@@ -146,6 +146,18 @@ def test_malformed_requests_are_refused(change: Any) -> None:
         Request.from_bytes(encode(fields))
 
 
+def test_a_request_that_names_no_operator_omits_the_field() -> None:
+    # Every operator on the verifier's trust list is accepted; an empty list is not a
+    # second spelling of that.
+    request = Request(bytes(16), "rp.example", (Check.age_over(18),), ("signed",), (), 60, 100)
+    assert 6 not in decode(request.to_bytes())
+    assert Request.from_bytes(request.to_bytes()) == request
+    fields = _request_fields()
+    fields[6] = [f"op-{number:02d}.example" for number in range(17)]
+    with pytest.raises(DecodeError):
+        Request.from_bytes(encode(fields))
+
+
 def test_other_messages_refuse_extra_or_wrong_fields() -> None:
     key = COSESigningKey.generate().public_key
     ask = decode(IssuanceRequest((Check.number(),), (key,)).to_bytes())

@@ -70,9 +70,10 @@ class TrustListDraft:
 
     def __post_init__(self) -> None:
         check_identifier(self.list_id, "the list id")
-        ids = [operator.operator_id for operator in self.operators]
-        if len(set(ids)) != len(ids):
+        ordered = tuple(sorted(self.operators, key=lambda operator: operator.operator_id.encode()))
+        if len({operator.operator_id for operator in ordered}) != len(ordered):
             raise ValueError("an operator appears twice")
+        object.__setattr__(self, "operators", ordered)  # the order of the list on the wire
 
     @classmethod
     def of(cls, trust_list: TrustList) -> TrustListDraft:
