@@ -42,8 +42,9 @@ from zkcheck.sources import (
     SQLiteSubscriberSource,
     demo_subscribers,
 )
+from zkcheck.trust.authority import Authority
 from zkcheck.trust.clock import FixedClock
-from zkcheck.trust.federation import private_trust
+from zkcheck.trust.federation import TrustListDraft, private_trust
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 SWAPPED = DEMO_SUBSCRIBERS["recently_swapped"]
@@ -92,7 +93,26 @@ def z(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Party]:
         "keygen", "operator", "--operator-id", "operator.example",
         "--out", party.path("operator.key"), "--keyset", party.path("operators.keyset"),
     )  # fmt: skip
+    # The federation lists the operator and publishes its signed trust list.
+    party.ok(
+        "trust", "init", "--list-id", "federation.example", "--authority",
+        party.path("authority.key"), "--pin", party.path("authority.pin"),
+        "--draft", party.path("federation.draft"),
+    )  # fmt: skip
+    party.ok(
+        "trust", "add-operator", "--draft", party.path("federation.draft"),
+        "--keyset", party.path("operators.keyset"), "--name", "Operator", "--country", "ES",
+        "--network", "214-01",
+    )  # fmt: skip
+    _sign(party)
     yield party
+
+
+def _sign(z: Party, *extra: str) -> Run:
+    return z.ok(
+        "trust", "sign", "--draft", z.path("federation.draft"), "--authority",
+        z.path("authority.key"), "--out", z.path("federation.trust-list"), *extra,
+    )  # fmt: skip
 
 
 def _ask(z: Party, check: str = "sim_swap:72", count: int = 2, fmt: str = "cbor") -> None:
@@ -109,8 +129,12 @@ def _issue(z: Party, msisdn: str = ADULT, fmt: str = "cbor") -> Run:
     )  # fmt: skip
 
 
+def _trust_args(z: Party) -> list[str]:
+    return ["--trust-list", z.path("federation.trust-list"), "--pin", z.path("authority.pin")]
+
+
 def _verifier_args(z: Party, policy: list[str]) -> list[str]:
-    return [*policy, "--keyset", z.path("operators.keyset"), "--nonces", z.path("rp.db")]
+    return [*policy, *_trust_args(z), "--nonces", z.path("rp.db")]
 
 
 def _request(z: Party, policy: list[str] = BANK, fmt: str = "cbor") -> None:
@@ -252,7 +276,7 @@ def test_exit_1_refused_verification_nothing_to_show_nothing_issued(z: Party) ->
     ],
 )
 def test_exit_2_usage(z: Party, argv: list[str], message: str) -> None:
-    extra = ["--keyset", z.path("operators.keyset"), "--nonces", z.path("rp.db")]
+    extra = [*_trust_args(z), "--nonces", z.path("rp.db")]
     run = z(*argv, *extra, *([] if argv[0] == "verify" else ["--out", z.path("r")]))
     assert run.code == EXIT_USAGE, run.err
     assert message in run.err
@@ -284,9 +308,12 @@ def test_exit_4_bad_input(z: Party) -> None:
     # The right format, the wrong object: a request where a presentation belongs.
     wrong = z("verify", *_verifier_args(z, BANK), "--in", z.path("request.cbor"))
     assert wrong.code == EXIT_BAD_INPUT and "a request, not a presentation" in wrong.err
-    # A key set that is not one.
-    broken = z("request", *BANK, "--keyset", z.path("request.cbor"), "--nonces", z.path("n"),
-               "--out", z.path("r"))  # fmt: skip
+    # A trust list that is not one, or a pinned key that is not one.
+    broken = z("request", *BANK, "--trust-list", z.path("request.cbor"), "--pin",
+               z.path("authority.pin"), "--nonces", z.path("n"), "--out", z.path("r"))  # fmt: skip
+    assert broken.code == EXIT_BAD_INPUT and "no valid trust list" in broken.err
+    broken = z("request", *BANK, "--trust-list", z.path("federation.trust-list"), "--pin",
+               z.path("request.cbor"), "--nonces", z.path("n"), "--out", z.path("r"))  # fmt: skip
     assert broken.code == EXIT_BAD_INPUT
     # JSON whose type member lies about the bytes inside.
     document = json.loads(to_json((z.dir / "request.cbor").read_bytes()))
@@ -329,6 +356,10 @@ def every_object(z: Party) -> dict[str, Path]:
     names = {
         "operator-key": "operator.key",
         "operator-keyset": "operators.keyset",
+        "trust-list": "federation.trust-list",
+        "trust-list-draft": "federation.draft",
+        "trust-authority": "authority.pin",
+        "trust-authority-key": "authority.key",
         "wallet": "phone.wallet",
         "issuance-request": "ask.cbor",
         "issuance-response": "attestations.cbor",
@@ -349,7 +380,8 @@ def test_inspect_explains_every_object_type(z: Party, every_object: dict[str, Pa
         document = json.loads(z.ok("inspect", "--format", "json", str(path)).out)
         assert document["type"] == kind and document["size"] == path.stat().st_size
         assert document["reveals"] and document["to_whom"]
-        assert (document["secret"] is not None) == (kind in ("operator-key", "wallet"))
+        secret_kinds = ("operator-key", "wallet", "trust-authority-key")
+        assert (document["secret"] is not None) == (kind in secret_kinds)
 
 
 def test_inspect_says_what_reveals_to_whom_until_when(
@@ -374,6 +406,9 @@ def test_inspect_prints_no_secret_key_material(z: Party, every_object: dict[str,
     assert len(holder_secrets) == 2  # one attestation's key, one pending key
     for secret in holder_secrets:
         secrets |= _secret_forms(secret)
+    authority = Authority.from_bytes(every_object["trust-authority-key"].read_bytes())
+    for key in (authority.current, authority.next):
+        secrets |= _secret_forms(key.secret.reveal())
     for path in every_object.values():
         for form in ("text", "json"):
             run = z.ok("inspect", "--format", form, str(path))
@@ -493,7 +528,16 @@ def _objects() -> tuple[bytes, ...]:
     request = verifier.create_request()
     presentation = phone.present(request)
     result = verifier.verify(presentation, number=ADULT)
+    authority = Authority.generate("federation.example")
+    draft = TrustListDraft("federation.example").add_operator(
+        key.entry(), name="Operator", countries=("ES",), networks=("214-01",), now=0
+    )
+    trust_list = authority.sign(draft.operators, issued_at=0)
     return (
+        authority.to_bytes(),
+        authority.pin().to_bytes(),
+        draft.to_bytes(),
+        trust_list.to_bytes(),
         key.to_bytes(),
         key.keyset().to_bytes(),
         phone.export_wallet(),
@@ -517,3 +561,80 @@ def test_inspect_of_altered_bytes_explains_or_raises_a_zkcheck_error(data: st.Da
     except ZkcheckError:
         return
     assert explanation.kind in known_kinds()
+
+
+# -- the federation's trust list ------------------------------------------------------
+
+
+def test_trust_commands_rotate_revoke_sign_and_show(z: Party) -> None:
+    assert stat.S_IMODE((z.dir / "authority.key").stat().st_mode) == 0o600
+    _issued_wallet(z)
+    _request(z)
+    assert _present(z).code == EXIT_OK
+    # A second operator joins; the verifier, configured once, needs no change.
+    z.ok("keygen", "operator", "--operator-id", "operator-b.example", "--out", z.path("b.key"),
+         "--keyset", z.path("b.keyset"))  # fmt: skip
+    z.ok("trust", "add-operator", "--draft", z.path("federation.draft"), "--keyset",
+         z.path("b.keyset"), "--name", "Operator B", "--country", "PT")  # fmt: skip
+    shown = z.ok("trust", "show", z.path("federation.draft")).out
+    assert "operator-b.example" in shown and "Operator B, PT" in shown
+    # The operator rotates its key: the new one is listed a week ahead, the old one overlaps.
+    z.ok("keygen", "operator", "--operator-id", "operator.example", "--out", z.path("new.key"),
+         "--keyset", z.path("new.keyset"))  # fmt: skip
+    rotated = z.ok("trust", "rotate", "--draft", z.path("federation.draft"), "--keyset",
+                   z.path("new.keyset"))  # fmt: skip
+    assert "new keys listed from" in rotated.out
+    # The operator's old key is revoked: from the next list on it verifies nothing.
+    listed = TrustListDraft.from_bytes((z.dir / "federation.draft").read_bytes())
+    old = next(key for key in listed.operator("operator.example").keys if key.not_before <= _now())
+    z.ok("trust", "revoke", "--draft", z.path("federation.draft"), "--operator",
+         "operator.example", "--key", old.key_id.hex())  # fmt: skip
+    assert z("trust", "revoke", "--draft", z.path("federation.draft"), "--operator",
+             "operator.example", "--key", "zz").code == EXIT_USAGE  # fmt: skip
+    previous = (z.dir / "federation.trust-list").read_bytes()
+    # Signed within the minute, list 2 is dated a minute after list 1; a third would have
+    # to wait, since lists are numbered at most one a minute.
+    z.ok("trust", "sign", "--draft", z.path("federation.draft"), "--authority",
+         z.path("authority.key"), "--out", z.path("next.trust-list"), "--previous",
+         z.path("federation.trust-list"))  # fmt: skip
+    assert previous == (z.dir / "federation.trust-list").read_bytes()
+    early = z("trust", "sign", "--draft", z.path("federation.draft"), "--authority",
+              z.path("authority.key"), "--out", z.path("next.trust-list"))  # fmt: skip
+    assert early.code == EXIT_USAGE and "apart" in early.err
+    verified = z.ok("trust", "show", z.path("next.trust-list"), "--pin", z.path("authority.pin"))
+    assert "List federation.example number 2" in verified.out
+    assert "verified against the pinned authority key" in verified.out
+    assert "revoked" in verified.out
+    # The relying party loads list 2 (a newer list at the same place) and refuses the key.
+    (z.dir / "federation.trust-list").write_bytes((z.dir / "next.trust-list").read_bytes())
+    refused = _verify(z)
+    assert refused.code == EXIT_REFUSED and "revoked" in refused.err
+    # Offered list 1 again, the verifier keeps list 2 and says why it refused the other.
+    (z.dir / "federation.trust-list").write_bytes(previous)
+    _request(z)
+    assert "rollback" in z.ok("request", *_verifier_args(z, BANK), "--out",
+                              z.path("r2")).err  # fmt: skip
+    # A list that does not verify against the pin is reported as such.
+    z.ok("trust", "init", "--list-id", "federation.example", "--authority", z.path("other.key"),
+         "--pin", z.path("other.pin"), "--draft", z.path("other.draft"))  # fmt: skip
+    wrong = z("trust", "show", z.path("next.trust-list"), "--pin", z.path("other.pin"))
+    assert wrong.code == EXIT_REFUSED and "UntrustedIssuer" in wrong.err
+
+
+def test_trust_rotate_the_authority_key_and_verifiers_follow(z: Party) -> None:
+    _issued_wallet(z)
+    _request(z)  # the verifier now holds list 1, signed by the first key
+    assert _present(z).code == EXIT_OK
+    before = Authority.from_bytes((z.dir / "authority.key").read_bytes())
+    z.ok("trust", "rotate", "--authority", z.path("authority.key"))
+    after = Authority.from_bytes((z.dir / "authority.key").read_bytes())
+    assert after.current.public_key == before.next.public_key
+    assert stat.S_IMODE((z.dir / "authority.key").stat().st_mode) == 0o600
+    _sign(z)
+    # The verifier still pins the first key; it follows the announced one by itself.
+    assert _verify(z).code == EXIT_OK
+    assert z("trust", "rotate").code == EXIT_USAGE
+
+
+def _now() -> int:
+    return int(datetime.now(UTC).timestamp())

@@ -10,7 +10,6 @@ import pickle
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -144,7 +143,7 @@ def test_any_key_id_resolves_to_operator_tier_and_menu() -> None:
         assert (operator.operator_id, key.tier) == (demo.operator_id, "signed")
         assert operator.menu.allows(Check.country(demo.country))
         assert (operator.countries, operator.networks) == ((demo.country,), (demo.network,))
-    assert sum(1 for _ in trust_list.keys()) == 47
+    assert sum(1 for _ in trust_list.listed_keys()) == 47
 
 
 # -- rotation and revocation ---------------------------------------------------------------
@@ -261,9 +260,7 @@ def test_equivocation_is_refused() -> None:
     assert anchors.current().operator("operator-b.example") is None
 
 
-def test_freeze_is_refused_and_a_failed_refresh_keeps_the_last_good_list_until_it_expires() -> (
-    None
-):
+def test_freeze_is_refused_and_a_failed_refresh_keeps_the_last_good_list_until_it_expires() -> None:
     federation, (issuer,) = _federation("operator-a.example")
     served: dict[str, bytes] = {"list": federation.latest()}
     anchors = federation.relying_party(source=lambda: served["list"])
@@ -313,9 +310,7 @@ def test_a_list_issued_in_the_future_is_refused() -> None:
     federation, _ = _federation("operator-a.example")
     anchors = federation.relying_party(load=False)
     operators = decode(federation.published[0].operators)
-    future = _forged(
-        federation.authority.current, operators, issued_at=federation.now + 3600
-    )
+    future = _forged(federation.authority.current, operators, issued_at=federation.now + 3600)
     with pytest.raises(Expired, match="future"):
         anchors.load(future)
 
@@ -426,11 +421,15 @@ def test_too_many_concurrent_keys_are_refused() -> None:
 
     def operator(windows: list[tuple[int, int]]) -> dict[int, object]:
         listed = sorted(
-            (ListedKey.signed(key, start, end) for key, (start, end) in zip(keys, windows)),
+            (
+                ListedKey.signed(key, start, end)
+                for key, (start, end) in zip(keys, windows, strict=True)
+            ),
             key=lambda key: key.key_id,
         )
-        return {1: "operator-a.example", 2: "A", 3: ["ES"], 4: [], 5: 1,
-                6: list(Menu.default().identifiers()), 7: [key.to_map() for key in listed]}  # fmt: skip
+        menu = list(Menu.default().identifiers())
+        return {1: "operator-a.example", 2: "A", 3: ["ES"], 4: [], 5: 1, 6: menu,
+                7: [key.to_map() for key in listed]}  # fmt: skip
 
     # Three keys valid at once: an operator could split its subscribers three ways.
     crowded = _forged(federation.authority.current,
@@ -551,8 +550,8 @@ def test_bad_input_changes_nothing_stored(tmp_path: Path) -> None:
     assert stored is not None and stored.bundle == second
     operators = decode(federation.published[0].operators)
     twin = _forged(federation.authority.current, operators, sequence=2, issued_at=federation.now)
-    bad = [first, twin, b"", b"\xa0", second[:-1], second + b"\x00",
-           _forged(Authority.generate(LIST_ID).current, operators, issued_at=federation.now)]  # fmt: skip
+    impostor = _forged(Authority.generate(LIST_ID).current, operators, issued_at=federation.now)
+    bad = [first, twin, b"", b"\xa0", second[:-1], second + b"\x00", impostor]
     for data in bad:
         with pytest.raises(ZkcheckError):
             anchors.load(data)
@@ -604,7 +603,7 @@ class _ListServer:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            def do_GET(self) -> None:
                 etag = '"' + hashlib.sha256(server.data).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:
                     server.requests.append(304)
@@ -731,7 +730,7 @@ def test_an_entry_of_an_unknown_type_is_kept_but_resolves_to_nothing() -> None:
     operator[7] = sorted([signing.to_map(), future], key=lambda key: key[2])
     anchors = federation.relying_party(load=False)
     trust_list = anchors.load(_forged(federation.authority.current, [operator], issued_at=now))
-    found, key = trust_list.resolve(b"\x07" * 16)
+    _, key = trust_list.resolve(b"\x07" * 16)
     assert isinstance(key.material, UnknownKey) and key.tier is None
     with pytest.raises(UntrustedIssuer, match="another tier"):
         anchors.find_key(b"\x07" * 16, now)

@@ -217,8 +217,13 @@ def cmd_present(args: argparse.Namespace) -> int:
 
 
 def _trust(args: argparse.Namespace) -> TrustListAnchors:
-    """The federation's list, held in the verifier's database and refreshed from
-    ``--trust-list`` when due; exit code 4 when no valid list can be had."""
+    """The federation's list as the verifier's database holds it, brought up to date from
+    ``--trust-list``; exit code 4 when no valid list can be had.
+
+    A command runs once and is gone, so it reads the list at every run: a new list (a
+    revocation) takes effect at once. A list it cannot use (older, altered, expired)
+    changes nothing; it is reported, and the list held stays in use until it expires.
+    """
     pin_bytes = read_object(args.pin, {AUTHORITY_KIND})
     with _input(args.pin):
         pin = AuthorityKey.from_bytes(pin_bytes)
@@ -226,20 +231,26 @@ def _trust(args: argparse.Namespace) -> TrustListAnchors:
         trust = TrustListAnchors(
             pin, clock=SystemClock(), state=SQLiteTrustState(args.nonces), source=args.trust_list
         )
-        trust.current()
     except sqlite3.Error as exc:
         message = f"{args.nonces}: not a verifier database ({exc})"
         raise CommandError(EXIT_BAD_INPUT, message) from None
     except ZkcheckError as exc:
-        failed = trust.last_error
-        why = f" ({type(failed).__name__}: {failed})" if failed is not None else ""
-        message = f"{args.trust_list}: no valid trust list: {exc}{why}"
+        message = f"{args.nonces}: the trust list it holds does not verify ({exc})"
         raise CommandError(EXIT_BAD_INPUT, message) from None
-    if trust.last_error is not None:
-        warn(
-            f"{args.trust_list}: refresh failed ({type(trust.last_error).__name__}: "
-            f"{trust.last_error}); the list held stays in use until it expires"
-        )
+    failure: ZkcheckError | OSError | None = None
+    try:
+        trust.refresh()
+    except (ZkcheckError, OSError) as exc:
+        failure = exc
+    why = f" ({type(failure).__name__}: {failure})" if failure is not None else ""
+    try:
+        trust.current()
+    except ZkcheckError as exc:
+        raise CommandError(
+            EXIT_BAD_INPUT, f"{args.trust_list}: no valid trust list: {exc}{why}"
+        ) from None
+    if failure is not None:
+        warn(f"{args.trust_list}: not used{why}; the list held stays in use until it expires")
     return trust
 
 

@@ -31,7 +31,12 @@ from zkcheck.trust.clock import SystemClock, epoch_seconds
 from zkcheck.trust.federation import DRAFT_KIND, TrustListDraft
 from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
 from zkcheck.trust.trust_client import TrustListAnchors
-from zkcheck.trust.trust_list import TRUST_LIST_KIND, OperatorStatus, SignedTrustList
+from zkcheck.trust.trust_list import (
+    MIN_LIST_INTERVAL,
+    TRUST_LIST_KIND,
+    OperatorStatus,
+    SignedTrustList,
+)
 
 __all__ = [
     "cmd_trust_add_operator",
@@ -174,6 +179,19 @@ def cmd_trust_sign(args: argparse.Namespace) -> int:
         with _checked(previous_path):
             previous = SignedTrustList.from_bytes(data)
     now = _now()
+    issued_at = now
+    if previous is not None:
+        # Lists are numbered at most one a minute (the fast-forward bound). A list signed
+        # sooner is dated a minute after the previous one, which verifiers accept as within
+        # their clock tolerance; one more than that has to wait.
+        last = previous.head_fields().issued_at
+        issued_at = max(now, last + MIN_LIST_INTERVAL)
+        if issued_at > now + MIN_LIST_INTERVAL:
+            raise CommandError(
+                EXIT_USAGE,
+                f"lists are issued at least {MIN_LIST_INTERVAL} s apart; the previous one is "
+                f"dated {instant(last)}: sign again in a minute",
+            )
     with _checked("signing"):
         if draft.list_id != authority.list_id:
             raise ValueError(
@@ -181,7 +199,7 @@ def cmd_trust_sign(args: argparse.Namespace) -> int:
             )
         signed = authority.sign(
             draft.prune(now).operators,
-            issued_at=now,
+            issued_at=issued_at,
             previous=previous,
             next_update=args.next_update,
             expires_at=args.expires,

@@ -492,7 +492,7 @@ class TrustList:
     def sequence(self) -> int:
         return self.head.sequence
 
-    def keys(self) -> Iterator[tuple[ListedOperator, ListedKey]]:
+    def listed_keys(self) -> Iterator[tuple[ListedOperator, ListedKey]]:
         """Every listed key with its operator."""
         return iter(self._keys.values())
 
