@@ -3,7 +3,8 @@
 A federation of 47 operators with 10 keys each (470 keys): per operator, six
 signed-tier Ed25519 keys in a rotation history (each overlapping only its
 neighbours), two token keys (``sim_swap:72``, two consecutive hourly epochs)
-and two credential keys (BBS, two consecutive weekly epochs).
+and two credential keys (BBS, two consecutive weekly epochs, each accepted until
+15 days after its epoch).
 
 * **Key resolution.** A signed-tier presentation is verified through
   ``Verifier.verify`` with its operator key resolved in the list (the
@@ -88,7 +89,9 @@ def _credential_keys(now: int) -> list[ListedKey]:
     for offset in range(2):
         public = bbs.sk_to_pk(bbs.key_gen(secrets.token_bytes(32), b"", b""))
         start = (epoch + offset) * WEEK
-        keys.append(ListedKey.of(CredentialKeyEntry(epoch + offset, start, start + WEEK, public)))
+        entry = CredentialKeyEntry(epoch + offset, start, start + WEEK, public)
+        # Accepted until the last credential it signs has expired: 15 days after its epoch.
+        keys.append(ListedKey.of(entry, not_after=start + WEEK + 15 * DAY))
     return keys
 
 
@@ -111,8 +114,12 @@ def _federation(now: int, measured: COSESigningKey) -> tuple[Authority, SignedTr
         assert len(keys) == KEYS_PER_OPERATOR
         operators.append(
             ListedOperator.create(
-                f"op-{number:02d}.example", f"Operator {number}", ["ES"], [f"214-{number:02d}"],
-                Menu(Menu.default().checks | {SWAP}), keys,
+                f"op-{number:02d}.example",
+                f"Operator {number}",
+                ["ES"],
+                [f"214-{number:02d}"],
+                Menu(Menu.default().checks | {SWAP}),
+                keys,
             )  # fmt: skip
         )
     authority = Authority.generate("federation.example")
@@ -144,9 +151,7 @@ class _DecodedKey:
         return self._operators
 
 
-def _verification(
-    anchors: TrustListAnchors | _DecodedKey, holder: Holder, clock: FixedClock
-) -> Op:
+def _verification(anchors: TrustListAnchors | _DecodedKey, holder: Holder, clock: FixedClock) -> Op:
     nonces = MemoryNonceStore()
     policy = Policy("bank.example", (SWAP,), max_age=3600)
     verifier = Verifier(policy, anchors, clock=clock, nonces=nonces)

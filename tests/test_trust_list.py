@@ -697,27 +697,53 @@ def test_issuer_directories_are_cross_checked_against_the_list() -> None:
 def test_credential_keys_are_listed_with_their_layout_version() -> None:
     federation = make_federation()
     now = federation.now
-    secret = bbs.key_gen(b"\x01" * 32, b"", b"")
-    public = bbs.sk_to_pk(secret)
     epoch = now // WEEK
-    entry = CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK, public)
+    entries = []
+    for offset in range(3):
+        public = bbs.sk_to_pk(bbs.key_gen(bytes([offset + 1]) * 32, b"", b""))
+        start = (epoch + offset) * WEEK
+        entries.append(CredentialKeyEntry(epoch + offset, start, start + WEEK, public))
+    # Each key signs in its week and is accepted until what it signed expires, two weeks on:
+    # three are accepted at once, but the operator signs with one at a time.
+    listed = [ListedKey.of(entry, not_after=entry.not_after + 2 * WEEK) for entry in entries]
     signing = COSESigningKey.generate().public_key
     operator = ListedOperator.create(
         "operator-a.example", "A", ["ES"], [], Menu.default(),
-        [ListedKey.signed(signing, now, now + WEEK), ListedKey.of(entry)],
+        [ListedKey.signed(signing, now, now + WEEK), *listed],
     )  # fmt: skip
     federation.draft = TrustListDraft(LIST_ID, (operator,))
     anchors = federation.relying_party(load=False)
-    anchors.load(federation.publish())
-    found_operator, found = anchors.find_credential_key(entry.key_id, now)
+    anchors.load(federation.publish(expires_at=31 * 86_400))
+    first = entries[0]
+    found_operator, found = anchors.find_credential_key(first.key_id, now)
     assert found_operator.operator_id == "operator-a.example"
-    assert (found.public_key, found.layout_version) == (public, 1)
-    assert len(found.key_id) == 16 and found.key_id == hashlib.sha256(public).digest()[:16]
-    # The public key is decoded with the BBS draft's checked decoder.
+    assert (found.public_key, found.layout_version, found.epoch) == (first.public_key, 1, epoch)
+    assert found.key_id == hashlib.sha256(first.public_key).digest()[:16]
+    assert found.point is not None
+    # After its week it is still accepted for the credentials it signed, then no more.
+    later(federation.clock, days=7)
+    assert anchors.find_credential_key(first.key_id, federation.now)[1] == first
+    at(federation.clock, first.not_after + 2 * WEEK)
+    with pytest.raises(Expired):
+        anchors.find_credential_key(first.key_id, federation.now)
+    # The public key is decoded with the BBS draft's checked decoder, and only layout 1 exists.
     with pytest.raises(DecodeError):
         CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK, bytes(96))
     with pytest.raises(DecodeError):
-        CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK, public, layout_version=2)
+        CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK, first.public_key, 2)
+    # A credential key accepted from before its epoch, or ending before it, is refused.
+    with pytest.raises(ValueError):
+        ListedKey(3, first.key_id, first.not_before - 1, first.not_after, first)
+    with pytest.raises(ValueError):
+        ListedKey(3, first.key_id, first.not_before, first.not_after - 1, first)
+    # Two keys signing in one week, and a third as well, break the key limit.
+    overlapping = CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK,
+                                     bbs.sk_to_pk(bbs.key_gen(b"\x09" * 32, b"", b"")))  # fmt: skip
+    third = CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK,
+                               bbs.sk_to_pk(bbs.key_gen(b"\x0a" * 32, b"", b"")))  # fmt: skip
+    with pytest.raises(PolicyError):
+        ListedOperator.create("operator-a.example", "A", ["ES"], [], Menu.default(),
+                              [ListedKey.of(key) for key in (first, overlapping, third)])  # fmt: skip
 
 
 def test_an_entry_of_an_unknown_type_is_kept_but_resolves_to_nothing() -> None:

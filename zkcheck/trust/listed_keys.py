@@ -6,23 +6,28 @@ Every key of an operator is listed in the same envelope::
 
 The envelope holds what every tier shares: the key id by which attestations,
 tokens and credentials name the key, and the interval [not-before, not-after)
-in which verifiers accept it. The body is the tier's own:
+in which verifiers accept it. The body is the tier's own key entry, as an
+operator's key set carries it:
 
 ===== ============ ===================================================== =====================
 type  tier         body                                                  key id
 ===== ============ ===================================================== =====================
 1     signed       ``{1: COSE_Key (kty, crv, x[, y]), 2: alg}``          16 octets of the COSE
                                                                          Key Thumbprint
-2     token        ``{1: 2, 2: issuer name, 3: check, 4: epoch,          SHA-256 of the SPKI
-                   5: SPKI}``                                            (RFC 9578 section 6.5)
-3     credential   ``{1: layout version, 2: epoch, 3: BBS public key}``  16 octets of SHA-256 of
-                                                                         the public key
+2     token        the token key of spec/07 (issuer name, check, epoch,  SHA-256 of the SPKI
+                   SPKI)                                                 (RFC 9578 section 6.5)
+3     credential   the credential key of spec/08 (layout version,        16 octets of SHA-256 of
+                   epoch, BBS public key)                                the public key
 ===== ============ ===================================================== =====================
 
-Adding a tier adds an entry type, not a new format. A verifier keeps an entry
-of a type it does not implement as :class:`UnknownKey`: it checks the
-envelope, refuses a repeated key id, and resolves the key id to "another tier",
-since it cannot verify that tier anyway.
+A token is valid for exactly its key's epoch, so a token key is accepted for
+exactly that epoch. A credential key signs in its epoch, and is accepted from
+the epoch's start until the last credential it signed has expired, which the
+envelope's not-after says. Adding a tier adds an entry type, not a new format.
+A verifier keeps an entry of a type it does not implement as
+:class:`UnknownKey`: it checks the envelope, refuses a repeated key id, and
+resolves the key id to "another tier", since it cannot verify that tier
+anyway.
 
 A key id is never trusted as written: each body's key id is computed from the
 key and must equal the envelope's, so one key cannot be listed under two ids.
@@ -33,11 +38,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from zkcheck.claims import NUMBER, Check, Menu
+from zkcheck.claims import Check, Menu
 from zkcheck.encoding.cose import Algorithm, COSEKey, Sign1
 from zkcheck.encoding.cwt import numeric_date
 from zkcheck.errors import DecodeError, InvalidSignature
-from zkcheck.hazmat.privacypass import TOKEN_TYPE_BLIND_RSA
 from zkcheck.trust.credential_keys import CredentialKeyEntry
 from zkcheck.trust.keyset import key_id
 from zkcheck.trust.token_keys import TokenKeyEntry
@@ -131,10 +135,14 @@ class ListedKey:
             raise ValueError("the key material is not of the entry type")
         if material.key_id != self.key_id:
             raise ValueError("the key id is not the one computed from the key")
-        if isinstance(material, TokenKeyEntry | CredentialKeyEntry) and (
+        if isinstance(material, TokenKeyEntry) and (
             material.not_before != self.not_before or material.not_after != self.not_after
         ):
-            raise ValueError("an epoch key is valid for exactly its epoch")
+            raise ValueError("a token key is accepted for exactly its epoch")
+        if isinstance(material, CredentialKeyEntry) and (
+            material.not_before != self.not_before or material.not_after > self.not_after
+        ):
+            raise ValueError("a credential key is accepted from its epoch's start to past its end")
 
     @property
     def tier(self) -> str | None:
@@ -144,6 +152,14 @@ class ListedKey:
     def valid_at(self, now: int) -> bool:
         """Whether ``now`` lies in [not-before, not-after)."""
         return self.not_before <= now < self.not_after
+
+    @property
+    def signing_window(self) -> tuple[int, int]:
+        """When the operator may sign with the key: its epoch for an epoch key, else the
+        whole interval it is accepted."""
+        if isinstance(self.material, TokenKeyEntry | CredentialKeyEntry):
+            return self.material.not_before, self.material.not_after
+        return self.not_before, self.not_after
 
     def checks(self, menu: Menu) -> frozenset[Check]:
         """The checks this key can answer: its own for a token key, the menu otherwise."""
@@ -161,10 +177,14 @@ class ListedKey:
         return cls(ENTRY_SIGNED, material.key_id, not_before, not_after, material)
 
     @classmethod
-    def of(cls, material: TokenKeyEntry | CredentialKeyEntry) -> ListedKey:
-        """A token or credential key, valid for exactly its epoch."""
+    def of(
+        cls, material: TokenKeyEntry | CredentialKeyEntry, *, not_after: int | None = None
+    ) -> ListedKey:
+        """A token key, accepted for exactly its epoch; or a credential key, accepted from
+        its epoch's start until ``not_after`` (default: its epoch's end)."""
         entry_type = _ENTRY_OF[type(material)]
-        return cls(entry_type, material.key_id, material.not_before, material.not_after, material)
+        end = material.not_after if not_after is None else not_after
+        return cls(entry_type, material.key_id, material.not_before, end, material)
 
     def to_map(self) -> dict[int, Any]:
         if isinstance(self.material, UnknownKey):
@@ -197,7 +217,7 @@ class ListedKey:
         not_before = numeric_date(entry[3], "not-before")
         not_after = numeric_date(entry[4], "not-after")
         try:
-            material = _material(entry_type, body, not_before, not_after)
+            material = _material(entry_type, body)
             return cls(entry_type, kid, not_before, not_after, material, revoked)
         except ValueError as exc:
             raise DecodeError(str(exc)) from None
@@ -213,20 +233,10 @@ _ENTRY_OF: dict[type, int] = {
 def _body(material: SignedKey | TokenKeyEntry | CredentialKeyEntry) -> dict[int, Any]:
     if isinstance(material, SignedKey):
         return {1: material.key.to_map(), 2: int(material.algorithm)}
-    if isinstance(material, TokenKeyEntry):
-        return {
-            1: TOKEN_TYPE_BLIND_RSA,
-            2: material.issuer_name,
-            3: material.check.identifier,
-            4: material.epoch,
-            5: material.spki,
-        }
-    return {1: material.layout_version, 2: material.epoch, 3: material.public_key}
+    return material.to_map()
 
 
-def _material(
-    entry_type: int, body: dict[Any, Any], not_before: int, not_after: int
-) -> KeyMaterial:
+def _material(entry_type: int, body: dict[Any, Any]) -> KeyMaterial:
     if entry_type == ENTRY_SIGNED:
         if set(body) != {1, 2}:
             raise DecodeError("a signed key's body is {1: COSE_Key, 2: alg}")
@@ -236,24 +246,9 @@ def _material(
             raise DecodeError("unsupported algorithm")
         return SignedKey(key, Algorithm(algorithm))
     if entry_type == ENTRY_TOKEN:
-        if set(body) != {1, 2, 3, 4, 5}:
-            raise DecodeError("a token key's body is {1: type, 2: issuer, 3: check, 4: epoch, 5}")
-        if type(body[1]) is not int or body[1] != TOKEN_TYPE_BLIND_RSA:
-            raise DecodeError("unsupported token type")
-        check = Check.parse(body[3])
-        if check == NUMBER:
-            raise DecodeError("the token tier cannot carry number")
-        if type(body[5]) is not bytes:
-            raise DecodeError("a token key's public key is a byte string")
-        epoch = numeric_date(body[4], "the epoch")
-        return TokenKeyEntry(body[2], check, epoch, not_before, not_after, body[5])
+        return TokenKeyEntry.from_map(body)
     if entry_type == ENTRY_CREDENTIAL:
-        if set(body) != {1, 2, 3}:
-            raise DecodeError("a credential key's body is {1: layout, 2: epoch, 3: public key}")
-        if type(body[1]) is not int or type(body[3]) is not bytes:
-            raise DecodeError("a credential key has an integer layout and a byte-string key")
-        epoch = numeric_date(body[2], "the epoch")
-        return CredentialKeyEntry(epoch, not_before, not_after, body[3], body[1])
+        return CredentialKeyEntry.from_map(body)
     # An entry type of a tier this verifier does not implement: kept (the list's own size
     # bound limits it), never used.
     return UnknownKey(entry_type)

@@ -262,19 +262,22 @@ class ListedOperator:
 
 def check_key_limit(operator: ListedOperator) -> None:
     """Refuse (:class:`PolicyError`) an operator with more than :data:`MAX_CONCURRENT_KEYS`
-    unrevoked keys of one tier and check valid at one instant.
+    unrevoked keys of one tier and check that it may sign with at one instant.
 
     A signed-tier or credential-tier key answers every check on the menu, so
     for those tiers the count is over the tier's keys; a token key answers
-    its own check. Keys of an unknown entry type are not counted: this
-    verifier does not verify that tier.
+    its own check. A signed-tier key is counted over the whole interval it
+    is accepted, an epoch key over its epoch (a credential key is accepted
+    beyond its epoch only for the credentials it signed in it). Keys of an
+    unknown entry type are not counted: this verifier does not verify that
+    tier.
     """
     groups: dict[tuple[int, Check | None], list[tuple[int, int]]] = {}
     for key in operator.keys:
         if key.revoked or isinstance(key.material, UnknownKey):
             continue
         check = key.material.check if isinstance(key.material, TokenKeyEntry) else None
-        groups.setdefault((key.entry_type, check), []).append((key.not_before, key.not_after))
+        groups.setdefault((key.entry_type, check), []).append(key.signing_window)
     for intervals in groups.values():
         if len(intervals) <= MAX_CONCURRENT_KEYS:
             continue
