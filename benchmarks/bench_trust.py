@@ -106,10 +106,11 @@ def _federation(now: int, measured: COSESigningKey) -> tuple[Authority, SignedTr
             signed_keys.append(COSESigningKey.generate().public_key)
         # A rotation history: each key valid 45 days, the next one starting 30 days later,
         # so at any instant at most two overlap; the last two are valid now.
+        starts = [now - (5 - index) * 30 * DAY for index in range(len(signed_keys))]
         history = [
-            ListedKey.signed(key, now - (5 - index) * 30 * DAY, now - (5 - index) * 30 * DAY + 45 * DAY)
-            for index, key in enumerate(signed_keys)
-        ]  # fmt: skip
+            ListedKey.signed(key, start, start + 45 * DAY)
+            for key, start in zip(signed_keys, starts, strict=True)
+        ]
         keys = [*history, *_token_keys(number, now), *_credential_keys(now)]
         assert len(keys) == KEYS_PER_OPERATOR
         operators.append(
@@ -120,7 +121,7 @@ def _federation(now: int, measured: COSESigningKey) -> tuple[Authority, SignedTr
                 [f"214-{number:02d}"],
                 Menu(Menu.default().checks | {SWAP}),
                 keys,
-            )  # fmt: skip
+            )
         )
     authority = Authority.generate("federation.example")
     return authority, authority.sign(operators, issued_at=now)

@@ -741,9 +741,9 @@ def test_credential_keys_are_listed_with_their_layout_version() -> None:
                                      bbs.sk_to_pk(bbs.key_gen(b"\x09" * 32, b"", b"")))  # fmt: skip
     third = CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK,
                                bbs.sk_to_pk(bbs.key_gen(b"\x0a" * 32, b"", b"")))  # fmt: skip
+    crowded = [ListedKey.of(key) for key in (first, overlapping, third)]
     with pytest.raises(PolicyError):
-        ListedOperator.create("operator-a.example", "A", ["ES"], [], Menu.default(),
-                              [ListedKey.of(key) for key in (first, overlapping, third)])  # fmt: skip
+        ListedOperator.create("operator-a.example", "A", ["ES"], [], Menu.default(), crowded)
 
 
 def test_an_entry_of_an_unknown_type_is_kept_but_resolves_to_nothing() -> None:
