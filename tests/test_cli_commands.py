@@ -502,7 +502,8 @@ def test_the_readme_walk_through_runs(
     monkeypatch.chdir(tmp_path)
     commands = _readme_commands()
     assert [argv[0] for argv in commands] == [
-        "demo", "keygen", "keygen", "issue", "receive", "request", "present", "verify", "inspect",
+        "demo", "keygen", "trust", "trust", "trust", "keygen", "issue", "receive", "request",
+        "present", "verify", "inspect",
     ]  # fmt: skip
     party = Party(tmp_path, capsys)
     runs = [party.ok(*argv) for argv in commands]

@@ -10,12 +10,16 @@ directory; ``--state DIR`` chooses one):
   are relative to now (a SIM swapped "an hour ago");
 * each tier's operator keys (the signed tier: ``operator.key``, secret, 0600,
   and the public ``operators.keyset``), reused from run to run;
+* the signed trust list of a generated federation of 47 operators, the demo
+  operator among them (``federation.trust-list``), and the authority key its
+  relying parties pin (``authority.pin``), drawn anew at every run;
 * ``zkcheck-demo-state``, the marker that lets a later run recognise the
   directory. A non-empty directory without it is refused, never cleared.
 
 ``--fresh`` recreates the keys and the database. The other commands can use
 the files: ``zkcheck issue --key DIR/operator.key --subscribers
-DIR/subscribers.db`` issues from the demo operator.
+DIR/subscribers.db`` issues from the demo operator, and ``zkcheck verify
+--trust-list DIR/federation.trust-list --pin DIR/authority.pin`` verifies it.
 
 :func:`run_demo` returns a :class:`DemoResult`, the structured record the
 transcript is rendered from and the tests read.

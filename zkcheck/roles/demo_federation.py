@@ -72,9 +72,17 @@ class DemoFederation:
 
 
 def demo_federation(
-    *, now: int, count: int = 47, list_id: str = "federation.example"
+    *,
+    now: int,
+    count: int = 47,
+    list_id: str = "federation.example",
+    first: OperatorKey | None = None,
 ) -> DemoFederation:
-    """``count`` synthetic operators (at most 47) listed and signed as of ``now``."""
+    """``count`` synthetic operators (at most 47) listed and signed as of ``now``.
+
+    ``first``, when given, is the first operator (in Spain) instead of a fresh
+    one: the demo keeps its operator's key from run to run.
+    """
     places = [
         (country, f"{mcc}-{number:02d}", number)
         for country, mcc, how_many in DEMO_COUNTRIES
@@ -84,10 +92,12 @@ def demo_federation(
         raise ValueError(f"the demo federation has 1..{len(places)} operators")
     operators = []
     draft = TrustListDraft(list_id)
-    for country, network, number in places[:count]:
+    for index, (country, network, number) in enumerate(places[:count]):
         key = OperatorKey.generate(
             f"mobile-{number}.{country.lower()}.example", menu=Menu.default((country,))
         )
+        if index == 0 and first is not None:
+            key = first
         operator = DemoOperator(key, f"Synthetic Mobile {country} {number}", country, network)
         operators.append(operator)
         draft = draft.add_operator(

@@ -30,10 +30,12 @@ from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Present
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation, decode_presentation_body
 from zkcheck.errors import NotRequested, PolicyError, ZkcheckError
 from zkcheck.roles import Holder, OperatorKey, Policy, VerifiedResult, Verifier
+from zkcheck.roles.demo_federation import demo_federation
 from zkcheck.roles.operator_key import OPERATOR_KEY_KIND
 from zkcheck.sources.base import SubscriberSource
-from zkcheck.trust.clock import Clock, SystemClock
+from zkcheck.trust.clock import Clock, SystemClock, epoch_seconds
 from zkcheck.trust.keyset import key_id
+from zkcheck.trust.trust_client import TrustListAnchors
 
 __all__ = ["SIGNED", "SignedCommandTier"]
 
@@ -42,6 +44,8 @@ _KINDS = frozenset({OPERATOR_KEY_KIND, _WALLET, IssuanceRequest.KIND, IssuanceRe
 _TIER = "signed"
 _OPERATOR_KEY_FILE = "operator.key"
 _KEYSET_FILE = "operators.keyset"
+_TRUST_LIST_FILE = "federation.trust-list"
+_PIN_FILE = "authority.pin"
 
 
 def _checks(checks: Sequence[Check]) -> str:
@@ -304,17 +308,35 @@ class _SignedDemo:
         if key is None or key.operator_id != OPERATOR_ID:
             key = OperatorKey.generate(OPERATOR_ID)
             write_secret(str(path), key.to_bytes(), replace=True)
-        self._issuer = key.issuer(self.world.source, clock=self.world.clock)
-        self._keyset = key.keyset()
-        write_object(str(self.world.state / _KEYSET_FILE), self._keyset.to_bytes())
+        write_object(str(self.world.state / _KEYSET_FILE), key.keyset().to_bytes())
+        # The operators and their keys come from a generated federation of 47 operators,
+        # this one among them; the relying parties pin its authority key and name no
+        # operator, so each case is attested by another operator none of them was
+        # configured for.
+        federation = demo_federation(now=epoch_seconds(world.clock.now()), first=key)
+        self._operators = federation.operators
+        self._cases = 0
+        listed = federation.trust_list.to_bytes()
+        self._trust = TrustListAnchors(federation.pin(), clock=world.clock)
+        self._trust.load(listed)
+        write_object(str(self.world.state / _TRUST_LIST_FILE), listed)
+        write_object(str(self.world.state / _PIN_FILE), federation.pin().to_bytes())
         public = key.signing_key.public_key
+        countries = len({operator.country for operator in federation.operators})
         self.description = (
             f"{OPERATOR_ID}'s {public.curve.value} signing key {key_id(public).hex()}, {how} "
-            f"({_OPERATOR_KEY_FILE}, public key set in {_KEYSET_FILE})"
+            f"({_OPERATOR_KEY_FILE}, public key set in {_KEYSET_FILE}); a federation of "
+            f"{len(federation.operators)} operators in {countries} countries lists it with the "
+            f"others ({_TRUST_LIST_FILE}, the key relying parties pin in {_PIN_FILE}): the "
+            "relying parties name no operator, and each case is attested by another one"
         )
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
         clock, check, verifier_name = self.world.clock, scenario.check, scenario.verifier
+        operator = self._operators[self._cases % len(self._operators)]
+        self._cases += 1
+        operator_id = operator.operator_id
+        issuer = operator.key.issuer(self.world.source, clock=clock)
         record = Recorder()
         phone = Holder(clock=clock)
 
@@ -331,7 +353,7 @@ class _SignedDemo:
         response: bytes | None = None
         with record.timed("operator issues"):
             try:
-                response = self._issuer.issue(case.subscriber, ask).to_bytes()
+                response = issuer.issue(case.subscriber, ask).to_bytes()
             except PolicyError:
                 response = None
         attested: AttestationClaims | None = None
@@ -354,8 +376,8 @@ class _SignedDemo:
                 f"an attestation of {check.identifier}, valid until {instant(attested.expires_at)}",
             )
 
-        policy = Policy(scenario.verifier_id, (check,), (OPERATOR_ID,), max_age=scenario.max_age)
-        verifier = Verifier(policy, self._keyset, clock=clock)
+        policy = Policy(scenario.verifier_id, (check,), max_age=scenario.max_age)
+        verifier = Verifier(policy, self._trust, clock=clock)
         progress(f"the {verifier_name} asks the phone")
         request = verifier.create_request().to_bytes()
         record.send(
@@ -363,7 +385,8 @@ class _SignedDemo:
             "phone",
             "request",
             request,
-            f"asks for {check.identifier} from {OPERATOR_ID}, with a fresh single-use nonce",
+            f"asks for {check.identifier} from any operator on the federation's list, with a "
+            "fresh single-use nonce",
         )
         presentation: bytes | None = None
         with record.timed("phone presents"):
@@ -411,9 +434,9 @@ class _SignedDemo:
             refusal=refusal,
             shown=result.checks if result is not None else (),
             disclosed=disclosed,
-            explanation=_verdict_words(scenario, refusal, reason),
+            explanation=_verdict_words(scenario, operator_id, refusal, reason),
             messages=tuple(record.messages),
-            knowledge=_knowledge(scenario, case, attested, refusal, disclosed, reason),
+            knowledge=_knowledge(scenario, case, operator_id, attested, refusal, disclosed, reason),
             timings=tuple(record.timings),
         )
 
@@ -424,10 +447,12 @@ def _failure_words(check: Check, failure: ZkcheckError | None) -> str:
     return f"verification failed ({type(failure).__name__})"
 
 
-def _verdict_words(scenario: Scenario, refusal: Refusal | None, reason: str) -> str:
+def _verdict_words(
+    scenario: Scenario, operator_id: str, refusal: Refusal | None, reason: str
+) -> str:
     check, verifier = scenario.check.identifier, scenario.verifier
     if refusal is None:
-        return f"{check} shown, attested by {OPERATOR_ID}: the {verifier} {scenario.on_accept}."
+        return f"{check} shown, attested by {operator_id}: the {verifier} {scenario.on_accept}."
     if refusal is Refusal.NOTHING_ISSUED:
         return (
             "the check does not hold, so the operator issued nothing and the phone had nothing "
@@ -448,6 +473,7 @@ def _verdict_words(scenario: Scenario, refusal: Refusal | None, reason: str) -> 
 def _knowledge(
     scenario: Scenario,
     case: Case,
+    operator_id: str,
     attested: AttestationClaims | None,
     refusal: Refusal | None,
     disclosed: tuple[str, ...],
@@ -469,7 +495,7 @@ def _knowledge(
     phone = Knowledge(
         "phone",
         (
-            f"{OPERATOR_ID} attests {check.identifier} until {instant(attested.expires_at)}"
+            f"{operator_id} attests {check.identifier} until {instant(attested.expires_at)}"
             if attested is not None
             else "that the operator issued nothing for this check",
         ),
