@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from zkcheck.trust._sqlite import SQLiteFile
+
 __all__ = [
     "MAX_KEY_SIZE",
     "MAX_RECORD_SIZE",
@@ -150,7 +152,7 @@ CREATE TABLE IF NOT EXISTS zkcheck_spent (
 """
 
 
-class SQLiteNonceStore:
+class SQLiteNonceStore(SQLiteFile):
     """A nonce store in an SQLite file, shared by every process that opens it.
 
     ``consume`` runs in one ``BEGIN IMMEDIATE`` transaction, which takes
@@ -159,16 +161,7 @@ class SQLiteNonceStore:
     """
 
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
-        )
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        super().__init__(path, _SCHEMA, timeout=timeout)
 
     def register(self, nonce: bytes, record: bytes, expires_at: int) -> None:
         _check_register(nonce, record, expires_at)

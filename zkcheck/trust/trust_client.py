@@ -24,6 +24,7 @@ allows). A refused list changes nothing: the list held stays in use.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import threading
 import urllib.error
 import urllib.request
@@ -119,6 +120,8 @@ class UrlSource:
             if exc.code == 304:
                 return None
             raise
+        except http.client.HTTPException as exc:  # a broken answer, not an OSError
+            raise OSError(f"the trust list server answered badly: {exc!r}") from exc
         if len(data) > MAX_LIST_SIZE:
             raise DecodeError("the trust list is larger than any trust list")
         self._etag = etag

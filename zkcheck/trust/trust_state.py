@@ -23,13 +23,13 @@ Nothing is written for a list that fails any check.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from zkcheck.errors import OutOfSequence
+from zkcheck.trust._sqlite import SQLiteFile
 
 __all__ = ["MemoryTrustState", "SQLiteTrustState", "StoredTrust", "TrustStateStore"]
 
@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS zkcheck_trust_lists (
 """
 
 
-class SQLiteTrustState:
+class SQLiteTrustState(SQLiteFile):
     """State in an SQLite file, kept across restarts and shared by every process that opens it.
 
     ``advance`` runs in one ``BEGIN IMMEDIATE`` transaction, which takes
@@ -115,16 +115,7 @@ class SQLiteTrustState:
     """
 
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
-        )
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        super().__init__(path, _SCHEMA, timeout=timeout)
 
     def _row(self, list_id: str) -> StoredTrust | None:
         row = self._db.execute(
