@@ -248,8 +248,12 @@ def test_equivocation_is_refused() -> None:
     federation, _ = _federation("operator-a.example")
     anchors = federation.relying_party()
     first = federation.published[0]
-    # The same list again changes nothing.
+    # The same list again changes nothing; with its operators altered it is refused.
     assert anchors.load(federation.latest()).sequence == 1
+    altered = bytearray(first.operators)
+    altered[-1] ^= 1
+    with pytest.raises(InvalidSignature):
+        anchors.load(replace(first, operators=bytes(altered)).to_bytes())
     # Another list the authority signed under the same sequence number is refused.
     other = make_issuer(federation.clock, "operator-b.example")
     federation.add(other)

@@ -6,8 +6,8 @@ with the default menu and its own country, a name, and an MCC-MNC code; lists
 them all under a fresh federation authority key; and signs the first list.
 Nothing is a real operator: names are "Synthetic Mobile" with a country and a
 number, and operator ids end in ``.example``. The mobile country codes are
-the real ones of those countries (ITU-T E.212), so that the list looks like a
-real one; the network codes are simply counted from 01.
+those of the countries (ITU-T E.212, as published lists give them), so that
+the list looks like a real one; the network codes are simply counted from 01.
 """
 
 from __future__ import annotations

@@ -294,13 +294,13 @@ class TrustListAnchors:
             if head.sequence == stored.sequence:
                 if digest != stored.digest:
                     raise OutOfSequence("another list under a sequence number already held")
+                _check_operators(bundle, head)
                 return held
             ahead = head.sequence - stored.sequence
             if ahead * MIN_LIST_INTERVAL > head.issued_at - stored.issued_at:
                 raise OutOfSequence("a sequence number further ahead than time allows")
         # 7. The operators are the ones the head signed.
-        if hashlib.sha256(bundle.operators).digest() != head.operators_digest:
-            raise InvalidSignature("the operators are not the ones the authority signed")
+        _check_operators(bundle, head)
         # 8. They decode and follow every rule, the key limit included.
         trust_list = TrustList(head, decode_operators(bundle.operators))
         # 9. Accept: what is stored, with the signer as the current authority key.
@@ -344,6 +344,11 @@ def _verify_signer(message: Sign1, key: COSEKey, announced: COSEKey | None) -> C
     return signer
 
 
+def _check_operators(bundle: SignedTrustList, head: TrustListHead) -> None:
+    if hashlib.sha256(bundle.operators).digest() != head.operators_digest:
+        raise InvalidSignature("the operators are not the ones the authority signed")
+
+
 def _restore(stored: StoredTrust) -> _Held:
     """The held list rebuilt from what was stored; it must verify as it did."""
     authority = COSEKey.from_map(decode(stored.authority), allow_kid=True).validate()
@@ -353,6 +358,5 @@ def _restore(stored: StoredTrust) -> _Held:
     digest = hashlib.sha256(bundle.head.payload).digest()
     if head.sequence != stored.sequence or digest != stored.digest:
         raise DecodeError("the stored trust list does not match its record")
-    if hashlib.sha256(bundle.operators).digest() != head.operators_digest:
-        raise InvalidSignature("the stored operators are not the ones the authority signed")
+    _check_operators(bundle, head)
     return _Held(TrustList(head, decode_operators(bundle.operators)), authority, stored)
