@@ -25,7 +25,9 @@ from zkcheck.roles.verifier import TIERS as VERIFIER_TIERS
 # The package exports the function main, which hides the module of that name.
 cli_main = importlib.import_module("zkcheck.cli.main")
 CLI = Path(zkcheck.__file__).resolve().parent / "cli"
-COMMANDS = ("demo", "keygen", "issue", "receive", "request", "present", "verify", "inspect")
+COMMANDS = (
+    "demo", "keygen", "issue", "receive", "request", "present", "verify", "inspect", "trust",
+)  # fmt: skip
 
 
 def _help(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -70,6 +72,13 @@ def test_help_lists_commands_exit_codes_file_formats_and_examples(
         ("present",),
         ("verify",),
         ("inspect",),
+        ("trust",),
+        ("trust", "init"),
+        ("trust", "add-operator"),
+        ("trust", "rotate"),
+        ("trust", "revoke"),
+        ("trust", "sign"),
+        ("trust", "show"),
     ],
 )
 def test_every_command_has_a_description_options_and_an_example(
