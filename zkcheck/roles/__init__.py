@@ -25,7 +25,10 @@ The token tier (:class:`TokenIssuer`, :class:`TokenHolder`; spec/07-token-tier.m
     VerifiedResult (or a ZkcheckError)
 
 A static check's tokens may be fetched ahead and cached; a swap check's token
-is bound to the request, so it is fetched after the request arrives.
+is bound to the request, so it is fetched after the request arrives. The
+operator's keys (:class:`TokenIssuerKeys`) and the phone's tokens
+(:class:`TokenWallet`) have file forms, and so does every arrow (the
+``token-*`` messages of :mod:`zkcheck.encoding.token_messages`).
 """
 
 from zkcheck.roles.attester import Attester, InsecureTestAttester
@@ -34,14 +37,15 @@ from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
 from zkcheck.roles.operator_key import OperatorKey
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult
-from zkcheck.roles.token_holder import TokenAsk, TokenHolder
-from zkcheck.roles.token_issuer import DEFAULT_EPOCHS, TokenIssuer
+from zkcheck.roles.token_holder import HeldToken, TokenAsk, TokenHolder, TokenWallet
+from zkcheck.roles.token_issuer import DEFAULT_EPOCHS, TokenIssuer, TokenIssuerKeys
 from zkcheck.roles.verifier import Verifier
 
 __all__ = [
     "DEFAULT_EPOCHS",
     "DEFAULT_VALIDITY",
     "Attester",
+    "HeldToken",
     "Holder",
     "InsecureTestAttester",
     "Issuer",
@@ -50,6 +54,8 @@ __all__ = [
     "TokenAsk",
     "TokenHolder",
     "TokenIssuer",
+    "TokenIssuerKeys",
+    "TokenWallet",
     "Validity",
     "VerifiedResult",
     "Verifier",

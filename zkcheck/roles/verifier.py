@@ -36,7 +36,14 @@ from collections.abc import Mapping
 
 from zkcheck.claims import NUMBER
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord
-from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer, WrongVerifier
+from zkcheck.errors import (
+    Expired,
+    NotRequested,
+    PolicyError,
+    Replayed,
+    UntrustedIssuer,
+    WrongVerifier,
+)
 from zkcheck.roles._signed import SignedTier
 from zkcheck.roles._tiers import TierVerifier, VerificationContext
 from zkcheck.roles._token import TokenTier, challenge_header
@@ -46,7 +53,7 @@ from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.keyset import TrustAnchors
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
 
-__all__ = ["NONCE_SIZE", "TIERS", "Verifier"]
+__all__ = ["NONCE_SIZE", "TIERS", "Verifier", "tiers_serving"]
 
 _CREATED_CACHE = 4096
 
@@ -55,6 +62,23 @@ NONCE_SIZE = 32
 
 TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier(), TokenTier.name: TokenTier()}
 """The tiers this installation verifies, by wire name."""
+
+
+def tiers_serving(policy: Policy) -> tuple[str, ...]:
+    """The tiers of ``policy.tiers`` that this installation verifies and that can serve
+    the policy: the token tier, for instance, cannot when ``number`` is required or the
+    verifier id is not a server name (spec/07-token-tier.md)."""
+    serving = []
+    for name in policy.tiers:
+        tier = TIERS.get(name)
+        if tier is None:
+            continue
+        try:
+            tier.check_policy(policy)
+        except (PolicyError, ValueError):
+            continue
+        serving.append(name)
+    return tuple(serving)
 
 
 class Verifier:

@@ -6,6 +6,9 @@ An operator key set is a zkcheck message (spec/03-encoding.md)::
      2: [{1: operator id, 2: [COSE_Key with kid, ...], 3: [menu check, ...],
           ? 4: [token key, ...]}, ...]}
 
+An operator lists up to 16 signing keys and up to 1024 token keys, at least
+one key in all: an operator that issues tokens only lists no signing key.
+
 Every key's ``kid`` is :func:`key_id` of the key (the first 16 bytes of its
 COSE Key Thumbprint), so a kid cannot be claimed by two keys and a
 verifier can check it; kids are unique across the whole set. The verifier
@@ -70,8 +73,10 @@ class OperatorEntry:
 
     def __post_init__(self) -> None:
         check_identifier(self.operator_id, "the operator id")
-        if not 1 <= len(self.keys) <= _MAX_KEYS:
-            raise ValueError(f"an operator has 1..{_MAX_KEYS} keys")
+        if len(self.keys) > _MAX_KEYS:
+            raise ValueError(f"an operator has at most {_MAX_KEYS} keys")
+        if not self.keys and not self.token_keys:
+            raise ValueError("an operator has a signing key or a token key")
         if len(self.token_keys) > _MAX_TOKEN_KEYS:
             raise ValueError(f"an operator has at most {_MAX_TOKEN_KEYS} token keys")
         names: dict[str, list[TokenKeyEntry]] = {}
@@ -239,8 +244,8 @@ def _entry(entry: object) -> OperatorEntry:
     if not isinstance(entry, dict) or set(entry) - {4} != {1, 2, 3}:
         raise DecodeError("an operator entry is {1: id, 2: keys, 3: menu, ? 4: token keys}")
     keys = entry[2]
-    if type(keys) is not list or not 1 <= len(keys) <= _MAX_KEYS:
-        raise DecodeError(f"an operator has 1..{_MAX_KEYS} keys")
+    if type(keys) is not list or len(keys) > _MAX_KEYS:
+        raise DecodeError(f"an operator lists at most {_MAX_KEYS} keys")
     parsed = tuple(COSEKey.from_map(key, allow_kid=True).validate() for key in keys)
     for key in parsed:
         if key.kid != key_id(key):
