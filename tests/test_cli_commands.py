@@ -11,16 +11,19 @@ import shlex
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.attest_world import START
+from tests.cli_party import Party, Run, leaks, secret_forms, token_files
+from tests.token_world import make_token_world
 from zkcheck.claims import Check
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
@@ -31,9 +34,9 @@ from zkcheck.cli.exits import (
 )
 from zkcheck.cli.files import from_json, to_json
 from zkcheck.cli.inspect import explain, known_kinds
-from zkcheck.cli.main import main
 from zkcheck.encoding.cbor import decode
 from zkcheck.encoding.messages import Presentation, ResultRecord, decode_message
+from zkcheck.encoding.token_messages import TokenChallengeHeader
 from zkcheck.errors import DecodeError, ZkcheckError
 from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.sources import (
@@ -42,43 +45,11 @@ from zkcheck.sources import (
     SQLiteSubscriberSource,
     demo_subscribers,
 )
-from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.clock import FixedClock, epoch_seconds
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 SWAPPED = DEMO_SUBSCRIBERS["recently_swapped"]
 BANK = ["--verifier-id", "bank.example", "--require", "sim_swap:72"]
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-class Party:
-    """Runs the command in-process, in one directory, capturing its output."""
-
-    def __init__(self, directory: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.dir = directory
-        self._capsys = capsys
-
-    def path(self, name: str) -> str:
-        return str(self.dir / name)
-
-    def __call__(self, *argv: str) -> Run:
-        self._capsys.readouterr()
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:  # argparse's own usage errors and --help
-            code = int(exc.code or 0)
-        captured = self._capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    def ok(self, *argv: str) -> Run:
-        run = self(*argv)
-        assert run.code == EXIT_OK, run.err
-        return run
 
 
 @pytest.fixture
@@ -181,7 +152,7 @@ def test_secret_files_are_private_and_never_printed(z: Party) -> None:
         z.ok("inspect", "--format", "json", z.path("operator.key")),
     ]  # fmt: skip
     for run in outputs:
-        assert not _leaks(_secret_forms(secret), run.out + run.err)
+        assert not leaks(secret_forms(secret), run.out + run.err)
 
 
 def test_keygen_never_overwrites_a_key_unless_forced(z: Party) -> None:
@@ -269,7 +240,7 @@ def test_exit_3_unavailable_for_a_tier_not_built(z: Party) -> None:
     args = ["--verifier-id", "b.example", "--require", "age_over:18", "--tier", "credential"]
     run = z("request", *_verifier_args(z, args), "--out", z.path("r"))
     assert run.code == EXIT_UNAVAILABLE and "credential tier" in run.err
-    assert z("demo", "--tier", "token", "--state", z.path("state")).code == EXIT_UNAVAILABLE
+    assert z("demo", "--tier", "credential", "--state", z.path("state")).code == EXIT_UNAVAILABLE
 
 
 def test_exit_4_bad_input(z: Party) -> None:
@@ -325,6 +296,7 @@ def every_object(z: Party) -> dict[str, Path]:
     z.ok(*["verify", *_verifier_args(z, social)], "--in", z.path("presentation.cbor"),
          "--number", ADULT, "--out", z.path("result.cbor"))  # fmt: skip
     _ask(z, "age_over:18", 1)  # a wallet with a pending key, and a fresh issuance request
+    tokens = token_files(z)
     names = {
         "operator-key": "operator.key",
         "operator-keyset": "operators.keyset",
@@ -335,7 +307,7 @@ def every_object(z: Party) -> dict[str, Path]:
         "presentation": "presentation.cbor",
         "result": "result.cbor",
     }
-    return {kind: z.dir / name for kind, name in names.items()}
+    return {kind: z.dir / name for kind, name in names.items()} | tokens
 
 
 def test_inspect_explains_every_object_type(z: Party, every_object: dict[str, Path]) -> None:
@@ -348,7 +320,8 @@ def test_inspect_explains_every_object_type(z: Party, every_object: dict[str, Pa
         document = json.loads(z.ok("inspect", "--format", "json", str(path)).out)
         assert document["type"] == kind and document["size"] == path.stat().st_size
         assert document["reveals"] and document["to_whom"]
-        assert (document["secret"] is not None) == (kind in ("operator-key", "wallet"))
+        secret_kinds = ("operator-key", "wallet", "token-issuer-key", "token-wallet")
+        assert (document["secret"] is not None) == (kind in secret_kinds)
 
 
 def test_inspect_says_what_reveals_to_whom_until_when(
@@ -366,17 +339,37 @@ def test_inspect_says_what_reveals_to_whom_until_when(
 
 
 def test_inspect_prints_no_secret_key_material(z: Party, every_object: dict[str, Path]) -> None:
-    secrets = _secret_forms(OperatorKey.from_bytes(every_object["operator-key"].read_bytes())
+    secrets = secret_forms(OperatorKey.from_bytes(every_object["operator-key"].read_bytes())
                             .signing_key.secret.reveal())  # fmt: skip
     wallet = decode(every_object["wallet"].read_bytes(), max_size=1 << 20, tags=frozenset({18}))
     holder_secrets = [entry[0][-4] for entry in wallet[2]] + [key[-4] for key in wallet[3]]
     assert len(holder_secrets) == 2  # one attestation's key, one pending key
     for secret in holder_secrets:
-        secrets |= _secret_forms(secret)
+        secrets |= secret_forms(secret)
+    secrets |= _token_secrets(every_object)
     for path in every_object.values():
         for form in ("text", "json"):
             run = z.ok("inspect", "--format", form, str(path))
-            assert not _leaks(secrets, run.out), path.name
+            assert not leaks(secrets, run.out), path.name
+
+
+def _token_secrets(every_object: dict[str, Path]) -> set[str]:
+    """The token tier's secrets: the operator's RSA private keys (their PKCS #8 encodings
+    and private exponents), the phone's unused tokens and its blinding inverses."""
+    forms: set[str] = set()
+    keys = decode(every_object["token-issuer-key"].read_bytes(), max_size=1 << 20)[6]
+    for _, der in keys:
+        private = serialization.load_der_private_key(der, password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)
+        forms |= secret_forms(der) | secret_forms(private.private_numbers().d.to_bytes(256, "big"))
+    wallet = decode(every_object["token-wallet"].read_bytes(), max_size=1 << 20)
+    assert len(wallet[2]) == 1 and len(wallet[3]) == 1  # one token kept, one asked for
+    for held in wallet[2]:
+        forms |= secret_forms(held[3]) | secret_forms(held[3][2:34])
+    for pending in wallet[3]:
+        forms |= secret_forms(pending[6])
+    assert len(keys) == 4 and forms
+    return forms
 
 
 def test_inspect_reads_standard_input(
@@ -388,7 +381,7 @@ def test_inspect_reads_standard_input(
 
 
 def test_a_presentation_of_a_tier_not_built_is_explained_as_such() -> None:
-    presentation = Presentation("token", b"\x01" * 32, b"\x02" * 354)
+    presentation = Presentation("credential", b"\x01" * 32, b"\x02" * 354)
     explanation = explain(presentation.to_bytes())
     assert "not built" in explanation.summary and explanation.kind == "presentation"
 
@@ -428,24 +421,10 @@ def test_json_form_is_strict() -> None:
 # -- helpers --------------------------------------------------------------------------
 
 
-def _secret_forms(secret: bytes) -> set[str]:
-    """How a secret could appear in text: hex (either case), base64, base64url."""
-    return {
-        secret.hex(),
-        secret.hex().upper(),
-        base64.b64encode(secret).decode().rstrip("="),
-        base64.urlsafe_b64encode(secret).decode().rstrip("="),
-    }
-
-
-def _leaks(forms: set[str], text: str) -> bool:
-    return any(form in text for form in forms)
-
-
 def test_the_secret_check_can_fail() -> None:
     secret = b"\x07" * 32
-    assert _leaks(_secret_forms(secret), f"leaked: {secret.hex()}")
-    assert not _leaks(_secret_forms(secret), "nothing here")
+    assert leaks(secret_forms(secret), f"leaked: {secret.hex()}")
+    assert not leaks(secret_forms(secret), "nothing here")
 
 
 # -- the README's walk-through --------------------------------------------------------
@@ -501,6 +480,33 @@ def _objects() -> tuple[bytes, ...]:
         request.to_bytes(),
         presentation.to_bytes(),
         result.to_bytes(),
+        *_token_objects(),
+    )
+
+
+def _token_objects() -> tuple[bytes, ...]:
+    """One object of every token-tier type, made through the roles (no files)."""
+    world = make_token_world()
+    bank = world.verifier((Check.sim_swap(72),), verifier_id="bank.example")
+    request = bank.create_request()
+    challenge = TokenChallengeHeader(bank.token_challenge_header(request))
+    phone = world.holder()
+    asks = phone.request_tokens(request, challenge.header)
+    ask = phone.issuance_request(asks)
+    response = world.issuer.issue_all(ask, world.attester.enrol(ADULT))
+    with_pending = phone.wallet.export_wallet()
+    phone.wallet.receive_issuance(response)
+    now = epoch_seconds(world.clock.now())
+    return (
+        world.issuer.keys.to_bytes(),
+        world.keyset().to_bytes(),
+        world.issuer.keys.directories(now).to_bytes(),
+        challenge.to_bytes(),
+        ask.to_bytes(),
+        response.to_bytes(),
+        with_pending,
+        phone.wallet.export_wallet(),
+        phone.present(request).to_bytes(),
     )
 
 

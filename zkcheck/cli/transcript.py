@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from zkcheck.cli.demo import DemoResult
-from zkcheck.cli.scenarios import CaseResult, Scenario, Verdict
+from zkcheck.cli.scenarios import SCENARIOS, CaseResult, Scenario, Verdict
 from zkcheck.cli.words import WIDTH, aligned, check_in_words, count
 
 __all__ = ["Style", "TerminalProgress", "render", "wants_colour"]
@@ -83,7 +83,9 @@ def _case(result: CaseResult, label: str, style: Style) -> list[str]:
         route = f"{message.sender} -> {message.receiver}"
         size = count(message.data)
         head = f"      {route:<{width}}  {size:>10}  "
-        text = textwrap.wrap(f"{message.kind}: {message.note}", WIDTH - len(head))
+        text = textwrap.wrap(
+            f"{message.kind}: {message.note}", WIDTH - len(head), break_on_hyphens=False
+        )
         lines.append(head + text[0])
         lines.extend(" " * len(head) + rest for rest in text[1:])
     if result.verdict is Verdict.ACCEPTED:
@@ -135,6 +137,10 @@ def render(result: DemoResult, style: Style) -> str:
             strict=False,
         ):
             out += ["", *_case(case, f"{scenario_index}{letter}", style)]
+        for skipped in result.not_carried:
+            if skipped.scenario is scenario:
+                heading = style.bold(f"   {skipped.tier} tier: not carried, no case run")
+                out += ["", heading, *aligned("", [skipped.reason], indent=6, width=0)]
     accepted = sum(case.verdict is Verdict.ACCEPTED for case in result.cases)
     refused = len(result.cases) - accepted
     agreement = (
@@ -149,7 +155,7 @@ def render(result: DemoResult, style: Style) -> str:
         'Nothing said "no": in a refused case the operator issued nothing, the phone had',
         "nothing to show, or the presentation did not show the check, and the verifier",
         "treated the check as not shown.",
-        f"The demo's operator key, key set and subscriber database are in {result.state};",
+        f"The demo's operator keys, key sets and subscriber database are in {result.state};",
         "zkcheck --help shows how the other commands use them.",
     ]
     return "\n".join(out) + "\n"
@@ -157,7 +163,11 @@ def render(result: DemoResult, style: Style) -> str:
 
 def _scenarios(result: DemoResult) -> list[Scenario]:
     seen: list[Scenario] = []
-    for case in result.cases:
-        if case.scenario not in seen:
-            seen.append(case.scenario)
-    return seen
+    for scenario in [case.scenario for case in result.cases] + [
+        skipped.scenario for skipped in result.not_carried
+    ]:
+        if scenario not in seen:
+            seen.append(scenario)
+    return [scenario for scenario in SCENARIOS if scenario in seen] + [
+        scenario for scenario in seen if scenario not in SCENARIOS
+    ]
