@@ -432,9 +432,10 @@ def test_the_secret_check_can_fail() -> None:
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def _readme_commands() -> list[list[str]]:
+def _readme_commands(block_index: int = 0) -> list[list[str]]:
     text = README.read_text(encoding="utf-8")
-    block = text.split("## The command", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    section = text.split("## The command", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n")[block_index + 1].split("```", 1)[0]
     lines = block.replace("\\\n", " ").splitlines()
     return [shlex.split(line.split("#", 1)[0])[1:] for line in lines if line.startswith("zkcheck")]
 
@@ -451,6 +452,15 @@ def test_the_readme_walk_through_runs(
     runs = [party.ok(*argv) for argv in commands]
     assert runs[-2].out.startswith("accepted: sim_swap:72")
     assert runs[-1].out.startswith("presentation (phone -> verifier), signed tier")
+    # Then the token tier's walk-through, on the same files.
+    tokens = _readme_commands(1)
+    assert [argv[0] for argv in tokens] == [
+        "keygen", "request", "keygen", "issue", "receive", "present", "verify", "inspect",
+    ]  # fmt: skip
+    runs = [party.ok(*argv) for argv in tokens]
+    assert runs[3].out.count("InsecureTestAttester") == 1
+    assert runs[-2].out.startswith("accepted: sim_swap:72") and "(token tier)" in runs[-2].out
+    assert runs[-1].out.startswith("token request (phone -> operator), token tier")
 
 
 # -- inspect never fails with a foreign exception ---------------------------------------
