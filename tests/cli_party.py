@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from zkcheck.cli.exits import EXIT_OK
 from zkcheck.cli.main import main
-from zkcheck.sources import DEMO_SUBSCRIBERS
+from zkcheck.sources import DEMO_SUBSCRIBERS, SQLiteSubscriberSource, demo_subscribers
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 TOKEN_BANK = ["--verifier-id", "bank.example", "--require", "sim_swap:72", "--tier", "token"]
@@ -51,6 +52,20 @@ class Party:
         run = self(*argv)
         assert run.code == EXIT_OK, run.err
         return run
+
+
+def operator_party(directory: Path, capsys: pytest.CaptureFixture[str]) -> Party:
+    """A party in ``directory`` with a subscriber database of the demo's subscribers and
+    the operator's signing key and key set (operator.key, operators.keyset)."""
+    source = SQLiteSubscriberSource(directory / "subscribers.db")
+    source.add_all(demo_subscribers(datetime.now(UTC)))
+    source.close()
+    party = Party(directory, capsys)
+    party.ok(
+        "keygen", "operator", "--operator-id", "operator.example",
+        "--out", party.path("operator.key"), "--keyset", party.path("operators.keyset"),
+    )  # fmt: skip
+    return party
 
 
 # -- the token tier, step by step --------------------------------------------------------

@@ -10,8 +10,6 @@ import json
 import shlex
 import stat
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.attest_world import START
-from tests.cli_party import Party, Run, leaks, secret_forms, token_files
+from tests.cli_party import Party, Run, leaks, operator_party, secret_forms, token_files
 from tests.token_world import make_token_world
 from zkcheck.claims import Check
 from zkcheck.cli.exits import (
@@ -42,7 +40,6 @@ from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.sources import (
     DEMO_SUBSCRIBERS,
     MemorySubscriberSource,
-    SQLiteSubscriberSource,
     demo_subscribers,
 )
 from zkcheck.trust.clock import FixedClock, epoch_seconds
@@ -53,16 +50,8 @@ BANK = ["--verifier-id", "bank.example", "--require", "sim_swap:72"]
 
 
 @pytest.fixture
-def z(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Party]:
-    source = SQLiteSubscriberSource(tmp_path / "subscribers.db")
-    source.add_all(demo_subscribers(datetime.now(UTC)))
-    source.close()
-    party = Party(tmp_path, capsys)
-    party.ok(
-        "keygen", "operator", "--operator-id", "operator.example",
-        "--out", party.path("operator.key"), "--keyset", party.path("operators.keyset"),
-    )  # fmt: skip
-    yield party
+def z(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Party:
+    return operator_party(tmp_path, capsys)
 
 
 def _ask(z: Party, check: str = "sim_swap:72", count: int = 2, fmt: str = "cbor") -> None:

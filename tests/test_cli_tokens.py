@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from tests.cli_party import (
     TOKEN_SITE,
     Party,
     leaks,
+    operator_party,
     secret_forms,
     token_ask,
     token_files,
@@ -35,7 +35,7 @@ from zkcheck.encoding.cbor import decode
 from zkcheck.encoding.messages import Presentation, ResultRecord
 from zkcheck.encoding.token import decode_token_body
 from zkcheck.encoding.token_messages import TokenChallengeHeader, TokenIssuanceRequest
-from zkcheck.sources import DEMO_SUBSCRIBERS, SQLiteSubscriberSource, demo_subscribers
+from zkcheck.sources import DEMO_SUBSCRIBERS
 from zkcheck.trust.clock import FixedClock
 from zkcheck.trust.keyset import OperatorKeySet
 
@@ -44,17 +44,9 @@ MINOR = DEMO_SUBSCRIBERS["minor"]
 
 
 @pytest.fixture
-def z(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Party]:
+def z(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Party:
     """A directory with the subscriber database and the operator's signed key and key set."""
-    source = SQLiteSubscriberSource(tmp_path / "subscribers.db")
-    source.add_all(demo_subscribers(datetime.now(UTC)))
-    source.close()
-    party = Party(tmp_path, capsys)
-    party.ok(
-        "keygen", "operator", "--operator-id", "operator.example",
-        "--out", party.path("operator.key"), "--keyset", party.path("operators.keyset"),
-    )  # fmt: skip
-    yield party
+    return operator_party(tmp_path, capsys)
 
 
 def _receive(z: Party) -> str:

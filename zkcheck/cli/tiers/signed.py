@@ -24,13 +24,15 @@ from zkcheck.cli.scenarios import (
     Refusal,
     Scenario,
     Verdict,
+    present_and_verify,
+    verifier_knowledge,
 )
 from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
 from zkcheck.cli.words import checks_in_words, instant, plural
 from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation, Request
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation, decode_presentation_body
 from zkcheck.errors import NotRequested, PolicyError, ZkcheckError
-from zkcheck.roles import Holder, OperatorKey, Policy, VerifiedResult, Verifier
+from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.roles.operator_key import OPERATOR_KEY_KIND
 from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.clock import Clock, SystemClock
@@ -407,55 +409,30 @@ class _SignedDemo:
             request,
             f"asks for {check.identifier} from {OPERATOR_ID}, with a fresh single-use nonce",
         )
-        presentation: bytes | None = None
-        with record.timed("phone presents"):
-            try:
-                presentation = phone.present(request).to_bytes()
-            except PolicyError:
-                presentation = None
-        result: VerifiedResult | None = None
-        failure: ZkcheckError | None = None
-        disclosed: tuple[str, ...] = ()
-        if presentation is None:
-            record.send("phone", verifier_name, Presentation.KIND, None, "nothing to show")
-        else:
-            record.send(
-                "phone",
-                verifier_name,
-                Presentation.KIND,
-                presentation,
-                "the attestation, bound to this request by the phone's one-time key",
-            )
-            disclosed = self.tier.explain_presentation(
-                Presentation.from_bytes(presentation)
-            ).reveals
-            progress(f"the {verifier_name} verifies")
-            with record.timed(f"{verifier_name} verifies"):
-                try:
-                    result = verifier.verify(presentation, number=case.typed_number)
-                except ZkcheckError as exc:
-                    failure = exc
-
-        verdict = Verdict.ACCEPTED if result is not None else Verdict.REFUSED
-        refusal = None
-        if response is None:
-            refusal = Refusal.NOTHING_ISSUED
-        elif presentation is None:
-            refusal = Refusal.NOTHING_TO_SHOW
-        elif result is None:
-            refusal = Refusal.NOT_VERIFIED
-        reason = _failure_words(check, failure)
+        shown = present_and_verify(
+            record,
+            scenario,
+            progress,
+            present=lambda: phone.present(request).to_bytes(),
+            note="the attestation, bound to this request by the phone's one-time key",
+            reveals=lambda data: (
+                self.tier.explain_presentation(Presentation.from_bytes(data)).reveals
+            ),
+            verify=lambda data: verifier.verify(data, number=case.typed_number),
+        )
+        refusal = shown.refusal(issued=response is not None)
+        reason = _failure_words(check, shown.failure)
         return CaseResult(
             scenario=scenario,
             case=case,
             tier=_TIER,
-            verdict=verdict,
+            verdict=Verdict.ACCEPTED if shown.result is not None else Verdict.REFUSED,
             refusal=refusal,
-            shown=result.checks if result is not None else (),
-            disclosed=disclosed,
+            shown=shown.result.checks if shown.result is not None else (),
+            disclosed=shown.disclosed,
             explanation=_verdict_words(scenario, refusal, reason),
             messages=tuple(record.messages),
-            knowledge=_knowledge(scenario, case, attested, refusal, disclosed, reason),
+            knowledge=_knowledge(scenario, case, attested, refusal, shown.disclosed, reason),
             timings=tuple(record.timings),
         )
 
@@ -495,7 +472,7 @@ def _knowledge(
     disclosed: tuple[str, ...],
     reason: str,
 ) -> tuple[Knowledge, ...]:
-    check, verifier = scenario.check, scenario.verifier
+    check = scenario.check
     holds = "it holds" if attested is not None else "it does not hold, so it issued nothing"
     operator = Knowledge(
         "operator",
@@ -517,24 +494,5 @@ def _knowledge(
         ),
         (),
     )
-    other_facts = "any other fact the operator holds about the subscriber"
-    identity = () if check == NUMBER else ("who the subscriber is: no number or name reaches it",)
-    if refusal is None:
-        learned = disclosed
-        not_learned = (scenario.hidden, other_facts, *identity)
-    elif refusal is not Refusal.NOT_VERIFIED:
-        learned = (
-            f"no presentation came, so {check.identifier} is not shown",
-            "not why: a check that fails, a phone that declines and a phone without an "
-            "attestation look the same",
-        )
-        not_learned = (
-            f'{scenario.hidden}, or even that the check fails: nobody issued a "no", and '
-            "absence is only a hint",
-            other_facts,
-            *identity,
-        )
-    else:
-        learned = (*disclosed, f"that {check.identifier} is not shown: {reason}")
-        not_learned = (scenario.hidden, other_facts)
-    return (operator, phone, Knowledge(verifier, tuple(learned), tuple(not_learned)))
+    shown = verifier_knowledge(scenario, refusal, disclosed, held="an attestation", reason=reason)
+    return (operator, phone, shown)

@@ -32,12 +32,15 @@ from zkcheck.cli.scenarios import (
     Recorder,
     Refusal,
     Scenario,
+    Shown,
     Verdict,
+    present_and_verify,
+    verifier_knowledge,
 )
 from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
 from zkcheck.cli.words import check_in_words, instant, plural
 from zkcheck.encoding.messages import Presentation, Request
-from zkcheck.encoding.token import Redemption, decode_token_body, redemption_of
+from zkcheck.encoding.token import TOKEN_LENGTH, Redemption, decode_token_body, redemption_of
 from zkcheck.encoding.token_messages import (
     IssuerDirectories,
     TokenChallengeHeader,
@@ -52,7 +55,6 @@ from zkcheck.roles import (
     TokenIssuer,
     TokenIssuerKeys,
     TokenWallet,
-    VerifiedResult,
     Verifier,
 )
 from zkcheck.roles.token_holder import TOKEN_WALLET_KIND
@@ -658,54 +660,29 @@ class _TokenDemo:
                 phone.wallet.receive_issuance(response)
 
         progress("the phone presents")
-        presentation: Presentation | None = None
-        with record.timed("phone presents"):
-            try:
-                presentation = phone.present(request)
-            except PolicyError:
-                presentation = None
-        result: VerifiedResult | None = None
-        failure: ZkcheckError | None = None
-        disclosed: tuple[str, ...] = ()
-        if presentation is None:
-            record.send("phone", name, Presentation.KIND, None, "nothing to show")
-        else:
-            data = presentation.to_bytes()
-            record.send(
-                "phone",
-                name,
-                Presentation.KIND,
-                data,
-                f"one {len(decode_token_body(presentation.body)[0][0])}-byte token for this "
-                "request's challenge, nothing else",
-            )
-            disclosed = _explain_presentation(presentation, self._keyset).reveals
-            progress(f"the {name} verifies")
-            with record.timed(f"{name} verifies"):
-                try:
-                    result = verifier.verify(data)
-                except ZkcheckError as exc:
-                    failure = exc
-
-        refusal = None
-        if response is None:
-            refusal = Refusal.NOTHING_ISSUED
-        elif presentation is None:
-            refusal = Refusal.NOTHING_TO_SHOW
-        elif result is None:
-            refusal = Refusal.NOT_VERIFIED
-        kept = phone.remaining()
+        shown = present_and_verify(
+            record,
+            scenario,
+            progress,
+            present=lambda: phone.present(request).to_bytes(),
+            note=f"one {TOKEN_LENGTH}-byte token for this request's challenge, nothing else",
+            reveals=lambda data: (
+                _explain_presentation(Presentation.from_bytes(data), self._keyset).reveals
+            ),
+            verify=verifier.verify,
+        )
+        refusal = shown.refusal(issued=response is not None)
         return CaseResult(
             scenario=scenario,
             case=case,
             tier=_TIER,
-            verdict=Verdict.ACCEPTED if result is not None else Verdict.REFUSED,
+            verdict=Verdict.ACCEPTED if shown.result is not None else Verdict.REFUSED,
             refusal=refusal,
-            shown=result.checks if result is not None else (),
-            disclosed=disclosed,
-            explanation=_verdict_words(scenario, refusal, failure),
+            shown=shown.result.checks if shown.result is not None else (),
+            disclosed=shown.disclosed,
+            explanation=_verdict_words(scenario, refusal, shown.failure),
             messages=tuple(record.messages),
-            knowledge=_knowledge(scenario, case, key, refusal, disclosed, kept),
+            knowledge=_knowledge(scenario, case, key, refusal, shown, phone.remaining()),
             timings=tuple(record.timings),
         )
 
@@ -741,10 +718,10 @@ def _knowledge(
     case: Case,
     key: TokenKeyEntry,
     refusal: Refusal | None,
-    disclosed: tuple[str, ...],
+    shown: Shown,
     kept: int,
 ) -> tuple[Knowledge, ...]:
-    check, verifier = scenario.check.identifier, scenario.verifier
+    check = scenario.check.identifier
     signed = refusal is not Refusal.NOTHING_ISSUED
     operator = Knowledge(
         "operator",
@@ -763,39 +740,27 @@ def _knowledge(
             "the token it signed, or whether, when and where it is redeemed",
         ),
     )
-    phone_learned = (
-        f"a token of {OPERATOR_ID} for {check}, good until {instant(key.not_after)}"
-        + (
-            f"; {plural(kept, 'more token')} kept for {scenario.verifier_id}'s later requests"
-            if kept
-            else ""
-        )
-        if signed
-        else "that the operator signed nothing"
+    later = f"; {plural(kept, 'more token')} kept for {scenario.verifier_id}'s later requests"
+    phone = Knowledge(
+        "phone",
+        (
+            f"a token of {OPERATOR_ID} for {check}, good until {instant(key.not_after)}"
+            + (later if kept else "")
+            if signed
+            else "that the operator signed nothing",
+        ),
+        (),
     )
-    phone = Knowledge("phone", (phone_learned,), ())
-    other_facts = "any other fact the operator holds about the subscriber"
     crowd = (
         f"which of the subscribers {OPERATOR_ID} signed a {check} token for in that epoch "
         "it is: the token is unlinkable to its issuance"
     )
-    identity = "who the subscriber is: no number or name reaches it"
-    if refusal is None:
-        learned = disclosed
-        not_learned: tuple[str, ...] = (scenario.hidden, other_facts, identity, crowd)
-    elif refusal is not Refusal.NOT_VERIFIED:
-        learned = (
-            f"no token came, so {check} is not shown",
-            "not why: a check that fails, a phone that declines and a phone without a "
-            "token look the same",
-        )
-        not_learned = (
-            f'{scenario.hidden}, or even that the check fails: no token says "no", and '
-            "absence is only a hint",
-            other_facts,
-            identity,
-        )
-    else:
-        learned = (*disclosed, f"that {check} is not shown")
-        not_learned = (scenario.hidden, other_facts)
-    return (operator, phone, Knowledge(verifier, tuple(learned), not_learned))
+    verifier = verifier_knowledge(
+        scenario,
+        refusal,
+        shown.disclosed,
+        held="a token",
+        reason=f"verification failed ({type(shown.failure).__name__})",
+        unlinked=(crowd,),
+    )
+    return (operator, phone, verifier)
