@@ -1,4 +1,5 @@
-"""The roles: operator (:class:`Issuer`), phone (:class:`Holder`), relying party
+"""The roles: operator (:class:`Issuer`, :class:`CredentialIssuer` with its
+:class:`Attester`), phone (:class:`Holder`, :class:`CredentialHolder`), relying party
 (:class:`Verifier` with its :class:`Policy`).
 
 This is the only layer that combines the others. A flow, message by message
@@ -13,8 +14,24 @@ This is the only layer that combines the others. A flow, message by message
 
 The operator never sees the Request or the verifier; the verifier sees one
 attestation of the batch, bound to a key used nowhere else.
+
+The credential tier (:class:`CredentialIssuer`, :class:`CredentialHolder`;
+spec/08-credential-tier.md)::
+
+    Verifier                      Holder                        CredentialIssuer (operator)
+       |                             | -- CredentialRequest -----> |  attester, facts, blind sign
+       |                             | <---- CredentialResponse -- |  holder checks, then stores
+       | -- Request ---------------> |                             |
+       | <------------ Presentation  |  a fresh proof each time    |
+    VerifiedResult (or a ZkcheckError)
+
+The operator never sees the holder secret, the request or the verifier; two
+presentations of one credential share no value that is not public.
 """
 
+from zkcheck.roles.attester import Attester, InsecureTestAttester
+from zkcheck.roles.credential_holder import CredentialHolder
+from zkcheck.roles.credential_issuer import CredentialIssuer
 from zkcheck.roles.holder import Holder
 from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
 from zkcheck.roles.policy import Policy
@@ -23,7 +40,11 @@ from zkcheck.roles.verifier import Verifier
 
 __all__ = [
     "DEFAULT_VALIDITY",
+    "Attester",
+    "CredentialHolder",
+    "CredentialIssuer",
     "Holder",
+    "InsecureTestAttester",
     "Issuer",
     "Policy",
     "Validity",

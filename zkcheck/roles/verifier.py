@@ -1,6 +1,7 @@
 """The relying party's side: requests, and the verification every tier shares.
 
-:meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4: it finds
+:meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4 (and
+spec/08-credential-tier.md for credentials): it finds
 the verifier's own stored request by the presentation's nonce, lets the tier
 verify its cryptography against that request, applies the policy, consumes
 the nonce, and only then constructs a :class:`VerifiedResult`. Every failure
@@ -34,6 +35,7 @@ from collections.abc import Mapping
 from zkcheck.claims import NUMBER
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord
 from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer, WrongVerifier
+from zkcheck.roles._credential import CredentialTier
 from zkcheck.roles._signed import SignedTier
 from zkcheck.roles._tiers import TierVerifier, VerificationContext
 from zkcheck.roles.policy import Policy
@@ -49,7 +51,10 @@ _CREATED_CACHE = 4096
 NONCE_SIZE = 32
 """Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
 
-TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier()}
+TIERS: Mapping[str, TierVerifier] = {
+    SignedTier.name: SignedTier(),
+    CredentialTier.name: CredentialTier(),
+}
 """The tiers this installation verifies, by wire name."""
 
 
@@ -99,6 +104,7 @@ class Verifier:
             operators=tuple(policy.operators),
             max_age=policy.max_age,
             expires_at=now + policy.request_lifetime,
+            time=now,
         )
         self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
         self._created[request.nonce] = request

@@ -3,27 +3,34 @@
 An operator key set is a zkcheck message (spec/03-encoding.md)::
 
     {0: 1, 1: "operator-keyset",
-     2: [{1: operator id, 2: [COSE_Key with kid, ...], 3: [menu check, ...]}, ...]}
+     2: [{1: operator id, 2: [COSE_Key with kid, ...], 3: [menu check, ...],
+          ? 5: [credential key, ...]}, ...]}
 
 Every key's ``kid`` is :func:`key_id` of the key (the first 16 bytes of its
 COSE Key Thumbprint), so a kid cannot be claimed by two keys and a
 verifier can check it; kids are unique across the whole set. The verifier
 uses the set through the :class:`TrustAnchors` interface, which a signed trust
 list will implement too.
+
+Key 5 lists the operator's credential-tier keys
+(:class:`~zkcheck.trust.credential_keys.CredentialKeyEntry`,
+spec/08-credential-tier.md), and is absent when there are none; credential
+key ids are unique across the whole set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from zkcheck.claims import Check, Menu
 from zkcheck.encoding.cbor import encode
 from zkcheck.encoding.cose import COSEKey
 from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
 from zkcheck.errors import DecodeError, UntrustedIssuer
+from zkcheck.trust.credential_keys import CredentialKeyEntry
 
 __all__ = [
     "KID_SIZE",
@@ -38,6 +45,7 @@ _KIND = "operator-keyset"
 _MAX_OPERATORS = 1024
 _MAX_KEYS = 16
 _MAX_MENU = 64
+_MAX_CREDENTIAL_KEYS = 1024
 _MAX_FILE = 1024 * 1024
 
 
@@ -53,17 +61,24 @@ class OperatorEntry:
     operator_id: str
     keys: tuple[COSEKey, ...]
     menu: Menu
+    credential_keys: tuple[CredentialKeyEntry, ...] = ()
 
     def __post_init__(self) -> None:
         check_identifier(self.operator_id, "the operator id")
         if not 1 <= len(self.keys) <= _MAX_KEYS:
             raise ValueError(f"an operator has 1..{_MAX_KEYS} keys")
+        if len(self.credential_keys) > _MAX_CREDENTIAL_KEYS:
+            raise ValueError(f"an operator has at most {_MAX_CREDENTIAL_KEYS} credential keys")
 
     @classmethod
     def create(cls, operator_id: str, keys: Iterable[COSEKey], menu: Menu) -> OperatorEntry:
         """An entry whose keys carry their :func:`key_id`."""
         with_kids = tuple(COSEKey(key.curve, key.public, key_id(key)) for key in keys)
         return cls(operator_id, with_kids, menu)
+
+    def with_credential_keys(self, keys: Iterable[CredentialKeyEntry]) -> OperatorEntry:
+        """This entry with its credential keys replaced."""
+        return replace(self, credential_keys=tuple(keys))
 
 
 class TrustAnchors(Protocol):
@@ -75,6 +90,10 @@ class TrustAnchors(Protocol):
 
     def operator(self, operator_id: str) -> OperatorEntry | None:
         """The operator with this id, if trusted."""
+        ...
+
+    def find_credential_key(self, kid: bytes) -> tuple[OperatorEntry, CredentialKeyEntry]:
+        """The operator and credential key with this key id; :class:`UntrustedIssuer` if none."""
         ...
 
 
@@ -91,6 +110,9 @@ class OperatorKeySet:
         kids = [key.kid for entry in self.operators for key in entry.keys]
         if len(set(kids)) != len(kids) or any(kid is None for kid in kids):
             raise ValueError("every key has a kid, and no kid appears twice")
+        credential_kids = [key.key_id for entry in self.operators for key in entry.credential_keys]
+        if len(set(credential_kids)) != len(credential_kids):
+            raise ValueError("a credential key appears twice in the key set")
 
     def find_key(self, kid: bytes) -> tuple[OperatorEntry, COSEKey]:
         for entry in self.operators:
@@ -105,19 +127,19 @@ class OperatorKeySet:
                 return entry
         return None
 
+    def find_credential_key(self, kid: bytes) -> tuple[OperatorEntry, CredentialKeyEntry]:
+        for entry in self.operators:
+            for key in entry.credential_keys:
+                if key.key_id == kid:
+                    return entry, key
+        raise UntrustedIssuer("unknown operator key")
+
     def to_bytes(self) -> bytes:
         return encode(
             {
                 0: VERSION,
                 1: _KIND,
-                2: [
-                    {
-                        1: entry.operator_id,
-                        2: [key.to_map() for key in entry.keys],
-                        3: list(entry.menu.identifiers()),
-                    }
-                    for entry in self.operators
-                ],
+                2: [_encode_entry(entry) for entry in self.operators],
             }
         )
 
@@ -141,9 +163,28 @@ class OperatorKeySet:
         Path(path).write_bytes(self.to_bytes())
 
 
+def _encode_entry(entry: OperatorEntry) -> dict[int, Any]:
+    fields: dict[int, Any] = {
+        1: entry.operator_id,
+        2: [key.to_map() for key in entry.keys],
+        3: list(entry.menu.identifiers()),
+    }
+    if entry.credential_keys:
+        fields[5] = [key.to_map() for key in entry.credential_keys]
+    return fields
+
+
+def _credential_keys(entries: object) -> tuple[CredentialKeyEntry, ...]:
+    if type(entries) is not list or not 1 <= len(entries) <= _MAX_CREDENTIAL_KEYS:
+        raise DecodeError(
+            f"an operator lists 1..{_MAX_CREDENTIAL_KEYS} credential keys, or none at all"
+        )
+    return tuple(CredentialKeyEntry.from_map(entry) for entry in entries)
+
+
 def _entry(entry: object) -> OperatorEntry:
-    if not isinstance(entry, dict) or set(entry) != {1, 2, 3}:
-        raise DecodeError("an operator entry is {1: id, 2: keys, 3: menu}")
+    if not isinstance(entry, dict) or set(entry) - {5} != {1, 2, 3}:
+        raise DecodeError("an operator entry is {1: id, 2: keys, 3: menu, ? 5: credential keys}")
     keys, menu = entry[2], entry[3]
     if type(keys) is not list or not 1 <= len(keys) <= _MAX_KEYS:
         raise DecodeError(f"an operator has 1..{_MAX_KEYS} keys")
@@ -156,6 +197,10 @@ def _entry(entry: object) -> OperatorEntry:
     checks = [Check.parse(name) for name in menu]
     if list(Menu(frozenset(checks)).identifiers()) != menu:
         raise DecodeError("the menu must be sorted and without repeats")
+    credential_keys = _credential_keys(entry[5]) if 5 in entry else ()
     return OperatorEntry(
-        check_identifier(entry[1], "the operator id"), parsed, Menu(frozenset(checks))
+        check_identifier(entry[1], "the operator id"),
+        parsed,
+        Menu(frozenset(checks)),
+        credential_keys,
     )
