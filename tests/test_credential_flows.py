@@ -54,9 +54,7 @@ def test_age_gated_site_checks_the_phone_by_disclosure_and_age_in_the_signed_tie
         wallet.present(age_request)
     # The phone's signed-tier attestation answers the age instead.
     attestations = Holder(clock=world.clock)
-    attestations.receive(
-        world.signed_issuer.issue(ALICE, attestations.request_attestations([AGE]))
-    )
+    attestations.receive(world.signed_issuer.issue(ALICE, attestations.request_attestations([AGE])))
     shown = _through(tmp_path / "age-presentation", attestations.present(age_request).to_bytes())
     assert age_gate.verify(shown).checks == (AGE,)
 

@@ -243,7 +243,7 @@ def test_the_operator_refuses_a_bad_commitment() -> None:
 def test_the_holder_refuses_a_zero_nym_secret_and_bad_entropy() -> None:
     signature, holder_secret, _, entropy, blind = _issue()
     # A prover_nym that cancels the entropy would make the nym secret 0.
-    cancelling = SecretBytes(((GROUP_ORDER - int.from_bytes(entropy, "big"))).to_bytes(32, "big"))
+    cancelling = SecretBytes((GROUP_ORDER - int.from_bytes(entropy, "big")).to_bytes(32, "big"))
     with pytest.raises(DecodeError):
         credential.complete(
             PK, signature, FACTS, holder_secret, cancelling, entropy, SecretBytes(blind)

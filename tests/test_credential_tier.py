@@ -336,7 +336,9 @@ def test_holder_refuses_keys_it_does_not_trust_for_the_operator() -> None:
     # A key id nobody lists.
     request = holder.request_credential(OPERATOR)
     response = world.issuer.issue(world.attester.enrol(ALICE), request)
-    unknown = CredentialResponse(bytes(16), response.signature, response.signer_nym_entropy, response.facts)
+    unknown = CredentialResponse(
+        bytes(16), response.signature, response.signer_nym_entropy, response.facts
+    )
     with pytest.raises(UntrustedIssuer):
         holder.receive(OPERATOR, unknown)
     # The next epoch's key does not cover today's issue hour.
@@ -344,7 +346,9 @@ def test_holder_refuses_keys_it_does_not_trust_for_the_operator() -> None:
     (future,) = [key for key in world.issuer.credential_keys() if key != current]
     request = holder.request_credential(OPERATOR)
     response = world.issuer.issue(world.attester.enrol(ALICE), request)
-    moved = CredentialResponse(future.key_id, response.signature, response.signer_nym_entropy, response.facts)
+    moved = CredentialResponse(
+        future.key_id, response.signature, response.signer_nym_entropy, response.facts
+    )
     with pytest.raises(UntrustedIssuer):
         holder.receive(OPERATOR, moved)
     with pytest.raises(UntrustedIssuer):
@@ -406,7 +410,9 @@ def test_presentation_for_another_request_is_rejected() -> None:
     with pytest.raises(NotRequested):
         holder.present(wide_request)
     with pytest.raises(NotRequested):
-        wider.verify(Presentation("credential", wide_request.nonce, made_for_first.body), number=ALICE)
+        wider.verify(
+            Presentation("credential", wide_request.nonce, made_for_first.body), number=ALICE
+        )
     assert verifier.verify(made_for_first, number=ALICE).checks == (NUMBER,)
 
 
@@ -426,8 +432,14 @@ def test_holder_policy_before_presenting() -> None:
         holder.present(request)
     world.clock.advance(timedelta(seconds=-301))
     other = Request(
-        request.nonce, "rp.example", (NUMBER,), ("credential",), ("operator-b.example",), 60,
-        request.expires_at, request.time,
+        request.nonce,
+        "rp.example",
+        (NUMBER,),
+        ("credential",),
+        ("operator-b.example",),
+        60,
+        request.expires_at,
+        request.time,
     )
     with pytest.raises(PolicyError):
         holder.present(other)
@@ -569,7 +581,9 @@ def test_presentation_length_depends_on_the_request_only() -> None:
 # -- every field tampered ------------------------------------------------------------------
 
 
-def _tampered_presentations(original: bytes) -> list[tuple[str, bytes, tuple[type[ZkcheckError], ...]]]:
+def _tampered_presentations(
+    original: bytes,
+) -> list[tuple[str, bytes, tuple[type[ZkcheckError], ...]]]:
     outer = decode(original)
     body = decode(outer[4])
 
@@ -618,12 +632,16 @@ def _tampered_presentations(original: bytes) -> list[tuple[str, bytes, tuple[typ
         for bit in (0, 7 * 8 + 3, 47 * 8):
             changed = bytearray(proof)
             changed[start + bit // 8] ^= 1 << (bit % 8)
-            cases.append((f"{name} bit {bit}", with_body(4, bytes(changed)), (DecodeError, InvalidProof)))
+            cases.append(
+                (f"{name} bit {bit}", with_body(4, bytes(changed)), (DecodeError, InvalidProof))
+            )
     for offset in range(144, len(proof), 32):
         for position in (0, 31):
             changed = bytearray(proof)
             changed[offset + position] ^= 0x01 if position else 0x80
-            cases.append((f"scalar at {offset}", with_body(4, bytes(changed)), (DecodeError, InvalidProof)))
+            cases.append(
+                (f"scalar at {offset}", with_body(4, bytes(changed)), (DecodeError, InvalidProof))
+            )
     return cases
 
 
@@ -764,3 +782,34 @@ def test_credential_keys_travel_in_the_key_set() -> None:
     with pytest.raises(DecodeError):
         OperatorKeySet.from_bytes(encode(fields))
     assert MAX_AGE == 21 * 86_400
+
+
+def test_a_credential_without_its_holder_secret_cannot_be_presented() -> None:
+    world = make_credential_world()
+    alice = world.issued_holder()
+    # A copy of everything the wallet stores for the credential (the signature, the
+    # facts, the blind, the nym secret) on a device with another holder secret.
+    thief = world.holder()
+    thief._held = list(alice._held)
+    verifier = world.verifier()
+    with pytest.raises(InvalidProof):
+        verifier.verify(thief.present(verifier.create_request()), number=ALICE)
+    assert verifier.verify(alice.present(verifier.create_request()), number=ALICE).checks
+
+
+def test_credential_messages_re_encode_byte_identically() -> None:
+    world = make_credential_world()
+    holder = world.holder()
+    request = holder.request_credential(OPERATOR)
+    response = world.issuer.issue(world.attester.enrol(ALICE), request)
+    holder.receive(OPERATOR, response)
+    body = holder.present(world.verifier().create_request()).body
+    assert CredentialRequest.from_bytes(request.to_bytes()) == request
+    assert CredentialResponse.from_bytes(response.to_bytes()) == response
+    assert CredentialResponse.from_bytes(response.to_bytes()).to_bytes() == response.to_bytes()
+    assert CredentialEvidence.from_bytes(body).to_bytes() == body
+    # Not canonical, or with trailing bytes: refused.
+    assert body[0] == 0xA5  # a map of five entries
+    for data in (body + b"\x00", b"\xb8\x05" + body[1:]):
+        with pytest.raises(DecodeError):
+            CredentialEvidence.from_bytes(data)

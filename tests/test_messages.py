@@ -39,6 +39,7 @@ requests = st.builds(
     operators=st.lists(identifiers, min_size=1, max_size=4, unique=True).map(tuple),
     max_age=st.integers(min_value=0, max_value=2**32),
     expires_at=st.integers(min_value=0, max_value=2**40),
+    time=st.integers(min_value=0, max_value=2**40),
 )
 results = st.builds(
     ResultRecord,

@@ -102,7 +102,9 @@ class Opening:
     def statement_octets(self) -> bytes:
         return presentation.lp(self.label) + self.attribute.to_bytes(8, "big")
 
-    def commit(self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite) -> _OpeningCommitment:
+    def commit(
+        self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite
+    ) -> _OpeningCommitment:
         if self.label == b"refuse":
             raise PolicyError("the statement does not hold")
         y_0, y_1 = presentation.predicate_generators(ciphersuite)
@@ -185,9 +187,12 @@ def test_transcript_without_statements_matches_the_specified_octets() -> None:
             i2osp(init.domain, 32, "big"),  # 11
         ]
     )
-    assert presentation.challenge_input(
-        PK, list(_disclosed().items()), [], PH, [], [], [], init, ciphersuite=CIPHERSUITE
-    ) == expected
+    assert (
+        presentation.challenge_input(
+            PK, list(_disclosed().items()), [], PH, [], [], [], init, ciphersuite=CIPHERSUITE
+        )
+        == expected
+    )
     challenge = bbs.hash_to_scalar(expected, credential.API_ID + b"PRESENTATION_V1_H2S_")
     assert proof.bbs_proof[-32:] == challenge.to_bytes(32, "big")
 
