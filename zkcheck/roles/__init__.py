@@ -34,6 +34,7 @@ from zkcheck.roles.credential_holder import CredentialHolder
 from zkcheck.roles.credential_issuer import CredentialIssuer
 from zkcheck.roles.holder import Holder
 from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
+from zkcheck.roles.operator_key import OperatorKey
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult
 from zkcheck.roles.verifier import Verifier
@@ -46,6 +47,7 @@ __all__ = [
     "Holder",
     "InsecureTestAttester",
     "Issuer",
+    "OperatorKey",
     "Policy",
     "Validity",
     "VerifiedResult",
