@@ -21,6 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.attest_world import START
+from tests.credential_world import ALICE, make_credential_world
+from tests.credential_world import OPERATOR as CREDENTIAL_OPERATOR
 from zkcheck.claims import Check
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
@@ -266,9 +268,14 @@ def test_exit_2_usage_for_a_bad_msisdn_and_a_missing_option(z: Party) -> None:
 
 
 def test_exit_3_unavailable_for_a_tier_not_built(z: Party) -> None:
-    args = ["--verifier-id", "b.example", "--require", "age_over:18", "--tier", "credential"]
+    args = ["--verifier-id", "b.example", "--require", "age_over:18", "--tier", "token"]
     run = z("request", *_verifier_args(z, args), "--out", z.path("r"))
-    assert run.code == EXIT_UNAVAILABLE and "credential tier" in run.err
+    assert run.code == EXIT_UNAVAILABLE and "token tier" in run.err
+    # A built tier whose key and wallet files are not built yet says so.
+    run = z("keygen", "operator", "--tier", "credential", "--operator-id", "op.example",
+            "--out", z.path("k"), "--keyset", z.path("ks"))  # fmt: skip
+    assert run.code == EXIT_UNAVAILABLE and "not built in this version" in run.err
+    assert not (z.dir / "k").exists()
     assert z("demo", "--tier", "token", "--state", z.path("state")).code == EXIT_UNAVAILABLE
 
 
@@ -325,7 +332,17 @@ def every_object(z: Party) -> dict[str, Path]:
     z.ok(*["verify", *_verifier_args(z, social)], "--in", z.path("presentation.cbor"),
          "--number", ADULT, "--out", z.path("result.cbor"))  # fmt: skip
     _ask(z, "age_over:18", 1)  # a wallet with a pending key, and a fresh issuance request
+    # The credential tier's issuance messages, made through the roles (the tier has no
+    # file commands yet).
+    world = make_credential_world()
+    holder = world.holder()
+    ask = holder.request_credential(CREDENTIAL_OPERATOR)
+    (z.dir / "credential-ask.cbor").write_bytes(ask.to_bytes())
+    answer = world.issuer.issue(world.attester.enrol(ALICE), ask).to_bytes()
+    (z.dir / "credential.cbor").write_bytes(answer)
     names = {
+        "credential-request": "credential-ask.cbor",
+        "credential-response": "credential.cbor",
         "operator-key": "operator.key",
         "operator-keyset": "operators.keyset",
         "wallet": "phone.wallet",

@@ -26,7 +26,6 @@ from tests.credential_world import (
     ALICE,
     BOB,
     CAROL,
-    MAX_AGE,
     OPERATOR,
     START,
     SUBSCRIBERS,
@@ -34,7 +33,7 @@ from tests.credential_world import (
     make_credential_world,
     with_facts,
 )
-from zkcheck.claims import Check, SwapRecord
+from zkcheck.claims import Check, Menu, SwapRecord
 from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import Presentation, Request
@@ -57,7 +56,7 @@ from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles import CredentialHolder
 from zkcheck.roles.credential_issuer import layout_facts, swap_hour
 from zkcheck.trust.credential_keys import CredentialKeyEntry
-from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
 
 SPEC = Path(__file__).resolve().parent.parent / "spec"
 CLASSES = ("public constant", "request echo", "requested disclosure", "fresh randomness")
@@ -781,7 +780,16 @@ def test_credential_keys_travel_in_the_key_set() -> None:
     fields[2][0][5] = []
     with pytest.raises(DecodeError):
         OperatorKeySet.from_bytes(encode(fields))
-    assert MAX_AGE == 21 * 86_400
+    # An operator that issues only credentials lists no signing key; one with no key of
+    # any tier is refused.
+    only = OperatorEntry(OPERATOR, (), Menu.default(), world.issuer.credential_keys())
+    assert OperatorKeySet.from_bytes(OperatorKeySet((only,)).to_bytes()).operators == (only,)
+    with pytest.raises(ValueError):
+        OperatorEntry(OPERATOR, (), Menu.default())
+    fields = decode(OperatorKeySet((only,)).to_bytes())
+    del fields[2][0][5]
+    with pytest.raises(DecodeError):
+        OperatorKeySet.from_bytes(encode(fields))
 
 
 def test_a_credential_without_its_holder_secret_cannot_be_presented() -> None:

@@ -70,18 +70,27 @@ def _attested_claims(presentation: bytes) -> dict[int, object]:
 
 def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
     assert [scenario.key for scenario in SCENARIOS] == ["bank", "social", "age"]
-    assert result.tiers == ("signed",)
-    assert len(result.cases) == 6 and result.as_expected
-    verdicts = [(c.scenario.key, c.verdict) for c in result.cases]
+    assert result.tiers == ("signed", "credential")
+    assert len(result.cases) == 8 and result.as_expected
+    verdicts = [(c.scenario.key, c.tier, c.verdict) for c in result.cases]
     assert verdicts == [
-        ("bank", Verdict.REFUSED),
-        ("bank", Verdict.ACCEPTED),
-        ("social", Verdict.ACCEPTED),
-        ("social", Verdict.REFUSED),
-        ("age", Verdict.ACCEPTED),
-        ("age", Verdict.REFUSED),
+        ("bank", "signed", Verdict.REFUSED),
+        ("bank", "signed", Verdict.ACCEPTED),
+        ("social", "signed", Verdict.ACCEPTED),
+        ("social", "signed", Verdict.REFUSED),
+        ("social", "credential", Verdict.ACCEPTED),
+        ("social", "credential", Verdict.REFUSED),
+        ("age", "signed", Verdict.ACCEPTED),
+        ("age", "signed", Verdict.REFUSED),
     ]
-    assert [entry.name for entry in result.not_built] == ["token", "credential"]
+    # The credential tier answers number by disclosure; the checks that need predicate
+    # proofs are not run in it, and the result says why.
+    assert [(key, tier) for key, tier, _ in result.skipped] == [
+        ("bank", "credential"),
+        ("age", "credential"),
+    ]
+    assert all("predicate proof" in reason for _, _, reason in result.skipped)
+    assert [entry.name for entry in result.not_built] == ["token"]
 
 
 def test_bank_swapped_an_hour_ago_is_refused_because_nothing_was_issued(
@@ -121,7 +130,8 @@ def test_bank_not_swapped_is_accepted_and_learns_no_swap_date(result: DemoResult
 
 def test_the_operator_is_never_told_which_verifier_asks(result: DemoResult) -> None:
     for case in result.cases:
-        ask = _message(case, "phone", "issuance-request")
+        kind = "issuance-request" if case.tier == "signed" else "credential-request"
+        ask = _message(case, "phone", kind)
         assert ask is not None
         assert case.scenario.verifier_id.encode() not in ask
         operator = case.knowledge_of("operator")
@@ -267,9 +277,10 @@ def test_zkcheck_demo_prints_plain_text_when_piped(
     assert "\x1b" not in out and "\r" not in out
     for scenario in SCENARIOS:
         assert scenario.title in out
-    assert out.count("REFUSED (not shown)") == 3 and out.count("ACCEPTED") == 3
+    assert out.count("REFUSED (not shown)") == 4 and out.count("ACCEPTED") == 4
     assert "bytes" in out and "did not learn" in out and "timings" in out
-    assert "not built yet" in out and "token" in out and "credential" in out
+    assert "not built yet" in out and "token" in out
+    assert out.count("credential tier not run: ") == 2
 
 
 def test_the_transcript_is_rendered_from_the_result(result: DemoResult) -> None:
@@ -335,3 +346,24 @@ def test_the_demo_runs_on_a_clock_it_is_given(tmp_path: Path) -> None:
     presentation = _message(at.case("bank", 1), "phone", Presentation.KIND)
     assert presentation is not None
     assert _attested_claims(presentation)[cwt.CLAIM_IAT] == int(instant.timestamp())
+
+
+def test_the_credential_tier_shows_the_number_by_disclosure(result: DemoResult) -> None:
+    right = result.case("social", 0, tier="credential")
+    mistyped = result.case("social", 1, tier="credential")
+    assert right.shown == (NUMBER,) and right.refusal is None
+    assert mistyped.refusal is Refusal.NOT_VERIFIED and mistyped.shown == ()
+    shown = _message(right, "phone", Presentation.KIND)
+    other = _message(mistyped, "phone", Presentation.KIND)
+    assert shown is not None and other is not None
+    # No number travels, and both presentations have one length: only the verifier's
+    # own number decides.
+    assert DEMO_SUBSCRIBERS["adult"].encode() not in shown
+    assert len(shown) == len(other)
+    assert Presentation.from_bytes(shown).tier == "credential"
+    assert any("week" in item for item in right.disclosed)
+    assert "not the number in the subscriber's credential" in mistyped.explanation
+    ask = _message(right, "phone", "credential-request")
+    assert ask is not None and DEMO_SUBSCRIBERS["adult"].encode() not in ask
+    text = render(result, Style(colour=False))
+    assert "credential tier not run: sim_swap:72 needs a predicate proof" in " ".join(text.split())

@@ -9,7 +9,8 @@ directory; ``--state DIR`` chooses one):
   person's data), refreshed on every run because the named subscribers' facts
   are relative to now (a SIM swapped "an hour ago");
 * each tier's operator keys (the signed tier: ``operator.key``, secret, 0600,
-  and the public ``operators.keyset``), reused from run to run;
+  and the public ``operators.keyset``), reused from run to run; the credential
+  tier, which has no key file yet, creates its BBS keys for each run;
 * ``zkcheck-demo-state``, the marker that lets a later run recognise the
   directory. A non-empty directory without it is refused, never cleared.
 
@@ -62,6 +63,8 @@ class DemoResult:
     """Tiers of the design not built in this version (listed when no tier was picked)."""
     cases: tuple[CaseResult, ...]
     seconds: float
+    skipped: tuple[tuple[str, str, str], ...] = ()
+    """(scenario key, tier, why) for each scenario a tier does not answer in this version."""
 
     @property
     def as_expected(self) -> bool:
@@ -168,8 +171,13 @@ def run_demo(
         world = DemoWorld(directory, source, clock, fresh=fresh or not kept)
         runs = [(entry.name, entry.demo(world)) for entry in running]
         cases = []
+        skipped = []
         for scenario in SCENARIOS:
             for name, run in runs:
+                reason = run.skips(scenario)
+                if reason is not None:
+                    skipped.append((scenario.key, name, reason))
+                    continue
                 for index, case in enumerate(scenario.cases, start=1):
                     where = f"{scenario.verifier}, {name} tier, case {index}"
                     cases.append(run.run(scenario, case, _prefixed(progress, where)))
@@ -182,4 +190,5 @@ def run_demo(
         not_built=() if chosen else tiers.planned(),
         cases=tuple(cases),
         seconds=time.perf_counter() - started,
+        skipped=tuple(skipped),
     )

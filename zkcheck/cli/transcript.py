@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from zkcheck.cli.demo import DemoResult
-from zkcheck.cli.scenarios import CaseResult, Scenario, Verdict
+from zkcheck.cli.scenarios import SCENARIOS, CaseResult, Scenario, Verdict
 from zkcheck.cli.words import WIDTH, aligned, check_in_words, count
 
 __all__ = ["Style", "TerminalProgress", "render", "wants_colour"]
@@ -135,6 +135,9 @@ def render(result: DemoResult, style: Style) -> str:
             strict=False,
         ):
             out += ["", *_case(case, f"{scenario_index}{letter}", style)]
+        for key, tier, reason in result.skipped:
+            if key == scenario.key:
+                out += ["", *aligned(f"   {tier} tier", [f"not run: {reason}"], width=19)]
     accepted = sum(case.verdict is Verdict.ACCEPTED for case in result.cases)
     refused = len(result.cases) - accepted
     agreement = (
@@ -156,8 +159,13 @@ def render(result: DemoResult, style: Style) -> str:
 
 
 def _scenarios(result: DemoResult) -> list[Scenario]:
+    """The scenarios run, in order, and after them those no tier ran (all skipped)."""
     seen: list[Scenario] = []
     for case in result.cases:
         if case.scenario not in seen:
             seen.append(case.scenario)
+    keys = {scenario.key for scenario in seen}
+    for scenario in SCENARIOS:
+        if scenario.key not in keys and any(key == scenario.key for key, _, _ in result.skipped):
+            seen.append(scenario)
     return seen

@@ -66,8 +66,10 @@ class OperatorEntry:
 
     def __post_init__(self) -> None:
         check_identifier(self.operator_id, "the operator id")
-        if not 1 <= len(self.keys) <= _MAX_KEYS:
-            raise ValueError(f"an operator has 1..{_MAX_KEYS} keys")
+        # An operator that issues only credentials needs no signing key, but every
+        # operator lists at least one key of some tier.
+        if len(self.keys) > _MAX_KEYS or not (self.keys or self.credential_keys):
+            raise ValueError(f"an operator has 1..{_MAX_KEYS} signing keys, or credential keys")
         if len(self.credential_keys) > _MAX_CREDENTIAL_KEYS:
             raise ValueError(f"an operator has at most {_MAX_CREDENTIAL_KEYS} credential keys")
 
@@ -187,8 +189,8 @@ def _entry(entry: object) -> OperatorEntry:
     if not isinstance(entry, dict) or set(entry) - {5} != {1, 2, 3}:
         raise DecodeError("an operator entry is {1: id, 2: keys, 3: menu, ? 5: credential keys}")
     keys = entry[2]
-    if type(keys) is not list or not 1 <= len(keys) <= _MAX_KEYS:
-        raise DecodeError(f"an operator has 1..{_MAX_KEYS} keys")
+    if type(keys) is not list or len(keys) > _MAX_KEYS:
+        raise DecodeError(f"an operator has at most {_MAX_KEYS} signing keys")
     parsed = tuple(COSEKey.from_map(key, allow_kid=True).validate() for key in keys)
     for key in parsed:
         if key.kid != key_id(key):

@@ -30,6 +30,11 @@ class DemoRun(Protocol):
         """The tier's demo state in words: which keys, created or reused, where."""
         ...
 
+    def skips(self, scenario: Scenario) -> str | None:
+        """Why this tier does not run ``scenario`` (a check it does not answer in this
+        version), or ``None`` when it runs it."""
+        ...
+
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
         """Run one case end to end in this tier and record what happened."""
         ...
