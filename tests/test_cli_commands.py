@@ -35,7 +35,7 @@ from zkcheck.cli.files import from_json, to_json
 from zkcheck.cli.inspect import explain, known_kinds
 from zkcheck.cli.main import main
 from zkcheck.encoding.cbor import decode
-from zkcheck.encoding.messages import Presentation, ResultRecord, decode_message
+from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
 from zkcheck.errors import DecodeError, ZkcheckError
 from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.sources import (
@@ -510,6 +510,7 @@ def _objects() -> tuple[bytes, ...]:
     presentation = phone.present(request)
     result = verifier.verify(presentation, number=ADULT)
     return (
+        *_credential_objects(),
         key.to_bytes(),
         key.keyset().to_bytes(),
         phone.export_wallet(),
@@ -519,6 +520,18 @@ def _objects() -> tuple[bytes, ...]:
         presentation.to_bytes(),
         result.to_bytes(),
     )
+
+
+@functools.cache
+def _credential_objects() -> tuple[bytes, ...]:
+    """The credential tier's objects: its issuance messages, a presentation, its key set."""
+    world = make_credential_world()
+    holder = world.holder()
+    ask = holder.request_credential(CREDENTIAL_OPERATOR)
+    answer = world.issuer.issue(world.attester.enrol(ALICE), ask)
+    holder.receive(CREDENTIAL_OPERATOR, answer)
+    shown = holder.present(world.verifier().create_request())
+    return ask.to_bytes(), answer.to_bytes(), shown.to_bytes(), world.keyset.to_bytes()
 
 
 @given(st.data())
@@ -533,3 +546,11 @@ def test_inspect_of_altered_bytes_explains_or_raises_a_zkcheck_error(data: st.Da
     except ZkcheckError:
         return
     assert explanation.kind in known_kinds()
+
+
+def test_inspect_explains_times_past_the_year_9999() -> None:
+    far = 2**53  # the largest NumericDate the decoders admit
+    request = Request(bytes(16), "rp.example", (Check.number(),), ("signed",), ("op.example",),
+                      60, far, far)  # fmt: skip
+    explanation = explain(request.to_bytes())
+    assert ("expires", f"{far} s after 1970-01-01 00:00:00 UTC") in explanation.fields

@@ -33,7 +33,7 @@ from zkcheck.cli.scenarios import (
 from zkcheck.cli.words import instant
 from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import Presentation
-from zkcheck.errors import NotRequested, PolicyError, ZkcheckError
+from zkcheck.errors import DecodeError, NotRequested, PolicyError, ZkcheckError
 from zkcheck.roles import (
     CredentialHolder,
     CredentialIssuer,
@@ -50,6 +50,7 @@ from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
 __all__ = ["CREDENTIAL", "CredentialCommandTier"]
 
 _TIER = "credential"
+EPOCH_DAY = date(1970, 1, 1).toordinal()
 _KINDS = frozenset({CredentialRequest.KIND, CredentialResponse.KIND})
 _NO_FILES = (
     "the credential tier's key and wallet files are not built in this version "
@@ -68,8 +69,17 @@ _FACTS = (
 
 
 def day_start(ordinal: int) -> int:
-    """The NumericDate at which the day of a proleptic Gregorian ordinal begins."""
+    """The NumericDate at which the day of a layout ordinal begins; :class:`DecodeError` for
+    a number that is no day of the layout (the bytes explained may be anyone's)."""
+    if not EPOCH_DAY <= ordinal < 2**20:
+        raise DecodeError("not a day the credential layout can hold")
     return int(datetime.combine(date.fromordinal(ordinal), time(), UTC).timestamp())
+
+
+def _hour(hour: int) -> int:
+    if not 0 <= hour < 2**24:
+        raise DecodeError("not an hour the credential layout can hold")
+    return 3600 * hour
 
 
 def _unavailable() -> NoReturn:
@@ -197,7 +207,7 @@ def _explain_response(data: bytes) -> Explanation:
     response = CredentialResponse.from_bytes(data)
     facts = response.facts
     values = (
-        instant(3600 * facts.issue_hour),
+        instant(_hour(facts.issue_hour)),
         instant(day_start(facts.expiry_day)),
         str(facts.birth_day),
         str(facts.sim_change_hour),
