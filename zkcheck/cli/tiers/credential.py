@@ -30,16 +30,16 @@ from zkcheck.cli.scenarios import (
     Scenario,
     Verdict,
 )
+from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of
 from zkcheck.cli.words import instant
 from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import Presentation
-from zkcheck.errors import DecodeError, NotRequested, PolicyError, ZkcheckError
+from zkcheck.errors import DecodeError, NotRequested, PolicyError
 from zkcheck.roles import (
     CredentialHolder,
     CredentialIssuer,
     InsecureTestAttester,
     Policy,
-    VerifiedResult,
     Verifier,
 )
 from zkcheck.roles._credential import answered_checks
@@ -266,7 +266,7 @@ class _CredentialDemo:
         )
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
-        clock, check, verifier_name = self.world.clock, scenario.check, scenario.verifier
+        clock, check = self.world.clock, scenario.check
         record = Recorder()
         phone = CredentialHolder(self._keyset, clock=clock)
 
@@ -304,61 +304,23 @@ class _CredentialDemo:
             )
 
         policy = Policy(
-            scenario.verifier_id,
-            (check,),
-            (OPERATOR_ID,),
-            tiers=(_TIER,),
-            max_age=scenario.max_age,
+            scenario.verifier_id, (check,), (OPERATOR_ID,), tiers=(_TIER,), max_age=scenario.max_age
         )
-        verifier = Verifier(policy, self._keyset, clock=clock)
-        progress(f"the {verifier_name} asks the phone")
-        request = verifier.create_request().to_bytes()
-        record.send(
-            verifier_name,
-            "phone",
-            "request",
-            request,
-            f"asks for {check.identifier} from {OPERATOR_ID}, with a fresh single-use nonce",
+        answer = ask_and_verify(
+            scenario,
+            case,
+            Verifier(policy, self._keyset, clock=clock),
+            lambda request: phone.present(request).to_bytes(),
+            self.tier.explain_presentation,
+            "a fresh proof of the credential, bound to this request",
+            record,
+            progress,
         )
-        presentation: bytes | None = None
-        with record.timed("phone presents"):
-            try:
-                presentation = phone.present(request).to_bytes()
-            except PolicyError:
-                presentation = None
-        result: VerifiedResult | None = None
-        failure: ZkcheckError | None = None
-        disclosed: tuple[str, ...] = ()
-        if presentation is None:
-            record.send("phone", verifier_name, Presentation.KIND, None, "nothing to show")
-        else:
-            record.send(
-                "phone",
-                verifier_name,
-                Presentation.KIND,
-                presentation,
-                "a fresh proof of the credential, bound to this request",
-            )
-            disclosed = self.tier.explain_presentation(
-                Presentation.from_bytes(presentation)
-            ).reveals
-            progress(f"the {verifier_name} verifies")
-            with record.timed(f"{verifier_name} verifies"):
-                try:
-                    result = verifier.verify(presentation, number=case.typed_number)
-                except ZkcheckError as exc:
-                    failure = exc
-
-        refusal = None
-        if response is None:
-            refusal = Refusal.NOTHING_ISSUED
-        elif presentation is None:
-            refusal = Refusal.NOTHING_TO_SHOW
-        elif result is None:
-            refusal = Refusal.NOT_VERIFIED
+        result, disclosed = answer.result, answer.disclosed
+        refusal = refusal_of(response is not None, answer)
         reason = (
             "the number typed is not the number in the subscriber's credential"
-            if failure is not None
+            if answer.failure is not None
             else ""
         )
         return CaseResult(

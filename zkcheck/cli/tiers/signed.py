@@ -25,11 +25,12 @@ from zkcheck.cli.scenarios import (
     Scenario,
     Verdict,
 )
+from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of
 from zkcheck.cli.words import checks_in_words, instant, plural
 from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation, decode_presentation_body
 from zkcheck.errors import NotRequested, PolicyError, ZkcheckError
-from zkcheck.roles import Holder, OperatorKey, Policy, VerifiedResult, Verifier
+from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.roles.operator_key import OPERATOR_KEY_KIND
 from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.clock import Clock, SystemClock
@@ -318,7 +319,7 @@ class _SignedDemo:
         return None
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
-        clock, check, verifier_name = self.world.clock, scenario.check, scenario.verifier
+        clock, check = self.world.clock, scenario.check
         record = Recorder()
         phone = Holder(clock=clock)
 
@@ -359,59 +360,24 @@ class _SignedDemo:
             )
 
         policy = Policy(scenario.verifier_id, (check,), (OPERATOR_ID,), max_age=scenario.max_age)
-        verifier = Verifier(policy, self._keyset, clock=clock)
-        progress(f"the {verifier_name} asks the phone")
-        request = verifier.create_request().to_bytes()
-        record.send(
-            verifier_name,
-            "phone",
-            "request",
-            request,
-            f"asks for {check.identifier} from {OPERATOR_ID}, with a fresh single-use nonce",
+        answer = ask_and_verify(
+            scenario,
+            case,
+            Verifier(policy, self._keyset, clock=clock),
+            lambda request: phone.present(request).to_bytes(),
+            self.tier.explain_presentation,
+            "the attestation, bound to this request by the phone's one-time key",
+            record,
+            progress,
         )
-        presentation: bytes | None = None
-        with record.timed("phone presents"):
-            try:
-                presentation = phone.present(request).to_bytes()
-            except PolicyError:
-                presentation = None
-        result: VerifiedResult | None = None
-        failure: ZkcheckError | None = None
-        disclosed: tuple[str, ...] = ()
-        if presentation is None:
-            record.send("phone", verifier_name, Presentation.KIND, None, "nothing to show")
-        else:
-            record.send(
-                "phone",
-                verifier_name,
-                Presentation.KIND,
-                presentation,
-                "the attestation, bound to this request by the phone's one-time key",
-            )
-            disclosed = self.tier.explain_presentation(
-                Presentation.from_bytes(presentation)
-            ).reveals
-            progress(f"the {verifier_name} verifies")
-            with record.timed(f"{verifier_name} verifies"):
-                try:
-                    result = verifier.verify(presentation, number=case.typed_number)
-                except ZkcheckError as exc:
-                    failure = exc
-
-        verdict = Verdict.ACCEPTED if result is not None else Verdict.REFUSED
-        refusal = None
-        if response is None:
-            refusal = Refusal.NOTHING_ISSUED
-        elif presentation is None:
-            refusal = Refusal.NOTHING_TO_SHOW
-        elif result is None:
-            refusal = Refusal.NOT_VERIFIED
-        reason = _failure_words(check, failure)
+        result, disclosed = answer.result, answer.disclosed
+        refusal = refusal_of(response is not None, answer)
+        reason = _failure_words(check, answer.failure)
         return CaseResult(
             scenario=scenario,
             case=case,
             tier=_TIER,
-            verdict=verdict,
+            verdict=Verdict.ACCEPTED if result is not None else Verdict.REFUSED,
             refusal=refusal,
             shown=result.checks if result is not None else (),
             disclosed=disclosed,
