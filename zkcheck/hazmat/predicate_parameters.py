@@ -168,6 +168,7 @@ class Reader:
         return point
 
     def points(self, count: int) -> tuple[G1, ...]:
+        """``count`` points, each as :meth:`point` reads it."""
         return tuple(self.point() for _ in range(count))
 
     def scalar(self) -> int:
@@ -178,6 +179,7 @@ class Reader:
         return value
 
     def scalars(self, count: int) -> tuple[int, ...]:
+        """``count`` scalars, each as :meth:`scalar` reads it."""
         return tuple(self.scalar() for _ in range(count))
 
     def finish(self) -> None:

@@ -255,6 +255,7 @@ class MembershipStatement:
 
     @property
     def kind(self) -> int:
+        """MEMBER (3), as the statement octets encode it."""
         return MEMBER
 
     def holds(self, value: int) -> bool:

@@ -117,6 +117,7 @@ class RangeProof(NamedTuple):
 
     @property
     def bits(self) -> int:
+        """n, the number of bits (one commitment D_i each)."""
         return len(self.D)
 
 

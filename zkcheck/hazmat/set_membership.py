@@ -107,6 +107,7 @@ class MembershipProof(NamedTuple):
 
     @property
     def size(self) -> int:
+        """k, the number of values of the set (one response z_j each)."""
         return len(self.z)
 
 
