@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from zkcheck.claims import SubscriberFacts, SwapRecord
+from zkcheck.claims import Check, SubscriberFacts, SwapRecord, holds
 from zkcheck.sources import (
     DEMO_SUBSCRIBERS,
     MemorySubscriberSource,
@@ -23,7 +23,7 @@ def test_demo_subscribers_are_reproducible_and_synthetic() -> None:
     assert first == again
     assert first != demo_subscribers(NOW, 50, seed=8)
     numbers = [facts.msisdn for facts in first]
-    assert len(set(numbers)) == len(numbers) == 56
+    assert len(set(numbers)) == len(numbers) == 50 + len(DEMO_SUBSCRIBERS)
     assert set(DEMO_SUBSCRIBERS.values()) <= set(numbers)
     assert all(number is not None and number.startswith("+34600") for number in numbers)
     with pytest.raises(ValueError):
@@ -65,3 +65,14 @@ def test_sources_refuse_subscribers_without_an_e164_number() -> None:
     memory = MemorySubscriberSource(demo_subscribers(NOW))
     assert memory.facts(DEMO_SUBSCRIBERS["adult"]) is not None
     assert memory.facts("+34699999999") is None
+
+
+@pytest.mark.parametrize("now", [NOW, datetime(2027, 2, 27, 23, 59, tzinfo=UTC)])
+def test_the_17_year_old_turns_18_tomorrow(now: datetime) -> None:
+    facts = MemorySubscriberSource(demo_subscribers(now)).facts(
+        DEMO_SUBSCRIBERS["turns_18_tomorrow"]
+    )
+    assert facts is not None
+    assert holds(Check.age_over(16), facts, now=now)
+    assert not holds(Check.age_over(18), facts, now=now)
+    assert holds(Check.age_over(18), facts, now=now + timedelta(days=1))

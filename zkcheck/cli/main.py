@@ -1,10 +1,7 @@
-"""Entry point of the ``zkcheck`` command.
+"""Entry point of the ``zkcheck`` command: the parser, the dispatch, the exit codes.
 
-Exit codes (stable, documented in ``zkcheck --help``):
-
-* 0 -- success;
-* 2 -- usage error (unknown command or bad arguments);
-* 3 -- the requested part of zkcheck is not available in this installation.
+The exit codes are those of :mod:`zkcheck.cli.exits`, listed in
+``zkcheck --help``.
 """
 
 from __future__ import annotations
@@ -12,55 +9,422 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import textwrap
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 import zkcheck
+from zkcheck.claims import Check
+from zkcheck.cli import commands, tiers
+from zkcheck.cli.exits import (
+    EXIT_BAD_INPUT,
+    EXIT_CODES,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    CommandError,
+)
+from zkcheck.errors import DecodeError
 
-__all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "EXIT_USAGE", "main"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_UNAVAILABLE",
+    "EXIT_USAGE",
+    "main",
+]
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3
+_RAW = argparse.RawDescriptionHelpFormatter
 
-_EPILOG = """\
+_EXIT_TABLE = "\n".join(
+    textwrap.fill(meaning, 79, initial_indent=f"  {code}  ", subsequent_indent="     ")
+    for code, meaning in EXIT_CODES.items()
+)
+
+_EPILOG = f"""\
+the parties and their commands (each step reads and writes files):
+  operator   keygen operator, issue
+  phone      keygen holder, receive, present
+  verifier   request, verify
+  anyone     inspect (any file explained: what it reveals, to whom, until when)
+
+files:
+  Every object is written as its CBOR bytes, exactly as it travels. With
+  --format json, or an output name ending in .json, the bytes are wrapped as
+  {{"type": "<object type>", "cbor": "<base64url of the bytes, no padding>"}}.
+  Either form is read back. "-" is standard input or output. Secret files
+  (operator.key, wallets) are created with mode 0600 and never printed.
+
 exit codes:
-  0  success
-  2  usage error
-  3  the requested part is not available in this installation
+{_EXIT_TABLE}
 
 examples:
-  zkcheck --version
-  zkcheck demo
-  zkcheck bench --quick
+  zkcheck demo                    # the three scenarios, on synthetic subscribers
+  zkcheck demo --state ./demo     # keep the demo's operator key and database in ./demo
+
+  zkcheck keygen operator --operator-id operator.example --out operator.key \\
+      --keyset operators.keyset
+  zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 --out ask.cbor
+  zkcheck issue --key operator.key --subscribers ./demo/subscribers.db \\
+      --msisdn +34600000001 --in ask.cbor --out attestations.cbor
+  zkcheck receive --wallet phone.wallet --in attestations.cbor
+  zkcheck request --verifier-id bank.example --require sim_swap:72 \\
+      --keyset operators.keyset --nonces bank.db --out request.cbor
+  zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor
+  zkcheck verify --verifier-id bank.example --require sim_swap:72 \\
+      --keyset operators.keyset --nonces bank.db --in presentation.cbor
+  zkcheck inspect presentation.cbor
+
+  (the subscriber database in the example is the demo's: run
+  "zkcheck demo --state ./demo" first; its operator key ./demo/operator.key and
+  key set ./demo/operators.keyset work with these commands too)
 """
 
-# The scenarios the demo runs, and the part of zkcheck each one needs. Until
-# that part is built the demo names it instead of printing an invented result.
-_DEMO_SCENARIOS = (
-    ("bank", 'no SIM swap in the last 72 h before a transfer ("sim_swap:72")'),
-    ("social network", 'the typed number belongs to this device ("number")'),
-    ("age-gated site", 'the user is at least 18 ("age_over:18")'),
-)
-_NOT_BUILT = (
-    "the check vocabulary, wire format and signed tier (COSE attestations)",
-    "the token tier (Privacy Pass, RFC 9578 type 0x0002)",
-    "the credential tier (BBS presentations, pseudonyms, predicate proofs)",
-)
+
+def _check(text: str) -> Check:
+    try:
+        return Check.parse(text)
+    except DecodeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a check (examples: age_over:18, sim_swap:72, number)"
+        ) from None
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    out = sys.stdout
-    out.write("zkcheck demo\n\n")
-    out.write("The demo will run these scenarios, each with the operator, the holder's\n")
-    out.write("phone and the relying party, printing what each sent and learned:\n\n")
-    for who, what in _DEMO_SCENARIOS:
-        out.write(f"  - {who}: {what}\n")
-    out.write("\nNot built yet in this version, so no scenario is run:\n\n")
-    for part in _NOT_BUILT:
-        out.write(f"  - {part}\n")
-    out.write("\nNothing was issued or verified.\n")
-    return EXIT_OK
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def _tier_names() -> str:
+    built = ", ".join(entry.name for entry in tiers.landed())
+    unbuilt = ", ".join(entry.name for entry in tiers.planned())
+    return built + (f" (not built yet: {unbuilt})" if unbuilt else "")
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("cbor", "json"),
+        help="how to write the output file (default: json for a name ending in .json, else cbor)",
+    )
+
+
+def _file(parser: argparse.ArgumentParser, flag: str, what: str, *, required: bool = True) -> None:
+    """A file option such as ``--out``; ``--in`` is stored as ``input``."""
+    dest = "input" if flag == "--in" else None
+    parser.add_argument(flag, dest=dest, required=required, metavar="FILE", help=what)
+
+
+def _repeated(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    flag: str,
+    metavar: str,
+    what: str,
+    *,
+    check: bool = False,
+) -> None:
+    """An option given once per value (``--require a --require b``), checks parsed."""
+    parser.add_argument(
+        flag, type=_check if check else str, action="append", default=[], metavar=metavar,
+        help=what,
+    )  # fmt: skip
+
+
+def _command(
+    commands_: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+    examples: str,
+    *,
+    add_help: bool = True,
+) -> argparse.ArgumentParser:
+    return commands_.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, 79),
+        epilog="example:\n" + examples,
+        formatter_class=_RAW,
+        add_help=add_help,
+    )
+
+
+def _add_policy(parser: argparse.ArgumentParser) -> None:
+    policy = parser.add_argument_group(
+        "the verifier's policy (give the same to request and verify)"
+    )
+    policy.add_argument(
+        "--verifier-id", required=True, metavar="ID", help="this verifier's identifier"
+    )
+    _repeated(
+        policy,
+        "--require",
+        "CHECK",
+        "a check that must be shown (repeat for more)",
+        check=True,
+    )
+    _repeated(
+        policy,
+        "--optional",
+        "CHECK",
+        "a check asked for and reported when shown (repeat for more)",
+        check=True,
+    )
+    _repeated(
+        policy,
+        "--operator",
+        "ID",
+        "an operator accepted (repeat for more; default: every operator in the key set)",
+    )
+    _repeated(
+        policy,
+        "--tier",
+        "NAME",
+        f"a tier accepted (repeat for more; default: every built tier). {_tier_names()}",
+    )
+    policy.add_argument(
+        "--max-age",
+        type=_positive,
+        default=3600,
+        metavar="SECONDS",
+        help="oldest attestation accepted, in seconds since its issue time (default: 3600)",
+    )
+    policy.add_argument(
+        "--lifetime",
+        type=_positive,
+        default=300,
+        metavar="SECONDS",
+        help="how long a request stays answerable (default: 300)",
+    )
+    _file(parser, "--keyset", "the trusted operators' key set")
+    parser.add_argument(
+        "--nonces",
+        required=True,
+        metavar="DB",
+        help="this verifier's single-use nonce store (SQLite; created if missing)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zkcheck",
+        description=(
+            "Privacy-preserving operator attestations: an operator answers yes/no checks\n"
+            "about a subscriber, a relying party verifies the answer offline and learns\n"
+            "nothing else."
+        ),
+        epilog=_EPILOG,
+        formatter_class=_RAW,
+    )
+    parser.add_argument("--version", action="version", version=f"zkcheck {zkcheck.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = _command(
+        sub,
+        "demo",
+        "run the three scenarios on embedded synthetic data",
+        "Run the scenarios in every built tier: a bank checks sim_swap:72 before a transfer "
+        "(a SIM swapped an hour ago, and one not), a social network checks that the typed "
+        "number is the device's (typed right, and mistyped), an age-gated site checks "
+        "age_over:18 (an adult, and a 17-year-old). Each case prints what every party sent "
+        "(in bytes), learned and did not learn, the verdict and the timings. The state "
+        "(a SQLite database of synthetic subscribers, the operator's keys) is created on the "
+        "first run and reused.",
+        "  zkcheck demo\n  zkcheck demo --tier signed --state ./demo\n",
+    )
+    _repeated(
+        demo,
+        "--tier",
+        "NAME",
+        f"run this tier only (repeat for more; default: every built tier). {_tier_names()}",
+    )
+    demo.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="where the demo keeps its database and keys (default: zkcheck/demo under the "
+        "user's cache directory, or the temporary directory)",
+    )
+    demo.add_argument("--fresh", action="store_true", help="recreate the keys and the database")
+    demo.set_defaults(handler=commands.cmd_demo)
+
+    keygen = _command(
+        sub,
+        "keygen",
+        "create operator keys or holder keys",
+        "Create keys. Secret keys go to files with mode 0600 and are never printed.",
+        "  zkcheck keygen operator --operator-id operator.example --out operator.key \\\n"
+        "      --keyset operators.keyset\n"
+        "  zkcheck keygen holder --wallet phone.wallet --check age_over:18 --out ask.cbor\n",
+    )
+    roles = keygen.add_subparsers(dest="role", metavar="ROLE", required=True)
+    operator = _command(
+        roles,
+        "operator",
+        "an operator's signing key and its public key set",
+        "Create an operator's signing key (secret, mode 0600; an existing file is kept "
+        "unless --force) and the public key set to give to verifiers. The operator answers "
+        "the default menu of checks: ages 13/16/18/21/65, swap windows 24/72/168/720 h, "
+        "tenure 3/6/12/24 months, number, reachable, country:ES.",
+        "  zkcheck keygen operator --operator-id operator.example --out operator.key \\\n"
+        "      --keyset operators.keyset\n",
+    )
+    operator.add_argument(
+        "--operator-id", required=True, metavar="ID", help="e.g. operator.example"
+    )
+    _file(operator, "--out", "the secret key file")
+    _file(operator, "--keyset", "the public key set")
+    operator.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
+    operator.add_argument("--force", action="store_true", help="replace an existing key file")
+    _add_format(operator)
+    operator.set_defaults(handler=commands.cmd_keygen_operator)
+
+    holder = _command(
+        roles,
+        "holder",
+        "fresh holder keys in a wallet, and the issuance request for them",
+        "Add fresh holder keys to a wallet (created if missing; secret, mode 0600), one per "
+        "attestation wanted, and write the issuance request that carries their public halves "
+        "and the checks to the operator. The request names no verifier. Ask for a batch "
+        "(--count): each attestation is shown once, so two verifiers never see the same one.",
+        "  zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 \\\n"
+        "      --out ask.cbor\n",
+    )
+    _file(holder, "--wallet", "the phone's wallet")
+    holder.add_argument(
+        "--check",
+        type=_check,
+        action="append",
+        required=True,
+        metavar="CHECK",
+        help="a check to have attested (repeat for more)",
+    )
+    holder.add_argument(
+        "--count", type=_positive, default=1, help="attestations wanted (default: 1; at most 64)"
+    )
+    _file(holder, "--out", "the issuance request")
+    holder.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
+    _add_format(holder)
+    holder.set_defaults(handler=commands.cmd_keygen_holder)
+
+    issue = _command(
+        sub,
+        "issue",
+        "operator: attest the requested checks that hold",
+        "Answer an issuance request for the subscriber the operator authenticated (--msisdn), "
+        "from its subscriber database. Only checks on the operator's menu that hold are "
+        "attested; when none holds nothing is issued and the exit code is 1 (there is no "
+        "negative attestation).",
+        "  zkcheck issue --key operator.key --subscribers subscribers.db \\\n"
+        "      --msisdn +34600000001 --in ask.cbor --out attestations.cbor\n",
+    )
+    _file(issue, "--key", "the operator key file")
+    issue.add_argument(
+        "--subscribers", required=True, metavar="DB", help="the subscriber database (SQLite)"
+    )
+    issue.add_argument("--msisdn", required=True, metavar="NUMBER", help="the subscriber, E.164")
+    _file(issue, "--in", "the issuance request")
+    _file(issue, "--out", "the issuance response")
+    _add_format(issue)
+    issue.set_defaults(handler=commands.cmd_issue)
+
+    receive = _command(
+        sub,
+        "receive",
+        "phone: store the operator's attestations in the wallet",
+        "Store the attestations of an issuance response in the wallet whose keys asked for them.",
+        "  zkcheck receive --wallet phone.wallet --in attestations.cbor\n",
+    )
+    _file(receive, "--wallet", "the phone's wallet")
+    _file(receive, "--in", "the issuance response")
+    receive.set_defaults(handler=commands.cmd_receive)
+
+    request = _command(
+        sub,
+        "request",
+        "verifier: create a request with a fresh single-use nonce",
+        "Create a request for the policy's checks and register its nonce in the verifier's "
+        "nonce store, where verify finds it.",
+        "  zkcheck request --verifier-id bank.example --require sim_swap:72 \\\n"
+        "      --keyset operators.keyset --nonces bank.db --out request.cbor\n",
+    )
+    _add_policy(request)
+    _file(request, "--out", "the request")
+    _add_format(request)
+    request.set_defaults(handler=commands.cmd_request)
+
+    present = _command(
+        sub,
+        "present",
+        "phone: answer a request with one attestation from the wallet",
+        "Answer a verifier's request with one unused attestation, bound to that request; the "
+        "wallet forgets it (each is shown once). Exit code 1 when nothing in the wallet answers "
+        "the request.",
+        "  zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor\n",
+    )
+    _file(present, "--wallet", "the phone's wallet")
+    _file(present, "--in", "the verifier's request")
+    _file(present, "--out", "the presentation")
+    _add_format(present)
+    present.set_defaults(handler=commands.cmd_present)
+
+    verify = _command(
+        sub,
+        "verify",
+        "verifier: verify a presentation (exit code 0 accepted, 1 refused)",
+        "Verify a presentation against the request it answers (found in the nonce store), "
+        "offline, with the operators' key set. Exit code 0: accepted, the checks shown are "
+        "printed; 1: refused, and the checks count as not shown (never as a 'no'). Any code "
+        "but 0 means not shown.",
+        "  zkcheck verify --verifier-id bank.example --require sim_swap:72 \\\n"
+        "      --keyset operators.keyset --nonces bank.db --in presentation.cbor \\\n"
+        "      --out result.cbor\n",
+    )
+    _add_policy(verify)
+    _file(verify, "--in", "the presentation")
+    verify.add_argument(
+        "--number", metavar="NUMBER", help="for the number check: the number the user typed"
+    )
+    _file(verify, "--out", "write the result record here", required=False)
+    _add_format(verify)
+    verify.set_defaults(handler=commands.cmd_verify)
+
+    inspect = _command(
+        sub,
+        "inspect",
+        "explain any zkcheck file in words",
+        "Explain any zkcheck object: what it is, who it goes to, what it reveals to them and "
+        "until when it can be used, with its public fields. Secret key material is never "
+        "printed. Signatures are not checked (verify does that).",
+        "  zkcheck inspect presentation.cbor\n  zkcheck inspect --format json operator.key\n",
+    )
+    inspect.add_argument("file", metavar="FILE", help='the object ("-": standard input)')
+    inspect.add_argument("--format", choices=("text", "json"), default="text", help="default: text")
+    inspect.set_defaults(handler=commands.cmd_inspect)
+
+    bench = _command(
+        sub,
+        "bench",
+        "run the benchmarks (ratios against a floor measured in the same run)",
+        "Run benchmarks/ from the source checkout. Each operation is timed "
+        "interleaved with its floor; results go to benchmarks/results/.",
+        "  zkcheck bench\n  zkcheck bench --quick\n  zkcheck bench --list\n",
+        # Its --help is the benchmark runner's.
+        add_help=False,
+    )
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to the runner")
+    bench.set_defaults(handler=_cmd_bench)
+    return parser
 
 
 def _find_benchmarks() -> Path | None:
@@ -74,56 +438,21 @@ def _find_benchmarks() -> Path | None:
 def _cmd_bench(args: argparse.Namespace) -> int:
     root = _find_benchmarks()
     if root is None:
-        sys.stderr.write(
-            "zkcheck bench: the benchmarks ship with the source repository; "
-            "run this from a checkout (or an editable install of one)\n"
+        raise CommandError(
+            EXIT_UNAVAILABLE,
+            "the benchmarks ship with the source repository; "
+            "run this from a checkout (or an editable install of one)",
         )
-        return EXIT_UNAVAILABLE
     command = [sys.executable, "-m", "benchmarks", *args.bench_args, *args.extra]
     return subprocess.call(command, cwd=root)  # noqa: S603 -- fixed interpreter and module
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="zkcheck",
-        description=(
-            "Privacy-preserving operator attestations: an operator answers yes/no "
-            "checks about a subscriber, a relying party verifies the answer offline "
-            "and learns nothing else."
-        ),
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"zkcheck {zkcheck.__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = commands.add_parser(
-        "demo",
-        help="run the three scenarios on embedded synthetic data",
-        description="Run the bank, social-network and age-gated-site scenarios.",
-        epilog="example:\n  zkcheck demo\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    demo.set_defaults(handler=_cmd_demo)
-
-    bench = commands.add_parser(
-        "bench",
-        help="run the benchmarks (ratios against a floor measured in the same run)",
-        description=(
-            "Run benchmarks/ from the source checkout. Each operation is timed "
-            "interleaved with its floor; results go to benchmarks/results/."
-        ),
-        epilog="examples:\n  zkcheck bench\n  zkcheck bench --quick\n  zkcheck bench --list\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        add_help=False,
-    )
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to the runner")
-    bench.set_defaults(handler=_cmd_bench)
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``zkcheck`` command with ``argv`` (default: ``sys.argv[1:]``)."""
+    """Run the ``zkcheck`` command with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns the exit code; argparse itself exits with 2 on a usage error and 0
+    after ``--help`` or ``--version``.
+    """
     parser = _parser()
     # The bench command hands its options to the benchmark runner untouched.
     args, extra = parser.parse_known_args(argv)
@@ -133,6 +462,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    handler = args.handler
-    code: int = handler(args)
+    try:
+        code: int = args.handler(args)
+    except CommandError as exc:
+        sys.stderr.write(f"zkcheck {args.command}: {exc.message}\n")
+        return exc.code
+    except Exception:
+        sys.stderr.write(
+            f"zkcheck {args.command}: internal error (a bug in zkcheck, please report it):\n"
+        )
+        traceback.print_exc()
+        return EXIT_INTERNAL
     return code

@@ -154,9 +154,9 @@ def _fields(
     return fields
 
 
-def decode_message(data: bytes) -> str:
+def decode_message(data: bytes, *, max_size: int = MAX_MESSAGE_SIZE) -> str:
     """The type of a message (``"request"``, ``"presentation"``, ...), for dispatch."""
-    fields = decode(data, max_size=MAX_MESSAGE_SIZE, tags=SIGN1_TAGS)
+    fields = decode(data, max_size=max_size, tags=SIGN1_TAGS)
     if not isinstance(fields, dict) or fields.get(0) != VERSION:
         raise DecodeError(f"not a zkcheck version {VERSION} message")
     kind = fields.get(1)

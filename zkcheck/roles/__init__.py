@@ -17,6 +17,7 @@ attestation of the batch, bound to a key used nowhere else.
 
 from zkcheck.roles.holder import Holder
 from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
+from zkcheck.roles.operator_key import OperatorKey
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult
 from zkcheck.roles.verifier import Verifier
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_VALIDITY",
     "Holder",
     "Issuer",
+    "OperatorKey",
     "Policy",
     "Validity",
     "VerifiedResult",

@@ -1,9 +1,10 @@
 """Synthetic demo subscribers: no real person's data, reproducible from a seed.
 
 :data:`DEMO_SUBSCRIBERS` names the subscribers the scenarios use (an adult,
-a minor, a subscriber whose SIM was swapped an hour ago, one under a
-retention limit, ...); :func:`demo_subscribers` adds any number of random
-ones around them. Numbers are in the +34 600 000 xxx range.
+a minor, a 17-year-old who turns 18 tomorrow, a subscriber whose SIM was
+swapped an hour ago, one under a retention limit, ...); :func:`demo_subscribers`
+adds any number of random ones around them. Numbers are in the +34 600 000 xxx
+range.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ DEMO_SUBSCRIBERS = {
     "retention_limited": "+34600000004",
     "leap_day": "+34600000005",
     "unknown_birth": "+34600000006",
+    "turns_18_tomorrow": "+34600000007",
 }
 """The named demo subscribers, by role in the scenarios."""
 
@@ -73,6 +75,14 @@ def _named(now: datetime) -> list[SubscriberFacts]:
             serving_country="ES",
         ),
         SubscriberFacts(msisdn=DEMO_SUBSCRIBERS["unknown_birth"], sim=long_ago),
+        SubscriberFacts(
+            msisdn=DEMO_SUBSCRIBERS["turns_18_tomorrow"],
+            birth_date=anniversary(today + timedelta(days=1), -18),
+            sim=long_ago,
+            serving_country="ES",
+            reachable=True,
+            contract_start=years_ago(2),
+        ),
     ]
 
 

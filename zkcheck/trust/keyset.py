@@ -30,6 +30,7 @@ __all__ = [
     "OperatorEntry",
     "OperatorKeySet",
     "TrustAnchors",
+    "decode_menu",
     "key_id",
 ]
 
@@ -144,18 +145,23 @@ class OperatorKeySet:
 def _entry(entry: object) -> OperatorEntry:
     if not isinstance(entry, dict) or set(entry) != {1, 2, 3}:
         raise DecodeError("an operator entry is {1: id, 2: keys, 3: menu}")
-    keys, menu = entry[2], entry[3]
+    keys = entry[2]
     if type(keys) is not list or not 1 <= len(keys) <= _MAX_KEYS:
         raise DecodeError(f"an operator has 1..{_MAX_KEYS} keys")
     parsed = tuple(COSEKey.from_map(key, allow_kid=True).validate() for key in keys)
     for key in parsed:
         if key.kid != key_id(key):
             raise DecodeError("a key's kid must be its key id (thumbprint prefix)")
+    return OperatorEntry(
+        check_identifier(entry[1], "the operator id"), parsed, decode_menu(entry[3])
+    )
+
+
+def decode_menu(menu: object) -> Menu:
+    """A menu as written on the wire: 1..64 check identifiers, sorted, without repeats."""
     if type(menu) is not list or not 1 <= len(menu) <= _MAX_MENU:
         raise DecodeError(f"a menu lists 1..{_MAX_MENU} checks")
-    checks = [Check.parse(name) for name in menu]
-    if list(Menu(frozenset(checks)).identifiers()) != menu:
+    checks = Menu(frozenset(Check.parse(name) for name in menu))
+    if list(checks.identifiers()) != menu:
         raise DecodeError("the menu must be sorted and without repeats")
-    return OperatorEntry(
-        check_identifier(entry[1], "the operator id"), parsed, Menu(frozenset(checks))
-    )
+    return checks

@@ -1,0 +1,307 @@
+"""The commands for real use: each party's step, from files to files.
+
+    operator:  keygen operator  ->  operator.key (secret), operators.keyset (public)
+    phone:     keygen holder    ->  phone.wallet (secret), ask.cbor (issuance request)
+    operator:  issue            ->  attestations.cbor (issuance response)
+    phone:     receive          ->  phone.wallet (the attestations stored)
+    verifier:  request          ->  request.cbor (and the nonce, in its nonce store)
+    phone:     present          ->  presentation.cbor
+    verifier:  verify           ->  exit code 0 or 1, and a result record
+    anyone:    inspect          ->  any of these files explained in words
+
+Each handler reads its files, hands bytes to a tier (which works through the
+role layer) or to the role layer directly, writes the outputs and returns an
+exit code (:mod:`zkcheck.cli.exits`). Nothing here computes cryptography, and
+nothing here prints a secret: reports name files and public facts only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from zkcheck.claims import NUMBER, is_e164
+from zkcheck.cli import tiers
+from zkcheck.cli.demo import run_demo
+from zkcheck.cli.exits import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    CommandError,
+)
+from zkcheck.cli.explain import render_json, render_text
+from zkcheck.cli.files import read_object, write_object, write_secret
+from zkcheck.cli.inspect import explain, known_kinds
+from zkcheck.cli.transcript import Style, TerminalProgress, render, wants_colour
+from zkcheck.cli.words import check_in_words, checks_in_words, instant, plural
+from zkcheck.encoding.messages import Presentation, Request
+from zkcheck.errors import DecodeError, PolicyError, ZkcheckError
+from zkcheck.roles import Policy, Verifier
+from zkcheck.sources import SQLiteSubscriberSource
+from zkcheck.trust.clock import SystemClock
+from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.nonces import SQLiteNonceStore
+
+__all__ = [
+    "cmd_demo",
+    "cmd_inspect",
+    "cmd_issue",
+    "cmd_keygen_holder",
+    "cmd_keygen_operator",
+    "cmd_present",
+    "cmd_receive",
+    "cmd_request",
+    "cmd_verify",
+]
+
+_WALLET = "wallet"
+
+
+def _report(args: argparse.Namespace, text: str) -> None:
+    """A line for the person running the command: standard output, unless an
+    object is being written there."""
+    stream = sys.stderr if getattr(args, "out", None) == "-" else sys.stdout
+    stream.write(text + "\n")
+
+
+@contextmanager
+def _input(path: str) -> Iterator[None]:
+    """Malformed content of ``path`` ends the command with exit code 4."""
+    try:
+        yield
+    except DecodeError as exc:
+        raise CommandError(EXIT_BAD_INPUT, f"{path}: {exc}") from None
+
+
+def _tier_of(kind: str, path: str) -> tiers.Tier:
+    owner = tiers.owner(kind)
+    if owner is None:  # read_object admits only the kinds of built tiers
+        raise CommandError(EXIT_BAD_INPUT, f"{path}: no built tier reads a {kind}")
+    return owner
+
+
+def _kinds_of(tier: tiers.Tier, *wanted: str) -> set[str]:
+    return {kind for kind in wanted if kind in tier.kinds}
+
+
+def _all_kinds(*wanted: str) -> set[str]:
+    return {kind for entry in tiers.landed() for kind in _kinds_of(entry, *wanted)}
+
+
+# -- keygen ---------------------------------------------------------------------------
+
+
+def cmd_keygen_operator(args: argparse.Namespace) -> int:
+    tier = tiers.tier(args.tier)
+    try:
+        secret, keyset = tier.keygen_operator(args.operator_id)
+    except DecodeError as exc:
+        raise CommandError(EXIT_USAGE, f"--operator-id: {exc}") from None
+    write_secret(args.out, secret, args.format, replace=args.force)
+    write_object(args.keyset, keyset, args.format)
+    _report(
+        args,
+        f"operator key of {args.operator_id} ({tier.name} tier) written to {args.out} "
+        f"(secret, mode 0600); its public key set to {args.keyset}: give that to verifiers",
+    )
+    return EXIT_OK
+
+
+def cmd_keygen_holder(args: argparse.Namespace) -> int:
+    tier = tiers.tier(args.tier)
+    if _WALLET not in tier.kinds:
+        raise CommandError(EXIT_USAGE, f"the {tier.name} tier keeps no holder wallet")
+    wallet: bytes | None = None
+    if Path(args.wallet).exists():
+        wallet = read_object(args.wallet, {_WALLET}, secret=True)
+    with _input(args.wallet):
+        try:
+            wallet, request = tier.keygen_holder(
+                wallet, tuple(args.check), args.count, clock=SystemClock()
+            )
+        except ValueError as exc:
+            raise CommandError(EXIT_USAGE, str(exc)) from None
+    write_secret(args.wallet, wallet, replace=True)
+    write_object(args.out, request, args.format)
+    _report(
+        args,
+        f"{plural(args.count, 'fresh holder key')} added to {args.wallet} (secret, mode 0600); "
+        f"the issuance request for {checks_in_words(args.check)} is in {args.out}: "
+        "send it to the operator",
+    )
+    return EXIT_OK
+
+
+# -- operator ---------------------------------------------------------------------------
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    if not is_e164(args.msisdn):
+        raise CommandError(EXIT_USAGE, "--msisdn takes an E.164 number such as +34600000001")
+    key = read_object(args.key, _all_kinds("operator-key"), secret=True)
+    tier = _tier_of("operator-key", args.key)
+    request = read_object(args.input, _kinds_of(tier, "issuance-request"))
+    if not Path(args.subscribers).is_file():
+        raise CommandError(EXIT_BAD_INPUT, f"cannot read {args.subscribers}: no such file")
+    try:
+        source = SQLiteSubscriberSource(args.subscribers)
+        try:
+            with _input(f"{args.key} or {args.input}"):
+                response = tier.issue(key, source, args.msisdn, request, clock=SystemClock())
+        finally:
+            source.close()
+    except sqlite3.Error as exc:
+        raise CommandError(
+            EXIT_BAD_INPUT, f"{args.subscribers}: not a subscriber database ({exc})"
+        ) from None
+    except PolicyError:
+        sys.stderr.write(
+            f"zkcheck issue: nothing issued: no requested check holds for {args.msisdn} "
+            "(or the operator does not serve it). The operator issues nothing for a check "
+            "that does not hold.\n"
+        )
+        return EXIT_REFUSED
+    write_object(args.out, response, args.format)
+    _report(args, f"{explain(response).summary} Written to {args.out}.")
+    return EXIT_OK
+
+
+# -- phone ------------------------------------------------------------------------------
+
+
+def cmd_receive(args: argparse.Namespace) -> int:
+    wallet = read_object(args.wallet, {_WALLET}, secret=True)
+    tier = _tier_of(_WALLET, args.wallet)
+    response = read_object(args.input, _kinds_of(tier, "issuance-response"))
+    with _input(f"{args.wallet} or {args.input}"):
+        wallet, stored = tier.receive(wallet, response, clock=SystemClock())
+    write_secret(args.wallet, wallet, replace=True)
+    _report(args, f"{plural(stored, 'attestation')} stored in {args.wallet}")
+    return EXIT_OK
+
+
+def cmd_present(args: argparse.Namespace) -> int:
+    wallet = read_object(args.wallet, {_WALLET}, secret=True)
+    tier = _tier_of(_WALLET, args.wallet)
+    request = read_object(args.input, {Request.KIND})
+    with _input(f"{args.wallet} or {args.input}"):
+        asked = Request.from_bytes(request)
+        try:
+            wallet, presentation = tier.present(wallet, request, clock=SystemClock())
+        except PolicyError:
+            sys.stderr.write(
+                f"zkcheck present: nothing to show: no attestation in {args.wallet} answers "
+                f"{asked.verifier_id}'s request for {checks_in_words(asked.checks)} "
+                f"(from {', '.join(asked.operators)}, issued at most {asked.max_age} s ago)\n"
+            )
+            return EXIT_REFUSED
+    # The wallet forgets the attestation before the presentation leaves, so a
+    # failure in between can lose an attestation but never show one twice.
+    write_secret(args.wallet, wallet, replace=True)
+    write_object(args.out, presentation, args.format)
+    _report(args, f"presentation for {asked.verifier_id} written to {args.out}")
+    return EXIT_OK
+
+
+# -- verifier ---------------------------------------------------------------------------
+
+
+def _verifier(args: argparse.Namespace) -> Verifier:
+    keyset_bytes = read_object(args.keyset, {"operator-keyset"})
+    with _input(args.keyset):
+        keyset = OperatorKeySet.from_bytes(keyset_bytes)
+    operators = tuple(args.operator) or tuple(e.operator_id for e in keyset.operators)
+    landed = tuple(entry.name for entry in tiers.landed())
+    tier_names = tuple(dict.fromkeys(args.tier)) or landed
+    for name in tier_names:
+        tiers.tier(name)
+    try:
+        policy = Policy(
+            args.verifier_id,
+            tuple(dict.fromkeys(args.require)),
+            operators,
+            optional=tuple(dict.fromkeys(args.optional)),
+            tiers=tier_names,
+            max_age=args.max_age,
+            request_lifetime=args.lifetime,
+        )
+        store = SQLiteNonceStore(args.nonces)
+        return Verifier(policy, keyset, clock=SystemClock(), nonces=store)
+    except (ValueError, DecodeError) as exc:
+        raise CommandError(EXIT_USAGE, str(exc)) from None
+    except sqlite3.Error as exc:
+        raise CommandError(EXIT_BAD_INPUT, f"{args.nonces}: not a nonce store ({exc})") from None
+
+
+def cmd_request(args: argparse.Namespace) -> int:
+    request = _verifier(args).create_request()
+    write_object(args.out, request.to_bytes(), args.format)
+    _report(
+        args,
+        f"request of {request.verifier_id} for {checks_in_words(request.checks)} written to "
+        f"{args.out}; it can be answered once, until {instant(request.expires_at)}",
+    )
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    verifier = _verifier(args)
+    if NUMBER in verifier.policy.checks and args.number is None:
+        raise CommandError(EXIT_USAGE, "the policy asks for number: give --number (as typed)")
+    if args.number is not None and not is_e164(args.number):
+        # What the user typed is compared, not trusted: a number that is not
+        # E.164 simply matches nothing.
+        sys.stderr.write("zkcheck verify: note: --number is not an E.164 number\n")
+    data = read_object(args.input, {Presentation.KIND})
+    try:
+        result = verifier.verify(data, number=args.number)
+    except ZkcheckError as exc:
+        sys.stderr.write(
+            f"zkcheck verify: refused, not shown ({type(exc).__name__}: {exc}). "
+            "The verifier treats the checks as not shown.\n"
+        )
+        return EXIT_REFUSED
+    if args.out is not None:
+        write_object(args.out, result.to_bytes(), args.format)
+    shown = "; ".join(f"{c.identifier} ({check_in_words(c)})" for c in result.checks)
+    sys.stdout.write(
+        f"accepted: {shown}; attested by {result.operator} ({result.tier} tier), "
+        f"issued in the interval from {instant(int(result.issued_bucket.timestamp()))}\n"
+    )
+    return EXIT_OK
+
+
+# -- anyone -----------------------------------------------------------------------------
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    data = read_object(args.file, known_kinds())
+    with _input(args.file):
+        explanation = explain(data)
+    render_as = render_json if args.format == "json" else render_text
+    sys.stdout.write(render_as(explanation, len(data)))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    stream = sys.stdout
+    colour = wants_colour(stream)
+    progress = TerminalProgress(stream) if colour else None
+    try:
+        result = run_demo(
+            state=args.state,
+            tier_names=tuple(args.tier),
+            fresh=args.fresh,
+            progress=progress if progress is not None else (lambda _: None),
+        )
+    finally:
+        if progress is not None:
+            progress.clear()
+    stream.write(render(result, Style(colour)))
+    return EXIT_OK if result.as_expected else EXIT_INTERNAL

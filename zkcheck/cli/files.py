@@ -1,0 +1,190 @@
+"""Files in and out of the command: CBOR as on the wire, or JSON around it.
+
+Every zkcheck object is written as its CBOR bytes, exactly as it travels
+(spec/03-encoding.md). When JSON is asked for (``--format json``, or an
+output name ending in ``.json``) the same bytes are wrapped in a JSON
+object with exactly two members::
+
+    {"type": "<the object's type, key 1 of its map>",
+     "cbor": "<the CBOR bytes in base64url, RFC 4648 section 5, without padding>"}
+
+Reading accepts either form: a file whose first non-blank byte is ``{`` is
+read as JSON (a CBOR object is a map, whose first byte is never ``{``), and
+the ``type`` member must name the type of the bytes inside. ``-`` stands for
+standard input or output. Secret files (operator keys, wallets) are created
+with permissions 0600, replaced atomically, never written to standard output,
+and a warning is printed when one is found readable by others.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Collection
+from pathlib import Path
+
+from zkcheck.cli.exits import EXIT_BAD_INPUT, CommandError
+from zkcheck.encoding.messages import decode_message
+from zkcheck.errors import DecodeError
+
+__all__ = [
+    "MAX_FILE_SIZE",
+    "MAX_OBJECT_SIZE",
+    "from_json",
+    "read_object",
+    "to_json",
+    "warn",
+    "write_object",
+    "write_secret",
+]
+
+MAX_FILE_SIZE = 4 * 1024 * 1024
+"""Largest input read (a full wallet in JSON fits with room to spare)."""
+MAX_OBJECT_SIZE = 2 * 1024 * 1024
+"""Largest CBOR object read (each type's own decoder bounds it further)."""
+_JSON_MEMBERS = {"type", "cbor"}
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"zkcheck: {message}\n")
+
+
+def to_json(data: bytes) -> bytes:
+    """The JSON form of an object's CBOR bytes."""
+    document = {"type": decode_message(data, max_size=MAX_OBJECT_SIZE), "cbor": _b64url(data)}
+    return (json.dumps(document, indent=2) + "\n").encode()
+
+
+def from_json(text: bytes) -> bytes:
+    """The CBOR bytes inside a JSON form; :class:`DecodeError` unless it is exactly one."""
+    try:
+        document = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DecodeError("not valid JSON") from None
+    if not isinstance(document, dict) or set(document) != _JSON_MEMBERS:
+        raise DecodeError('a zkcheck JSON file is {"type": ..., "cbor": ...}')
+    kind, encoded = document["type"], document["cbor"]
+    if not isinstance(kind, str) or not isinstance(encoded, str):
+        raise DecodeError("type and cbor are strings")
+    data = _unb64url(encoded)
+    if decode_message(data, max_size=MAX_OBJECT_SIZE) != kind:
+        raise DecodeError("the type member does not match the object inside")
+    return data
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    """Strict base64url without padding: only the alphabet, and the canonical encoding."""
+    if not text.isascii() or any(c in text for c in "+/=\n\r \t"):
+        raise DecodeError("cbor must be base64url without padding")
+    try:
+        data = base64.b64decode(
+            text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4), validate=True
+        )
+    except (binascii.Error, ValueError):
+        raise DecodeError("cbor must be base64url without padding") from None
+    if _b64url(data) != text:
+        raise DecodeError("cbor is not in canonical base64url")
+    return data
+
+
+def _read(path: str) -> bytes:
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(MAX_FILE_SIZE + 1)
+        else:
+            with open(path, "rb") as file:
+                data = file.read(MAX_FILE_SIZE + 1)
+    except OSError as exc:
+        raise CommandError(EXIT_BAD_INPUT, f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_FILE_SIZE:
+        raise CommandError(EXIT_BAD_INPUT, f"{path} is larger than any zkcheck object")
+    return data
+
+
+def read_object(path: str, expected: Collection[str], *, secret: bool = False) -> bytes:
+    """The CBOR bytes of the zkcheck object in ``path``, whose type must be in ``expected``.
+
+    A file that is missing, unreadable, malformed or of another type ends the
+    command with exit code 4.
+    """
+    data = _read(path)
+    if secret and path != "-":
+        _check_private(path)
+    try:
+        if data.lstrip()[:1] == b"{":
+            data = from_json(data)
+        kind = decode_message(data, max_size=MAX_OBJECT_SIZE)
+    except DecodeError as exc:
+        raise CommandError(EXIT_BAD_INPUT, f"{path}: not a zkcheck object ({exc})") from None
+    if kind not in expected:
+        wanted = " or ".join(sorted(expected))
+        raise CommandError(EXIT_BAD_INPUT, f"{path}: a {kind}, not a {wanted}")
+    return data
+
+
+def _check_private(path: str) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warn(f"{path} holds secret keys and is accessible to others; run: chmod 600 {path}")
+
+
+def _encoded(data: bytes, path: str, form: str | None) -> bytes:
+    if form is None:
+        form = "json" if path.endswith(".json") else "cbor"
+    return to_json(data) if form == "json" else data
+
+
+def write_object(path: str, data: bytes, form: str | None = None) -> None:
+    """Write a public object to ``path`` (``-``: standard output) as CBOR or JSON."""
+    output = _encoded(data, path, form)
+    try:
+        if path == "-":
+            sys.stdout.buffer.write(output)
+            sys.stdout.buffer.flush()
+        else:
+            Path(path).write_bytes(output)
+    except OSError as exc:
+        raise CommandError(EXIT_BAD_INPUT, f"cannot write {path}: {exc.strerror}") from None
+
+
+def write_secret(path: str, data: bytes, form: str | None = None, *, replace: bool) -> None:
+    """Write a secret object readable by its owner alone (0600), atomically.
+
+    ``replace`` allows replacing an existing file (a wallet being updated);
+    without it an existing file is left alone and the command ends with exit
+    code 4, so a key is never overwritten by accident.
+    """
+    if path == "-":
+        raise CommandError(EXIT_BAD_INPUT, "secret keys are never written to standard output")
+    target = Path(path)
+    if not replace and target.exists():
+        raise CommandError(
+            EXIT_BAD_INPUT, f"{path} exists; it may hold a key: remove it or choose --force"
+        )
+    output = _encoded(data, path, form)
+    try:
+        # mkstemp creates the file with mode 0600 before anything is written.
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(output)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise CommandError(EXIT_BAD_INPUT, f"cannot write {path}: {exc.strerror}") from None
