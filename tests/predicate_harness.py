@@ -365,21 +365,31 @@ class Presentation:
         return len(self.bbs_proof) + len(self.predicate_proof)
 
 
-def _ordered(provers: Sequence[Prover]) -> list[Prover]:
+def _commit_all(
+    provers: Sequence[Prover], rng: Rng | None
+) -> tuple[list[Prover], list[bytes], dict[int, int]]:
+    """Every prover's commitment, in canonical order, from one scalar source.
+
+    Returns the provers in that order, their first messages' octets and the
+    BBS nonces they chose, by message index.
+    """
     order = canonical_order([p.statement for p in provers])
-    return sorted(provers, key=lambda p: order.index(p.statement))
+    ordered = sorted(provers, key=lambda p: order.index(p.statement))
+    source = ScalarSource(rng)
+    messages: list[bytes] = []
+    chosen: dict[int, int] = {}
+    for prover in ordered:
+        octets, nonces = prover.commit(source)
+        messages.append(octets)
+        chosen.update(nonces)
+    return ordered, messages, chosen
 
 
 def present(
     credential: Credential, provers: Sequence[Prover], ph: bytes, *, rng: Rng | None = None
 ) -> Presentation:
     """Chapter 9, "Prover", steps 2 to 11, with the given predicate provers."""
-    provers = _ordered(provers)
-    source = ScalarSource(rng)
-    commits = [prover.commit(source) for prover in provers]
-    chosen: dict[int, int] = {}
-    for _, nonces in commits:
-        chosen.update(nonces)
+    provers, messages, chosen = _commit_all(provers, rng)
     # Step 4: the BBS random scalars, the predicate attributes' nonces in place.
     drawn = iter(
         bbs.calculate_random_scalars(
@@ -404,7 +414,7 @@ def present(
         challenge_input(
             statements=[p.statement for p in provers],
             ph=ph,
-            messages=[octets for octets, _ in commits],
+            messages=messages,
             init_res=init_res,
             disclosed_values=credential.disclosed_values,
         )
@@ -564,18 +574,11 @@ def present_standin(
     context: bytes,
     *,
     rng: Rng | None = None,
-    challenge: int | None = None,
 ) -> StandIn:
-    """m^_a = m~_a + c * m_a for the known values; ``challenge`` overrides the hash."""
-    provers = _ordered(provers)
-    source = ScalarSource(rng)
-    commits = [prover.commit(source) for prover in provers]
-    chosen: dict[int, int] = {}
-    for _, nonces in commits:
-        chosen.update(nonces)
-    if challenge is None:
-        statements = [p.statement for p in provers]
-        challenge = _hash_challenge(standin_input(statements, context, [o for o, _ in commits]))
+    """The stand-in's prover: m^_a = m~_a + c * m_a for the known values."""
+    provers, messages, chosen = _commit_all(provers, rng)
+    statements = [p.statement for p in provers]
+    challenge = _hash_challenge(standin_input(statements, context, messages))
     m_hat = {index: (nonce + challenge * values[index]) % R for index, nonce in chosen.items()}
     return StandIn(challenge, m_hat, b"".join(p.respond(challenge) for p in provers))
 
