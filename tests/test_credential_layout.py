@@ -25,6 +25,7 @@ from zkcheck.hazmat.credential import (
     SWAP_CLAMP_HOURS,
     LayoutFacts,
 )
+from zkcheck.hazmat.predicate_parameters import predicate_generators
 from zkcheck.hazmat.secret import SecretBytes
 
 CIPHERSUITE = bbs.get_ciphersuite()
@@ -80,7 +81,7 @@ def test_generators_are_the_blind_interfaces_signed_list() -> None:
         [0] * 9, [0], [], [], None, credential.API_ID, ciphersuite=CIPHERSUITE, trailing_scalars=[1]
     )
     assert generators == expected and len(generators) == 13
-    y_0, y_1 = presentation.predicate_generators(CIPHERSUITE)
+    y_0, y_1 = predicate_generators(credential.API_ID, ciphersuite=CIPHERSUITE)
     encoded = {CIPHERSUITE.backend.g1_to_bytes(point) for point in (*generators, y_0, y_1)}
     assert len(encoded) == 15
 

@@ -12,7 +12,7 @@ responses, deferred equations) as predicates and pseudonym blocks will.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pytest
@@ -23,7 +23,9 @@ from zkcheck.hazmat.backend import G1, GROUP_ORDER
 from zkcheck.hazmat.bbs import Ciphersuite
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms, generate_signer_nym_entropy
 from zkcheck.hazmat.credential import HOUR_SENTINEL, Index, LayoutFacts
+from zkcheck.hazmat.predicate_parameters import lp, predicate_generators
 from zkcheck.hazmat.presentation import DeferredCheck, PresentationProof, Recomputed
+from zkcheck.hazmat.scalar_source import FreshRandomnessRequired
 
 R = GROUP_ORDER
 CIPHERSUITE = bbs.get_ciphersuite()
@@ -100,14 +102,14 @@ class Opening:
         return 48 + (48 if self.sent else 0) + 32
 
     def statement_octets(self) -> bytes:
-        return presentation.lp(self.label) + self.attribute.to_bytes(8, "big")
+        return lp(self.label) + self.attribute.to_bytes(8, "big")
 
     def commit(
         self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite
     ) -> _OpeningCommitment:
         if self.label == b"refuse":
             raise PolicyError("the statement does not hold")
-        y_0, y_1 = presentation.predicate_generators(ciphersuite)
+        y_0, y_1 = predicate_generators(credential.API_ID, ciphersuite=ciphersuite)
         m_tilde, s, s_tilde = _scalar(rng), _scalar(rng), _scalar(rng)
         c_point = BACKEND.g1_msm([y_1, y_0], [(value + self.offset) % R, s])
         c_tilde = BACKEND.g1_msm([y_1, y_0], [m_tilde, s_tilde])
@@ -118,7 +120,7 @@ class Opening:
     def recompute(
         self, wire: bytes, response: int, challenge: int, *, ciphersuite: Ciphersuite
     ) -> Recomputed:
-        y_0, y_1 = presentation.predicate_generators(ciphersuite)
+        y_0, y_1 = predicate_generators(credential.API_ID, ciphersuite=ciphersuite)
         c_point = _point(wire[:48])
         s_hat = int.from_bytes(wire[-32:], "big")
         if not 0 < s_hat < R:
@@ -323,7 +325,7 @@ def test_a_false_sent_first_message_fails_the_batched_check() -> None:
 
 
 def test_deferred_equations_are_checked_in_one_batch() -> None:
-    y_0, y_1 = presentation.predicate_generators(CIPHERSUITE)
+    y_0, y_1 = predicate_generators(credential.API_ID, ciphersuite=CIPHERSUITE)
     good = DeferredCheck((y_0, y_1, BACKEND.g1_msm([y_0, y_1], [3, 4])), (3, 4, R - 1))
     bad = DeferredCheck((y_0, y_1, BACKEND.g1_msm([y_0, y_1], [3, 5])), (3, 4, R - 1))
     presentation._batch_check([good, good], b"seed", CIPHERSUITE)
@@ -389,3 +391,34 @@ def test_fresh_randomness_in_every_presentation() -> None:
     assert first.bbs_proof != second.bbs_proof
     for start in range(0, len(first.bbs_proof), 16):
         assert first.bbs_proof[start : start + 16] != second.bbs_proof[start : start + 16]
+
+
+@dataclass(frozen=True)
+class _Unlucky(Opening):
+    """An opening whose first attempt draws a value the encoding forbids."""
+
+    attempts: list[int] = field(default_factory=list)
+
+    def commit(
+        self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite
+    ) -> _OpeningCommitment:
+        self.attempts.append(1)
+        if len(self.attempts) == 1:
+            raise FreshRandomnessRequired("a zero response")
+        return super().commit(value, rng=rng, ciphersuite=ciphersuite)
+
+
+def test_a_statement_that_needs_fresh_randomness_makes_the_presentation_again() -> None:
+    unlucky = _Unlucky(Index.BIRTH_DAY)
+    proof = _prove(statements=[unlucky])
+    assert len(unlucky.attempts) == 2
+    _verify(proof, statements=[Opening(Index.BIRTH_DAY)])
+
+    class _Never(Opening):
+        def commit(
+            self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite
+        ) -> _OpeningCommitment:
+            raise FreshRandomnessRequired("always")
+
+    with pytest.raises(ValueError):
+        _prove(statements=[_Never(Index.BIRTH_DAY)])

@@ -68,6 +68,7 @@ from zkcheck.hazmat.blind_bbs import (
     deserialize_and_validate_commit,
     secret_scalar,
 )
+from zkcheck.hazmat.predicate_statements import EPOCH_ORDINAL, day_of_time, hour_ceil
 from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.suites import Suite
 
@@ -150,9 +151,6 @@ COMMITMENT_LENGTH = 176
 
 KEY_ID_SIZE = 16
 
-EPOCH_ORDINAL = 719163
-"""ordinal(1970, 1, 1): the proleptic Gregorian ordinal of the POSIX epoch's day."""
-
 DAY_BITS = 20
 HOUR_BITS = 24
 DAY_SENTINEL: int = 2**DAY_BITS - 1
@@ -191,19 +189,13 @@ class Index(enum.IntEnum):
 # -- Time and date encoding (section "Time and date encoding") ---------------------------
 
 
+# hour_ceil(t), day_of_time(t) and EPOCH_ORDINAL = ordinal(1970, 1, 1) are those of the
+# predicate statements, which evaluate cutoffs with them.
+
+
 def hour_floor(t: int) -> int:
     """floor(t / 3600): the hour count of a POSIX time, rounded down."""
     return t // 3600
-
-
-def hour_ceil(t: int) -> int:
-    """ceil(t / 3600): the hour count of a POSIX time, rounded up."""
-    return -(-t // 3600)
-
-
-def day_of_time(t: int) -> int:
-    """The ordinal of the UTC day containing the POSIX time ``t``."""
-    return t // 86400 + EPOCH_ORDINAL
 
 
 def day_of_hour(h: int) -> int:

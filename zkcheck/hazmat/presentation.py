@@ -61,10 +61,10 @@ from zkcheck.hazmat.bbs import (
     Ciphersuite,
     ProofInitResult,
     R,
+    Signature,
     _check_disclosed_indexes,
     _proof_random_scalars,
     _scalar_octets,
-    create_generators,
     get_ciphersuite,
     hash_to_scalar,
     octets_to_proof,
@@ -77,10 +77,19 @@ from zkcheck.hazmat.bbs import (
 from zkcheck.hazmat.blind_bbs import checked_scalars
 from zkcheck.hazmat.credential import API_ID, HEADER, LAYOUT_VERSION, MESSAGE_COUNT, SUITE
 from zkcheck.hazmat.credential import generators as layout_generators
+from zkcheck.hazmat.predicate_parameters import (
+    PROTOCOL_ID,
+    batch_dst,
+    challenge_dst,
+    lp,
+    pred_gen_api,
+)
+from zkcheck.hazmat.scalar_source import FreshRandomnessRequired
 
 __all__ = [
     "BATCH_DST",
     "CHALLENGE_DST",
+    "MAX_ATTEMPTS",
     "PRED_GEN_API",
     "PROTOCOL_ID",
     "DeferredCheck",
@@ -90,41 +99,28 @@ __all__ = [
     "StatementCommitment",
     "bbs_proof_length",
     "challenge_input",
-    "lp",
-    "predicate_generators",
     "prove",
     "verify",
 ]
 
-PROTOCOL_ID = b"ZKCHECK-PRESENTATION-V1"
-"""Item 1 of the transcript: this protocol and its version (23 octets)."""
-
-CHALLENGE_DST = API_ID + b"PRESENTATION_V1_H2S_"
+CHALLENGE_DST = challenge_dst(API_ID)
 """DST of the presentation challenge (81 octets)."""
 
-BATCH_DST = API_ID + b"PRED_V1_BATCH_"
+BATCH_DST = batch_dst(API_ID)
 """DST of the batching weights of deferred checks (75 octets)."""
 
-PRED_GEN_API = b"ZKCHECK_PRED_V1_COM_DIS_" + API_ID
+PRED_GEN_API = pred_gen_api(API_ID)
 """The api_id of the predicate generators (Y_0, Y_1) (85 octets)."""
+
+MAX_ATTEMPTS = 8
+"""Presentations made again when a statement needs fresh randomness (prover step 10); each
+attempt fails with probability below 2^-240."""
 
 WEIGHT_LENGTH = 16
 """Octets of each batching weight: 128 bits."""
 
 MAX_DEFERRED = 510
 """expand_message with SHA-256 returns at most 8160 octets, 510 weights of 16 octets."""
-
-
-def lp(octets: bytes) -> bytes:
-    """lp(x) = I2OSP(length(x), 8) || x: a length-prefixed octet string."""
-    return len(octets).to_bytes(8, "big") + octets
-
-
-def predicate_generators(ciphersuite: Ciphersuite) -> tuple[G1, G1]:
-    """(Y_0, Y_1) = create_generators(2, PRED_GEN_API): Y_0 carries blinding scalars, Y_1
-    values."""
-    y_0, y_1 = create_generators(2, PRED_GEN_API, ciphersuite=ciphersuite)
-    return y_0, y_1
 
 
 def bbs_proof_length(disclosed_count: int) -> int:
@@ -139,7 +135,8 @@ class DeferredCheck(NamedTuple):
     one multi-scalar multiplication with 128-bit weights derived from the
     whole transcript and wire (steps 8 and 9 of the verifier). Pass the same
     point object for a fixed generator in every equation (as
-    :func:`predicate_generators` returns it): terms of one object are merged.
+    :func:`~zkcheck.hazmat.predicate_parameters.predicate_generators` returns it): terms of
+    one object are merged.
     """
 
     points: tuple[G1, ...]
@@ -321,7 +318,9 @@ def prove(
     ``messages`` are the 12 message scalars of the credential in index order;
     ``disclosed_indexes`` ascending; ``ph`` the request digest. Raises
     :class:`~zkcheck.errors.PolicyError` when a statement does not hold for
-    the holder's value (the holder then shows nothing).
+    the holder's value (the holder then shows nothing). A statement that raises
+    :class:`~zkcheck.hazmat.scalar_source.FreshRandomnessRequired` makes the whole
+    presentation again (step 10).
     """
     ciphersuite = get_ciphersuite(SUITE, backend)
     scalars = checked_scalars(messages)
@@ -333,6 +332,40 @@ def prove(
     predicates, blocks = _canonical(statements, pseudonyms, undisclosed)
     octets_to_pubkey(pk, ciphersuite=ciphersuite)
     decoded_signature = octets_to_signature(signature, ciphersuite=ciphersuite)
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return _prove_once(
+                pk,
+                decoded_signature,
+                scalars,
+                disclosed_indexes,
+                undisclosed,
+                ph,
+                predicates,
+                blocks,
+                rng,
+                ciphersuite,
+            )
+        except FreshRandomnessRequired:
+            # 10. A value the encoding forbids: start again with fresh randomness.
+            continue
+    raise ValueError("the randomness source keeps giving values a presentation cannot carry")
+
+
+def _prove_once(
+    pk: bytes,
+    decoded_signature: Signature,
+    scalars: Sequence[int],
+    disclosed_indexes: Sequence[int],
+    undisclosed: Sequence[int],
+    ph: bytes,
+    predicates: Sequence[Statement],
+    blocks: Sequence[Statement],
+    rng: Rng | None,
+    ciphersuite: Ciphersuite,
+) -> PresentationProof:
+    """Steps 1 to 11 of the prover, once; :class:`FreshRandomnessRequired` from a statement
+    whose values the encoding forbids (step 10)."""
     # 1.-3. Each statement checks the holder's value, draws its scalars and
     #       chooses the BBS nonce m~ of its attribute.
     predicate_commitments = [

@@ -34,6 +34,7 @@ from zkcheck.hazmat.credential import (
     day_start,
     msisdn_scalar,
 )
+from zkcheck.hazmat.predicate_parameters import TIME_TOLERANCE
 from zkcheck.hazmat.presentation import PresentationProof, Statement
 from zkcheck.roles._tiers import Evidence, VerificationContext
 
@@ -48,9 +49,6 @@ __all__ = [
 ]
 
 TIER = "credential"
-
-TIME_TOLERANCE = 300
-"""Seconds by which a request's time may differ from the holder's clock."""
 
 EXPIRY_SKEW_DAYS = 1
 """The verifier accepts an expiry up to 14 + 1 days after the request's day (clock skew)."""
