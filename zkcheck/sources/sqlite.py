@@ -63,6 +63,10 @@ class SQLiteSubscriberSource:
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         with self._lock, self._db:
             self._db.execute(_SCHEMA)
+            # Databases made before the home country was kept gain its column (empty).
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(subscribers)")}
+            if "home_country" not in columns:
+                self._db.execute("ALTER TABLE subscribers ADD COLUMN home_country TEXT")
 
     def close(self) -> None:
         with self._lock:
