@@ -21,6 +21,7 @@ import pycddl
 import pytest
 
 from tests.attest_world import ADULT, make_world
+from tests.credential_world import ALICE, OPERATOR, make_credential_world
 from tests.token_world import AGE, AGE_MAX_AGE, SWAP, make_token_world
 from zkcheck.claims import Check
 from zkcheck.encoding.cbor import Tag, decode, encode
@@ -106,6 +107,32 @@ def test_every_message_validates(holder_curve: Curve, operator_curve: Curve) -> 
             _validate(rule, data)
             if rule not in EMBEDDED:
                 _validate("message", data)
+
+
+def test_credential_messages_validate() -> None:
+    world = make_credential_world()
+    holder = world.holder()
+    request = holder.request_credential(OPERATOR)
+    response = world.issuer.issue(world.attester.enrol(ALICE), request)
+    holder.receive(OPERATOR, response)
+    verifier = world.verifier()
+    presentation = holder.present(verifier.create_request())
+    for rule, data in (
+        ("credential-request", request.to_bytes()),
+        ("credential-response", response.to_bytes()),
+        ("presentation", presentation.to_bytes()),
+        ("credential-evidence", presentation.body),
+        ("operator-keyset", world.keyset.to_bytes()),
+        ("result", verifier.verify(presentation, number=ALICE).to_bytes()),
+    ):
+        _validate(rule, data)
+        if rule != "credential-evidence":
+            _validate("message", data)
+    for index, value in ((6, 34600000101), (6, "34600000101"), (7, "es"), (0, -1)):
+        fields = decode(response.to_bytes())
+        fields[6][index] = value
+        with pytest.raises(pycddl.ValidationError):
+            _validate("credential-response", encode(fields))
 
 
 def test_the_schema_can_fail() -> None:

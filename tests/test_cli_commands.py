@@ -21,8 +21,11 @@ from hypothesis import strategies as st
 
 from tests.attest_world import START
 from tests.cli_party import Party, Run, leaks, operator_party, secret_forms, token_files
+from tests.credential_world import ALICE, make_credential_world
+from tests.credential_world import OPERATOR as CREDENTIAL_OPERATOR
 from tests.token_world import make_token_world
 from zkcheck.claims import Check
+from zkcheck.cli import tiers
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -33,7 +36,7 @@ from zkcheck.cli.exits import (
 from zkcheck.cli.files import from_json, to_json
 from zkcheck.cli.inspect import explain, known_kinds
 from zkcheck.encoding.cbor import decode
-from zkcheck.encoding.messages import Presentation, ResultRecord, decode_message
+from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
 from zkcheck.encoding.token_messages import TokenChallengeHeader
 from zkcheck.errors import DecodeError, ZkcheckError
 from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
@@ -225,11 +228,19 @@ def test_exit_2_usage_for_a_bad_msisdn_and_a_missing_option(z: Party) -> None:
     assert z("keygen").code == EXIT_USAGE
 
 
-def test_exit_3_unavailable_for_a_tier_not_built(z: Party) -> None:
-    args = ["--verifier-id", "b.example", "--require", "age_over:18", "--tier", "credential"]
+def test_exit_3_unavailable_for_a_tier_not_built(z: Party, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every tier of the design is built; one a later version plans is unavailable.
+    planned = {**tiers.REGISTRY, "future": tiers.Planned("future", "a tier of a later version")}
+    monkeypatch.setattr(tiers, "REGISTRY", planned)
+    args = ["--verifier-id", "b.example", "--require", "age_over:18", "--tier", "future"]
     run = z("request", *_verifier_args(z, args), "--out", z.path("r"))
-    assert run.code == EXIT_UNAVAILABLE and "credential tier" in run.err
-    assert z("demo", "--tier", "credential", "--state", z.path("state")).code == EXIT_UNAVAILABLE
+    assert run.code == EXIT_UNAVAILABLE and "future tier" in run.err
+    assert z("demo", "--tier", "future", "--state", z.path("state")).code == EXIT_UNAVAILABLE
+    # A built tier whose key and wallet files are not built yet says so.
+    run = z("keygen", "operator", "--tier", "credential", "--operator-id", "op.example",
+            "--out", z.path("k"), "--keyset", z.path("ks"))  # fmt: skip
+    assert run.code == EXIT_UNAVAILABLE and "not built in this version" in run.err
+    assert not (z.dir / "k").exists()
 
 
 def test_exit_4_bad_input(z: Party) -> None:
@@ -285,8 +296,18 @@ def every_object(z: Party) -> dict[str, Path]:
     z.ok(*["verify", *_verifier_args(z, social)], "--in", z.path("presentation.cbor"),
          "--number", ADULT, "--out", z.path("result.cbor"))  # fmt: skip
     _ask(z, "age_over:18", 1)  # a wallet with a pending key, and a fresh issuance request
+    # The credential tier's issuance messages, made through the roles (the tier has no
+    # file commands yet).
+    world = make_credential_world()
+    holder = world.holder()
+    ask = holder.request_credential(CREDENTIAL_OPERATOR)
+    (z.dir / "credential-ask.cbor").write_bytes(ask.to_bytes())
+    answer = world.issuer.issue(world.attester.enrol(ALICE), ask).to_bytes()
+    (z.dir / "credential.cbor").write_bytes(answer)
     tokens = token_files(z)
     names = {
+        "credential-request": "credential-ask.cbor",
+        "credential-response": "credential.cbor",
         "operator-key": "operator.key",
         "operator-keyset": "operators.keyset",
         "wallet": "phone.wallet",
@@ -369,10 +390,16 @@ def test_inspect_reads_standard_input(
     assert "request (verifier -> phone)" in z.ok("inspect", "-").out
 
 
-def test_a_presentation_of_a_tier_not_built_is_explained_as_such() -> None:
-    presentation = Presentation("credential", b"\x01" * 32, b"\x02" * 354)
+def test_a_presentation_of_a_tier_not_built_is_explained_as_such(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    planned = {**tiers.REGISTRY, "future": tiers.Planned("future", "a tier of a later version")}
+    monkeypatch.setattr(tiers, "REGISTRY", planned)
+    presentation = Presentation("future", b"\x01" * 32, b"\x02" * 354)
     explanation = explain(presentation.to_bytes())
     assert "not built" in explanation.summary and explanation.kind == "presentation"
+    unknown = explain(Presentation("quantum", b"\x01" * 32, b"\x02").to_bytes())
+    assert "unknown to this version" in unknown.summary
 
 
 # -- the JSON form --------------------------------------------------------------------
@@ -471,6 +498,7 @@ def _objects() -> tuple[bytes, ...]:
     presentation = phone.present(request)
     result = verifier.verify(presentation, number=ADULT)
     return (
+        *_credential_objects(),
         key.to_bytes(),
         key.keyset().to_bytes(),
         phone.export_wallet(),
@@ -509,6 +537,18 @@ def _token_objects() -> tuple[bytes, ...]:
     )
 
 
+@functools.cache
+def _credential_objects() -> tuple[bytes, ...]:
+    """The credential tier's objects: its issuance messages, a presentation, its key set."""
+    world = make_credential_world()
+    holder = world.holder()
+    ask = holder.request_credential(CREDENTIAL_OPERATOR)
+    answer = world.issuer.issue(world.attester.enrol(ALICE), ask)
+    holder.receive(CREDENTIAL_OPERATOR, answer)
+    shown = holder.present(world.verifier().create_request())
+    return ask.to_bytes(), answer.to_bytes(), shown.to_bytes(), world.keyset.to_bytes()
+
+
 @given(st.data())
 def test_inspect_of_altered_bytes_explains_or_raises_a_zkcheck_error(data: st.DataObject) -> None:
     original = data.draw(st.sampled_from(_objects()))
@@ -521,3 +561,11 @@ def test_inspect_of_altered_bytes_explains_or_raises_a_zkcheck_error(data: st.Da
     except ZkcheckError:
         return
     assert explanation.kind in known_kinds()
+
+
+def test_inspect_explains_times_past_the_year_9999() -> None:
+    far = 2**53  # the largest NumericDate the decoders admit
+    request = Request(bytes(16), "rp.example", (Check.number(),), ("signed",), ("op.example",),
+                      60, far, far)  # fmt: skip
+    explanation = explain(request.to_bytes())
+    assert ("expires", f"{far} s after 1970-01-01 00:00:00 UTC") in explanation.fields

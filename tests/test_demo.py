@@ -14,6 +14,7 @@ import pytest
 
 from zkcheck.claims import NUMBER, Check
 from zkcheck.cli import demo as demo_module
+from zkcheck.cli import tiers
 from zkcheck.cli.demo import STATE_MARKER, DemoResult, default_state_dir, run_demo
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
@@ -75,8 +76,8 @@ def _attested_claims(presentation: bytes) -> dict[int, object]:
 
 def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
     assert [scenario.key for scenario in SCENARIOS] == ["bank", "social", "age"]
-    assert result.tiers == ("signed", "token")
-    assert len(result.cases) == 10 and result.as_expected
+    assert result.tiers == ("signed", "token", "credential")
+    assert len(result.cases) == 12 and result.as_expected
     verdicts = [(c.scenario.key, c.tier, c.verdict) for c in result.cases]
     assert verdicts == [
         ("bank", "signed", Verdict.REFUSED),
@@ -85,14 +86,25 @@ def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
         ("bank", "token", Verdict.ACCEPTED),
         ("social", "signed", Verdict.ACCEPTED),
         ("social", "signed", Verdict.REFUSED),
+        ("social", "credential", Verdict.ACCEPTED),
+        ("social", "credential", Verdict.REFUSED),
         ("age", "signed", Verdict.ACCEPTED),
         ("age", "signed", Verdict.REFUSED),
         ("age", "token", Verdict.ACCEPTED),
         ("age", "token", Verdict.REFUSED),
     ]
-    # The token tier cannot carry number: no case is run, and the result says why.
-    assert [(n.scenario.key, n.tier) for n in result.not_carried] == [("social", "token")]
-    assert [entry.name for entry in result.not_built] == ["credential"]
+    # The token tier cannot carry number, and the credential tier does not make the
+    # predicate proofs of the other checks yet: no case is run, and the result says why.
+    assert [(key, tier) for key, tier, _ in result.skipped] == [
+        ("bank", "credential"),
+        ("social", "token"),
+        ("age", "credential"),
+    ]
+    reasons = {(key, tier): reason for key, tier, reason in result.skipped}
+    assert "predicate proof" in reasons["bank", "credential"]
+    assert "predicate proof" in reasons["age", "credential"]
+    assert "blind" in reasons["social", "token"]
+    assert result.not_built == ()
 
 
 def test_bank_swapped_an_hour_ago_is_refused_because_nothing_was_issued(
@@ -178,14 +190,12 @@ def test_each_case_records_sizes_three_parties_and_its_steps(result: DemoResult)
         for message in case.messages:
             assert message.size == (0 if message.data is None else len(message.data))
         steps = [timing.step for timing in case.timings]
-        issued = _message(case, "operator", "TokenResponse" if case.tier == "token" else
-                          IssuanceResponse.KIND) is not None  # fmt: skip
-        expected = {
-            "signed": ["operator issues", "phone presents"],
-            "token": ["phone blinds", "operator issues"]
-            + (["phone unblinds"] if issued else [])
-            + ["phone presents"],
-        }[case.tier]
+        if case.tier == "token":
+            # The phone fetches its tokens for the request, then presents.
+            unblinds = ["phone unblinds"] if _message(case, "operator", "TokenResponse") else []
+            expected = ["phone blinds", "operator issues", *unblinds, "phone presents"]
+        else:
+            expected = ["operator issues", "phone presents"]
         assert steps[: len(expected)] == expected
         assert (f"{case.scenario.verifier} verifies" in steps) == (
             _message(case, "phone", Presentation.KIND) is not None
@@ -289,12 +299,11 @@ def test_token_age_site_gets_cached_tokens_and_turns_the_17_year_old_away(
 def test_the_token_tier_does_not_invent_a_number_result(result: DemoResult) -> None:
     assert not [case for case in result.cases if case.scenario.key == "social" and case.tier
                 == "token"]  # fmt: skip
-    (skipped,) = result.not_carried
-    assert skipped.tier == "token" and skipped.scenario.check == NUMBER
-    assert "blind" in skipped.reason and "signed tier" in skipped.reason
-    text = render(result, Style(colour=False))
-    assert "token tier: not carried, no case run" in text
-    assert "the token tier does not carry this check" in " ".join(text.split())
+    (reason,) = [reason for key, tier, reason in result.skipped if tier == "token"]
+    assert [s.check for s in SCENARIOS if s.key == "social"] == [NUMBER]
+    assert "blind" in reason and "other tiers" in reason
+    text = " ".join(render(result, Style(colour=False)).split())
+    assert "token tier not run: tokens do not carry number" in text
 
 
 def test_the_token_keys_are_kept_private_and_reused(tmp_path: Path) -> None:
@@ -381,18 +390,23 @@ def test_the_default_state_falls_back_to_the_temporary_directory(
 # -- tiers ---------------------------------------------------------------------------
 
 
-def test_picking_a_tier_runs_it_alone_and_an_unbuilt_one_is_unavailable(tmp_path: Path) -> None:
+def test_picking_a_tier_runs_it_alone_and_an_unbuilt_one_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     picked = run_demo(state=tmp_path / "a", tier_names=("signed",))
     assert picked.tiers == ("signed",) and picked.not_built == ()
-    assert {case.tier for case in picked.cases} == {"signed"} and picked.not_carried == ()
+    assert {case.tier for case in picked.cases} == {"signed"} and picked.skipped == ()
     tokens = run_demo(state=tmp_path / "t", tier_names=("token",))
     assert tokens.tiers == ("token",) and tokens.as_expected
     assert [(c.scenario.key, c.tier) for c in tokens.cases] == [
         ("bank", "token"), ("bank", "token"), ("age", "token"), ("age", "token"),
     ]  # fmt: skip
     assert not (tmp_path / "t" / "operator.key").exists()
+    # Every tier of the design is built; one a later version plans is unavailable.
+    planned = {**tiers.REGISTRY, "future": tiers.Planned("future", "a tier of a later version")}
+    monkeypatch.setattr(tiers, "REGISTRY", planned)
     with pytest.raises(CommandError) as unbuilt:
-        run_demo(state=tmp_path / "b", tier_names=("credential",))
+        run_demo(state=tmp_path / "b", tier_names=("future",))
     assert unbuilt.value.code == EXIT_UNAVAILABLE
     with pytest.raises(CommandError) as unknown:
         run_demo(state=tmp_path / "c", tier_names=("quantum",))
@@ -410,10 +424,12 @@ def test_zkcheck_demo_prints_plain_text_when_piped(
     assert "\x1b" not in out and "\r" not in out
     for scenario in SCENARIOS:
         assert scenario.title in out
-    assert out.count("REFUSED (not shown)") == 5 and out.count("ACCEPTED") == 5
+    assert out.count("REFUSED (not shown)") == 6 and out.count("ACCEPTED") == 6
     assert "bytes" in out and "did not learn" in out and "timings" in out
-    assert "not built yet" in out and "credential" in out
-    assert "token tier: not carried, no case run" in out
+    assert "not built yet" not in out
+    flowing = " ".join(out.split())
+    assert flowing.count("credential tier not run: ") == 2
+    assert flowing.count("token tier not run: ") == 1
 
 
 def test_the_transcript_is_rendered_from_the_result(result: DemoResult) -> None:
@@ -479,3 +495,24 @@ def test_the_demo_runs_on_a_clock_it_is_given(tmp_path: Path) -> None:
     presentation = _message(at.case("bank", 1), "phone", Presentation.KIND)
     assert presentation is not None
     assert _attested_claims(presentation)[cwt.CLAIM_IAT] == int(instant.timestamp())
+
+
+def test_the_credential_tier_shows_the_number_by_disclosure(result: DemoResult) -> None:
+    right = result.case("social", 0, tier="credential")
+    mistyped = result.case("social", 1, tier="credential")
+    assert right.shown == (NUMBER,) and right.refusal is None
+    assert mistyped.refusal is Refusal.NOT_VERIFIED and mistyped.shown == ()
+    shown = _message(right, "phone", Presentation.KIND)
+    other = _message(mistyped, "phone", Presentation.KIND)
+    assert shown is not None and other is not None
+    # No number travels, and both presentations have one length: only the verifier's
+    # own number decides.
+    assert DEMO_SUBSCRIBERS["adult"].encode() not in shown
+    assert len(shown) == len(other)
+    assert Presentation.from_bytes(shown).tier == "credential"
+    assert any("week" in item for item in right.disclosed)
+    assert "not the number in the subscriber's credential" in mistyped.explanation
+    ask = _message(right, "phone", "credential-request")
+    assert ask is not None and DEMO_SUBSCRIBERS["adult"].encode() not in ask
+    text = render(result, Style(colour=False))
+    assert "credential tier not run: sim_swap:72 needs a predicate proof" in " ".join(text.split())

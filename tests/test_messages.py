@@ -39,6 +39,7 @@ requests = st.builds(
     operators=st.lists(identifiers, min_size=1, max_size=4, unique=True).map(tuple),
     max_age=st.integers(min_value=0, max_value=2**32),
     expires_at=st.integers(min_value=0, max_value=2**40),
+    time=st.integers(min_value=0, max_value=2**40),
 )
 results = st.builds(
     ResultRecord,
@@ -109,7 +110,7 @@ def test_issuance_and_signed_objects_re_encode_byte_identically(curve: Curve) ->
 
 def _request_fields() -> dict[int, Any]:
     request = Request(
-        bytes(16), "rp.example", (Check.age_over(18),), ("signed",), ("op.example",), 60, 100
+        bytes(16), "rp.example", (Check.age_over(18),), ("signed",), ("op.example",), 60, 100, 40
     )
     fields: dict[int, Any] = decode(request.to_bytes())
     return fields
@@ -121,7 +122,7 @@ def _request_fields() -> dict[int, Any]:
         lambda f: f.__setitem__(0, 2),  # a version this code does not read
         lambda f: f.__setitem__(0, 0),
         lambda f: f.__setitem__(1, "presentation"),
-        lambda f: f.__setitem__(9, 1),  # an unknown field
+        lambda f: f.__setitem__(10, 1),  # an unknown field
         lambda f: f.pop(7),  # a missing field
         lambda f: f.__setitem__(2, bytes(15)),  # a nonce under 128 bits
         lambda f: f.__setitem__(2, bytes(65)),
@@ -136,6 +137,8 @@ def _request_fields() -> dict[int, Any]:
         lambda f: f.__setitem__(7, -1),
         lambda f: f.__setitem__(7, True),
         lambda f: f.__setitem__(8, "tomorrow"),
+        lambda f: f.pop(9),  # no verifier's time
+        lambda f: f.__setitem__(9, -1),
     ],
 )
 def test_malformed_requests_are_refused(change: Any) -> None:

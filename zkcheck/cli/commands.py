@@ -159,7 +159,7 @@ def cmd_keygen_operator(args: argparse.Namespace) -> int:
 def cmd_keygen_holder(args: argparse.Namespace) -> int:
     tier = tiers.tier(args.tier)
     wallet: bytes | None = None
-    if Path(args.wallet).exists():
+    if tier.files.wallet is not None and Path(args.wallet).exists():
         wallet = read_object(args.wallet, {tier.files.wallet}, secret=True)
     given = PhoneInputs(
         request=None if args.input is None else read_object(args.input, {Request.KIND}),

@@ -12,7 +12,8 @@ directory; ``--state DIR`` chooses one):
   and the public ``operators.keyset``; the token tier: ``token-issuer.key``,
   ``token-operators.keyset`` and the issuer directories
   ``token-directories.cbor``), reused from run to run (token keys are renewed
-  when their epoch has ended);
+  when their epoch has ended); the credential tier, which has no key file
+  yet, creates its BBS keys for each run;
 * ``zkcheck-demo-state``, the marker that lets a later run recognise the
   directory. A non-empty directory without it is refused, never cleared.
 
@@ -20,8 +21,9 @@ directory; ``--state DIR`` chooses one):
 the files: ``zkcheck issue --key DIR/operator.key --subscribers
 DIR/subscribers.db`` issues from the demo operator.
 
-A tier that cannot carry a scenario's check (the token tier and ``number``)
-runs none of its cases; the result records why, and the transcript says so.
+A tier that does not answer a scenario's check (the token tier never
+carries ``number``) runs none of its cases; the result records why, and the
+transcript says so.
 
 :func:`run_demo` returns a :class:`DemoResult`, the structured record the
 transcript is rendered from and the tests read.
@@ -41,19 +43,12 @@ from pathlib import Path
 
 from zkcheck.cli import tiers
 from zkcheck.cli.exits import EXIT_BAD_INPUT, CommandError
-from zkcheck.cli.scenarios import SCENARIOS, CaseResult, DemoWorld, Progress, Scenario
+from zkcheck.cli.scenarios import SCENARIOS, CaseResult, DemoWorld, Progress
 from zkcheck.cli.tiers import Planned
 from zkcheck.sources import SQLiteSubscriberSource, demo_subscribers
 from zkcheck.trust.clock import Clock, SystemClock
 
-__all__ = [
-    "RANDOM_SUBSCRIBERS",
-    "STATE_MARKER",
-    "DemoResult",
-    "NotCarried",
-    "default_state_dir",
-    "run_demo",
-]
+__all__ = ["RANDOM_SUBSCRIBERS", "STATE_MARKER", "DemoResult", "default_state_dir", "run_demo"]
 
 STATE_MARKER = "zkcheck-demo-state"
 _STATE_VERSION = "zkcheck demo state, version 1\n"
@@ -61,15 +56,6 @@ _SUBSCRIBERS = "subscribers.db"
 RANDOM_SUBSCRIBERS = 2000
 """Synthetic subscribers the database holds besides the named ones the scenarios use."""
 _SEED = 2026
-
-
-@dataclass(frozen=True)
-class NotCarried:
-    """A scenario a tier does not run, because the tier cannot carry its check."""
-
-    scenario: Scenario
-    tier: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -83,9 +69,9 @@ class DemoResult:
     not_built: tuple[Planned, ...]
     """Tiers of the design not built in this version (listed when no tier was picked)."""
     cases: tuple[CaseResult, ...]
-    not_carried: tuple[NotCarried, ...]
-    """Scenarios a tier ran no case of, and why."""
     seconds: float
+    skipped: tuple[tuple[str, str, str], ...] = ()
+    """(scenario key, tier, why) for each scenario a tier does not answer in this version."""
 
     @property
     def as_expected(self) -> bool:
@@ -192,12 +178,12 @@ def run_demo(
         world = DemoWorld(directory, source, clock, fresh=fresh or not kept)
         runs = [(entry.name, entry.demo(world)) for entry in running]
         cases = []
-        not_carried = []
+        skipped = []
         for scenario in SCENARIOS:
             for name, run in runs:
-                reason = run.not_carried(scenario)
+                reason = run.skips(scenario)
                 if reason is not None:
-                    not_carried.append(NotCarried(scenario, name, reason))
+                    skipped.append((scenario.key, name, reason))
                     continue
                 for index, case in enumerate(scenario.cases, start=1):
                     where = f"{scenario.verifier}, {name} tier, case {index}"
@@ -210,6 +196,6 @@ def run_demo(
         tiers=tuple(name for name, _ in runs),
         not_built=() if chosen else tiers.planned(),
         cases=tuple(cases),
-        not_carried=tuple(not_carried),
         seconds=time.perf_counter() - started,
+        skipped=tuple(skipped),
     )

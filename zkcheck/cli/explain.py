@@ -127,6 +127,7 @@ def explain_request(data: bytes) -> Explanation:
             ("tiers", ", ".join(request.tiers)),
             ("max age", f"{request.max_age} s"),
             ("nonce", f"{request.nonce.hex()} (random, single use)"),
+            ("made", instant(request.time)),
             ("expires", instant(request.expires_at)),
         ),
         notes=("the nonce is random: it ties the answer to this request and reveals nothing",),
@@ -173,7 +174,13 @@ def explain_keyset(data: bytes) -> Explanation:
         kids = ", ".join(
             f"{key.kid.hex() if key.kid else '?'} ({key.curve.value})" for key in entry.keys
         )
-        fields.append((entry.operator_id, f"keys {kids or 'none (tokens only)'}"))
+        fields.append((entry.operator_id, f"keys {kids or 'none'}"))
+        if entry.credential_keys:
+            epochs = ", ".join(
+                f"{key.key_id.hex()} (from {instant(key.not_before)})"
+                for key in entry.credential_keys
+            )
+            fields.append(("", f"credential keys {epochs}"))
         fields.append(("", "menu " + " ".join(entry.menu.identifiers())))
         fields += [
             (

@@ -23,10 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zkcheck.claims import NUMBER, Check
-from zkcheck.encoding.messages import Presentation
-from zkcheck.errors import PolicyError, ZkcheckError
-from zkcheck.roles import VerifiedResult
+from zkcheck.claims import Check
 from zkcheck.sources import DEMO_SUBSCRIBERS
 from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.clock import Clock
@@ -43,11 +40,8 @@ __all__ = [
     "Recorder",
     "Refusal",
     "Scenario",
-    "Shown",
     "Timing",
     "Verdict",
-    "present_and_verify",
-    "verifier_knowledge",
 ]
 
 OPERATOR_ID = "operator.example"
@@ -268,101 +262,3 @@ class Recorder:
             yield
         finally:
             self.timings.append(Timing(step, time.perf_counter() - start))
-
-
-@dataclass(frozen=True)
-class Shown:
-    """How the phone's presentation to the verifier went in one case."""
-
-    presentation: bytes | None
-    """What the phone sent, or ``None`` when it had nothing to show."""
-    result: VerifiedResult | None
-    failure: ZkcheckError | None
-    disclosed: tuple[str, ...]
-    """What the presentation revealed to the verifier, if one came."""
-
-    def refusal(self, issued: bool) -> Refusal | None:
-        """Why the case was refused (``issued``: whether the operator issued anything)."""
-        if not issued:
-            return Refusal.NOTHING_ISSUED
-        if self.presentation is None:
-            return Refusal.NOTHING_TO_SHOW
-        if self.result is None:
-            return Refusal.NOT_VERIFIED
-        return None
-
-
-def present_and_verify(
-    record: Recorder,
-    scenario: Scenario,
-    progress: Progress,
-    *,
-    present: Callable[[], bytes],
-    note: str,
-    reveals: Callable[[bytes], tuple[str, ...]],
-    verify: Callable[[bytes], VerifiedResult],
-) -> Shown:
-    """The phone presents (``present``; a :class:`PolicyError` means nothing to show) and,
-    if something came, the verifier verifies it; every step recorded and timed."""
-    verifier = scenario.verifier
-    presentation: bytes | None = None
-    with record.timed("phone presents"):
-        try:
-            presentation = present()
-        except PolicyError:
-            presentation = None
-    if presentation is None:
-        record.send("phone", verifier, Presentation.KIND, None, "nothing to show")
-        return Shown(None, None, None, ())
-    record.send("phone", verifier, Presentation.KIND, presentation, note)
-    disclosed = reveals(presentation)
-    progress(f"the {verifier} verifies")
-    with record.timed(f"{verifier} verifies"):
-        try:
-            return Shown(presentation, verify(presentation), None, disclosed)
-        except ZkcheckError as exc:
-            return Shown(presentation, None, exc, disclosed)
-
-
-def verifier_knowledge(
-    scenario: Scenario,
-    refusal: Refusal | None,
-    disclosed: tuple[str, ...],
-    *,
-    held: str,
-    reason: str,
-    unlinked: tuple[str, ...] = (),
-) -> Knowledge:
-    """What the verifier learned and did not: what was disclosed when shown; when nothing
-    came, that the check is not shown and not why. ``held`` names what a phone would hold
-    ("an attestation"); ``reason`` says why a presentation that came did not show the
-    check; ``unlinked`` adds what an accepted presentation does not link it to."""
-    check = scenario.check.identifier
-    other_facts = "any other fact the operator holds about the subscriber"
-    identity: tuple[str, ...] = ()
-    if scenario.check != NUMBER:
-        identity = ("who the subscriber is: no number or name reaches it",)
-    if refusal is None:
-        return Knowledge(
-            scenario.verifier, disclosed, (scenario.hidden, other_facts, *identity, *unlinked)
-        )
-    if refusal is Refusal.NOT_VERIFIED:
-        return Knowledge(
-            scenario.verifier,
-            (*disclosed, f"that {check} is not shown: {reason}"),
-            (scenario.hidden, other_facts),
-        )
-    return Knowledge(
-        scenario.verifier,
-        (
-            f"no presentation came, so {check} is not shown",
-            "not why: a check that fails, a phone that declines and a phone without "
-            f"{held} look the same",
-        ),
-        (
-            f'{scenario.hidden}, or even that the check fails: nobody issued a "no", and '
-            "absence is only a hint",
-            other_facts,
-            *identity,
-        ),
-    )

@@ -137,10 +137,9 @@ def render(result: DemoResult, style: Style) -> str:
             strict=False,
         ):
             out += ["", *_case(case, f"{scenario_index}{letter}", style)]
-        for skipped in result.not_carried:
-            if skipped.scenario is scenario:
-                heading = style.bold(f"   {skipped.tier} tier: not carried, no case run")
-                out += ["", heading, *aligned("", [skipped.reason], indent=6, width=0)]
+        for key, tier, reason in result.skipped:
+            if key == scenario.key:
+                out += ["", *aligned(f"   {tier} tier", [f"not run: {reason}"], width=19)]
     accepted = sum(case.verdict is Verdict.ACCEPTED for case in result.cases)
     refused = len(result.cases) - accepted
     agreement = (
@@ -162,12 +161,13 @@ def render(result: DemoResult, style: Style) -> str:
 
 
 def _scenarios(result: DemoResult) -> list[Scenario]:
+    """The scenarios run, in order, and after them those no tier ran (all skipped)."""
     seen: list[Scenario] = []
-    for scenario in [case.scenario for case in result.cases] + [
-        skipped.scenario for skipped in result.not_carried
-    ]:
-        if scenario not in seen:
+    for case in result.cases:
+        if case.scenario not in seen:
+            seen.append(case.scenario)
+    keys = {scenario.key for scenario in seen}
+    for scenario in SCENARIOS:
+        if scenario.key not in keys and any(key == scenario.key for key, _, _ in result.skipped):
             seen.append(scenario)
-    return [scenario for scenario in SCENARIOS if scenario in seen] + [
-        scenario for scenario in seen if scenario not in SCENARIOS
-    ]
+    return seen

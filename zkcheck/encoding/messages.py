@@ -13,7 +13,8 @@ type                  from -> to              carries
 ===================== ======================= ====================================
 ``request``           verifier -> holder      the checks asked, a fresh nonce, the
                                               verifier's id, accepted tiers and
-                                              operators, maximum attestation age
+                                              operators, maximum attestation age,
+                                              the verifier's time
 ``presentation``      holder -> verifier      the tier, the request's nonce and
                                               the tier's evidence
 ``issuance-request``  holder -> operator      the checks wanted, one fresh holder
@@ -178,6 +179,9 @@ class Request:
     """Oldest acceptable attestation, in seconds since its issue time."""
     expires_at: int
     """When the request itself lapses (NumericDate)."""
+    time: int
+    """The verifier's time when it made the request (NumericDate): the instant at which
+    the credential tier evaluates expiry and predicates."""
 
     KIND = "request"
 
@@ -193,12 +197,13 @@ class Request:
                 6: sorted(set(self.operators), key=str.encode),
                 7: self.max_age,
                 8: self.expires_at,
+                9: self.time,
             }
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Request:
-        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6, 7, 8})
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6, 7, 8, 9})
         return cls(
             nonce=_bytes(fields[2], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
             verifier_id=check_identifier(fields[3], "the verifier id"),
@@ -209,6 +214,7 @@ class Request:
             ),
             max_age=_uint(fields[7], "max_age", 2**32),
             expires_at=numeric_date(fields[8], "the request's expiry"),
+            time=numeric_date(fields[9], "the verifier's time"),
         )
 
     def digest(self) -> bytes:

@@ -1,6 +1,6 @@
-"""The roles: operator (:class:`Issuer`, :class:`TokenIssuer` with its :class:`Attester`),
-phone (:class:`Holder`, :class:`TokenHolder`), relying party (:class:`Verifier` with its
-:class:`Policy`).
+"""The roles: operator (:class:`Issuer`, :class:`TokenIssuer`, :class:`CredentialIssuer`,
+the last two with an :class:`Attester`), phone (:class:`Holder`, :class:`TokenHolder`,
+:class:`CredentialHolder`), relying party (:class:`Verifier` with its :class:`Policy`).
 
 This is the only layer that combines the others. A flow, message by message
 (every message has ``to_bytes`` / ``from_bytes``, so each arrow can be a file)::
@@ -29,9 +29,24 @@ is bound to the request, so it is fetched after the request arrives. The
 operator's keys (:class:`TokenIssuerKeys`) and the phone's tokens
 (:class:`TokenWallet`) have file forms, and so does every arrow (the
 ``token-*`` messages of :mod:`zkcheck.encoding.token_messages`).
+
+The credential tier (:class:`CredentialIssuer`, :class:`CredentialHolder`;
+spec/08-credential-tier.md)::
+
+    Verifier                      Holder                        CredentialIssuer (operator)
+       |                             | -- CredentialRequest -----> |  attester, facts, blind sign
+       |                             | <---- CredentialResponse -- |  holder checks, then stores
+       | -- Request ---------------> |                             |
+       | <------------ Presentation  |  a fresh proof each time    |
+    VerifiedResult (or a ZkcheckError)
+
+The operator never sees the holder secret, the request or the verifier; two
+presentations of one credential share no value that is not public.
 """
 
 from zkcheck.roles.attester import Attester, InsecureTestAttester
+from zkcheck.roles.credential_holder import CredentialHolder
+from zkcheck.roles.credential_issuer import CredentialIssuer
 from zkcheck.roles.holder import Holder
 from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
 from zkcheck.roles.operator_key import OperatorKey
@@ -45,6 +60,8 @@ __all__ = [
     "DEFAULT_EPOCHS",
     "DEFAULT_VALIDITY",
     "Attester",
+    "CredentialHolder",
+    "CredentialIssuer",
     "HeldToken",
     "Holder",
     "InsecureTestAttester",

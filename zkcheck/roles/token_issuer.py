@@ -18,7 +18,7 @@ and the check held; it never learns the challenge, so never the verifier.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -250,9 +250,7 @@ class TokenIssuerKeys:
         for index, entry in enumerate(operators):
             if entry.operator_id == self.operator_id:
                 menu = Menu(entry.menu.checks | self.menu.checks)
-                operators[index] = OperatorEntry(
-                    entry.operator_id, entry.keys, menu, self.token_keys()
-                )
+                operators[index] = replace(entry, menu=menu, token_keys=self.token_keys())
                 return OperatorKeySet(tuple(operators))
         return OperatorKeySet((*operators, self.entry()))
 

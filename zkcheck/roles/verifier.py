@@ -1,8 +1,8 @@
 """The relying party's side: requests, and the verification every tier shares.
 
 :meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4 (and
-spec/07-token-tier.md for tokens): it finds
-the verifier's own stored request by the presentation's nonce, lets the tier
+spec/07-token-tier.md for tokens, spec/08-credential-tier.md for credentials):
+it finds the verifier's own stored request by the presentation's nonce, lets the tier
 verify its cryptography against that request, applies the policy, consumes
 the nonce, and only then constructs a :class:`VerifiedResult`. Every failure
 raises a :class:`~zkcheck.errors.ZkcheckError` subclass:
@@ -44,6 +44,7 @@ from zkcheck.errors import (
     UntrustedIssuer,
     WrongVerifier,
 )
+from zkcheck.roles._credential import CredentialTier
 from zkcheck.roles._signed import SignedTier
 from zkcheck.roles._tiers import TierVerifier, VerificationContext
 from zkcheck.roles._token import TokenTier, challenge_header
@@ -60,7 +61,11 @@ _CREATED_CACHE = 4096
 NONCE_SIZE = 32
 """Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
 
-TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier(), TokenTier.name: TokenTier()}
+TIERS: Mapping[str, TierVerifier] = {
+    SignedTier.name: SignedTier(),
+    TokenTier.name: TokenTier(),
+    CredentialTier.name: CredentialTier(),
+}
 """The tiers this installation verifies, by wire name."""
 
 
@@ -129,6 +134,7 @@ class Verifier:
             operators=tuple(policy.operators),
             max_age=policy.max_age,
             expires_at=now + policy.request_lifetime,
+            time=now,
         )
         self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
         self._created[request.nonce] = request

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from zkcheck.cli.exits import EXIT_UNAVAILABLE, EXIT_USAGE, CommandError
 from zkcheck.cli.tiers.base import DemoRun, Tier
+from zkcheck.cli.tiers.credential import CREDENTIAL
 from zkcheck.cli.tiers.signed import SIGNED
 from zkcheck.cli.tiers.token import TOKEN
 
@@ -32,7 +33,7 @@ class Planned:
 REGISTRY: Mapping[str, Tier | Planned] = {
     "signed": SIGNED,
     "token": TOKEN,
-    "credential": Planned("credential", "BBS credentials with zero-knowledge presentations"),
+    "credential": CREDENTIAL,
 }
 """Every tier by its ``--tier`` name, in the order the demo runs them."""
 

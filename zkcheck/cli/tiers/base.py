@@ -28,10 +28,12 @@ __all__ = ["DemoRun", "OperatorKeys", "PhoneInputs", "Tier", "TierFiles"]
 class TierFiles:
     """The object types of a tier's files, by the step that reads or writes them."""
 
-    operator_key: str
-    """The operator's secret key file (``keygen operator``, ``issue``)."""
-    wallet: str
-    """The phone's secret wallet (``keygen holder``, ``receive``, ``present``)."""
+    operator_key: str | None
+    """The operator's secret key file (``keygen operator``, ``issue``); ``None`` while
+    the tier has none."""
+    wallet: str | None
+    """The phone's secret wallet (``keygen holder``, ``receive``, ``present``); ``None``
+    while the tier has none."""
     issuance_request: str
     """Phone -> operator (``keygen holder`` writes it, ``issue`` reads it)."""
     issuance_response: str
@@ -70,8 +72,9 @@ class DemoRun(Protocol):
         """The tier's demo state in words: which keys, created or reused, where."""
         ...
 
-    def not_carried(self, scenario: Scenario) -> str | None:
-        """Why this tier cannot carry the scenario's check, in words; ``None`` if it can."""
+    def skips(self, scenario: Scenario) -> str | None:
+        """Why this tier does not run ``scenario`` (a check it does not carry, or does not
+        answer in this version), or ``None`` when it runs it."""
         ...
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:

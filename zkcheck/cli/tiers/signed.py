@@ -24,10 +24,9 @@ from zkcheck.cli.scenarios import (
     Refusal,
     Scenario,
     Verdict,
-    present_and_verify,
-    verifier_knowledge,
 )
 from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
+from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of, verifier_knowledge
 from zkcheck.cli.words import checks_in_words, instant, plural
 from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation, Request
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation, decode_presentation_body
@@ -353,12 +352,12 @@ class _SignedDemo:
             f"({_OPERATOR_KEY_FILE}, public key set in {_KEYSET_FILE})"
         )
 
-    def not_carried(self, scenario: Scenario) -> str | None:
-        # Every check of the vocabulary can be attested in the signed tier.
+    def skips(self, scenario: Scenario) -> str | None:
+        """The signed tier answers every scenario's check."""
         return None
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
-        clock, check, verifier_name = self.world.clock, scenario.check, scenario.verifier
+        clock, check = self.world.clock, scenario.check
         record = Recorder()
         phone = Holder(clock=clock)
 
@@ -399,40 +398,30 @@ class _SignedDemo:
             )
 
         policy = Policy(scenario.verifier_id, (check,), (OPERATOR_ID,), max_age=scenario.max_age)
-        verifier = Verifier(policy, self._keyset, clock=clock)
-        progress(f"the {verifier_name} asks the phone")
-        request = verifier.create_request().to_bytes()
-        record.send(
-            verifier_name,
-            "phone",
-            "request",
-            request,
-            f"asks for {check.identifier} from {OPERATOR_ID}, with a fresh single-use nonce",
-        )
-        shown = present_and_verify(
-            record,
+        answer = ask_and_verify(
             scenario,
+            case,
+            Verifier(policy, self._keyset, clock=clock),
+            lambda request: phone.present(request).to_bytes(),
+            self.tier.explain_presentation,
+            "the attestation, bound to this request by the phone's one-time key",
+            record,
             progress,
-            present=lambda: phone.present(request).to_bytes(),
-            note="the attestation, bound to this request by the phone's one-time key",
-            reveals=lambda data: (
-                self.tier.explain_presentation(Presentation.from_bytes(data)).reveals
-            ),
-            verify=lambda data: verifier.verify(data, number=case.typed_number),
         )
-        refusal = shown.refusal(issued=response is not None)
-        reason = _failure_words(check, shown.failure)
+        result, disclosed = answer.result, answer.disclosed
+        refusal = refusal_of(response is not None, answer)
+        reason = _failure_words(check, answer.failure)
         return CaseResult(
             scenario=scenario,
             case=case,
             tier=_TIER,
-            verdict=Verdict.ACCEPTED if shown.result is not None else Verdict.REFUSED,
+            verdict=Verdict.ACCEPTED if result is not None else Verdict.REFUSED,
             refusal=refusal,
-            shown=shown.result.checks if shown.result is not None else (),
-            disclosed=shown.disclosed,
+            shown=result.checks if result is not None else (),
+            disclosed=disclosed,
             explanation=_verdict_words(scenario, refusal, reason),
             messages=tuple(record.messages),
-            knowledge=_knowledge(scenario, case, attested, refusal, shown.disclosed, reason),
+            knowledge=_knowledge(scenario, case, attested, refusal, disclosed, reason),
             timings=tuple(record.timings),
         )
 

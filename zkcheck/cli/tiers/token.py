@@ -32,12 +32,10 @@ from zkcheck.cli.scenarios import (
     Recorder,
     Refusal,
     Scenario,
-    Shown,
     Verdict,
-    present_and_verify,
-    verifier_knowledge,
 )
 from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
+from zkcheck.cli.tiers.steps import Answer, ask_and_verify, refusal_of, verifier_knowledge
 from zkcheck.cli.words import check_in_words, instant, plural
 from zkcheck.encoding.messages import Presentation, Request
 from zkcheck.encoding.token import TOKEN_LENGTH, Redemption, decode_token_body, redemption_of
@@ -515,10 +513,10 @@ def _explain_directories(data: bytes) -> Explanation:
 # -- the demo ------------------------------------------------------------------------------
 
 NUMBER_NOT_CARRIED = (
-    "the token tier does not carry this check. The operator signs a token blind, so it cannot "
-    "see, let alone check, a number bound into it, and a key per number would name one "
-    "subscriber (spec/02-checks.md, spec/07-token-tier.md). No token exists for it; the "
-    "social network asks in the signed tier."
+    "tokens do not carry number: the operator signs a token blind, so it cannot see, let "
+    "alone check, a number bound into it, and a key per number would name one subscriber "
+    "(spec/02-checks.md, spec/07-token-tier.md). No token exists for it; the social network "
+    "asks in the other tiers."
 )
 
 
@@ -555,30 +553,84 @@ class _TokenDemo:
             f"{_DIRECTORIES_FILE})"
         )
 
-    def not_carried(self, scenario: Scenario) -> str | None:
+    def skips(self, scenario: Scenario) -> str | None:
         if _carried(scenario.verifier_id, scenario.check):
             return None
         return NUMBER_NOT_CARRIED
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
-        clock, check, name = self.world.clock, scenario.check, scenario.verifier
         record = Recorder()
         policy = Policy(
-            scenario.verifier_id, (check,), (OPERATOR_ID,), tiers=(_TIER,), max_age=scenario.max_age
+            scenario.verifier_id,
+            (scenario.check,),
+            (OPERATOR_ID,),
+            tiers=(_TIER,),
+            max_age=scenario.max_age,
         )
-        verifier = Verifier(policy, self._keyset, clock=clock)
+        verifier = Verifier(policy, self._keyset, clock=self.world.clock)
+        phone = TokenHolder(
+            self._keyset,
+            clock=self.world.clock,
+            directory=lambda name: self._directory(name, record),
+        )
+        fetched: list[tuple[TokenKeyEntry, TokenIssuanceResponse | None]] = []
+        answer = ask_and_verify(
+            scenario,
+            case,
+            verifier,
+            lambda request: phone.present(request).to_bytes(),
+            lambda presentation: _explain_presentation(presentation, self._keyset),
+            f"one {TOKEN_LENGTH}-byte token for this request's challenge, nothing else",
+            record,
+            progress,
+            prepare=lambda request: fetched.append(
+                self._fetch(scenario, case, verifier, phone, request, record, progress)
+            ),
+        )
+        key, response = fetched[0]
+        refusal = refusal_of(response is not None, answer)
+        return CaseResult(
+            scenario=scenario,
+            case=case,
+            tier=_TIER,
+            verdict=Verdict.ACCEPTED if answer.result is not None else Verdict.REFUSED,
+            refusal=refusal,
+            shown=answer.result.checks if answer.result is not None else (),
+            disclosed=answer.disclosed,
+            explanation=_verdict_words(scenario, refusal, answer.failure),
+            messages=tuple(record.messages),
+            knowledge=_knowledge(scenario, case, key, refusal, answer, phone.remaining()),
+            timings=tuple(record.timings),
+        )
 
-        progress(f"the {name} asks the phone")
-        request = verifier.create_request()
-        header = verifier.token_challenge_header(request)
-        cached = redemption_of(check) is Redemption.CACHED
+    def _directory(self, issuer_name: str, record: Recorder) -> bytes:
+        """The issuer directory, as the phone fetches it from the operator."""
+        document = self._issuer.directory(issuer_name)
         record.send(
-            name,
+            "operator",
             "phone",
-            "request",
-            request.to_bytes(),
-            f"asks for {check.identifier} from {OPERATOR_ID}, with a fresh single-use nonce",
+            "issuer directory",
+            document,
+            f"the public keys of {issuer_name}, the same for every phone; the phone checks the "
+            "current one against the key set",
         )
+        return document
+
+    def _fetch(
+        self,
+        scenario: Scenario,
+        case: Case,
+        verifier: Verifier,
+        phone: TokenHolder,
+        request: bytes,
+        record: Recorder,
+        progress: Progress,
+    ) -> tuple[TokenKeyEntry, TokenIssuanceResponse | None]:
+        """The challenge sent with ``request``, and the tokens the phone fetches for it: the
+        key asked, and the operator's answer (``None``: it signed nothing)."""
+        check, name = scenario.check, scenario.verifier
+        header = verifier.token_challenge_header(Request.from_bytes(request))
+        cached = redemption_of(check) is Redemption.CACHED
         issuer_name = self._keys.issuer_name(check)
         record.send(
             name,
@@ -592,20 +644,6 @@ class _TokenDemo:
                 else "a redemption context from this request (the token is fetched for it)"
             ),
         )
-
-        def directory(issuer: str) -> bytes:
-            document = self._issuer.directory(issuer)
-            record.send(
-                "operator",
-                "phone",
-                "issuer directory",
-                document,
-                f"the public keys of {issuer}, the same for every phone; the phone checks the "
-                "current one against the key set",
-            )
-            return document
-
-        phone = TokenHolder(self._keyset, clock=clock, directory=directory)
         progress("the phone blinds its token requests")
         with record.timed("phone blinds"):
             asks = phone.request_tokens(request, header, batch=_CACHED_BATCH if cached else 1)
@@ -618,17 +656,15 @@ class _TokenDemo:
             "authenticates the subscriber: the credential of InsecureTestAttester, the test "
             "stand-in for SIM authentication",
         )
-        token_requests = b"".join(ask.token_request for ask in asks)
         record.send(
             "phone",
             "operator",
             "TokenRequest",
-            token_requests,
+            b"".join(ask.token_request for ask in asks),
             f"{plural(len(asks), 'blinded TokenRequest')} to {issuer_name}: the check and the "
             f"key, not {scenario.verifier_id} nor the challenge"
             + (f"; {len(asks) - 1} to keep for later requests" if len(asks) > 1 else ""),
         )
-
         progress("the operator checks its records")
         response: TokenIssuanceResponse | None = None
         with record.timed("operator issues"):
@@ -646,45 +682,18 @@ class _TokenDemo:
                 f"{check.identifier} does not hold, so the operator signs nothing: no token "
                 'exists for "no"',
             )
-        else:
-            blind = b"".join(answer for _, answer in response.token_responses)
-            record.send(
-                "operator",
-                "phone",
-                "TokenResponse",
-                blind,
-                f"{plural(len(response.token_responses), 'blind signature')} under the "
-                f"{check.identifier} key of the epoch {_epoch(key)}",
-            )
-            with record.timed("phone unblinds"):
-                phone.wallet.receive_issuance(response)
-
-        progress("the phone presents")
-        shown = present_and_verify(
-            record,
-            scenario,
-            progress,
-            present=lambda: phone.present(request).to_bytes(),
-            note=f"one {TOKEN_LENGTH}-byte token for this request's challenge, nothing else",
-            reveals=lambda data: (
-                _explain_presentation(Presentation.from_bytes(data), self._keyset).reveals
-            ),
-            verify=verifier.verify,
+            return key, None
+        record.send(
+            "operator",
+            "phone",
+            "TokenResponse",
+            b"".join(answer for _, answer in response.token_responses),
+            f"{plural(len(response.token_responses), 'blind signature')} under the "
+            f"{check.identifier} key of the epoch {_epoch(key)}",
         )
-        refusal = shown.refusal(issued=response is not None)
-        return CaseResult(
-            scenario=scenario,
-            case=case,
-            tier=_TIER,
-            verdict=Verdict.ACCEPTED if shown.result is not None else Verdict.REFUSED,
-            refusal=refusal,
-            shown=shown.result.checks if shown.result is not None else (),
-            disclosed=shown.disclosed,
-            explanation=_verdict_words(scenario, refusal, shown.failure),
-            messages=tuple(record.messages),
-            knowledge=_knowledge(scenario, case, key, refusal, shown, phone.remaining()),
-            timings=tuple(record.timings),
-        )
+        with record.timed("phone unblinds"):
+            phone.wallet.receive_issuance(response)
+        return key, response
 
 
 def _verdict_words(
@@ -718,7 +727,7 @@ def _knowledge(
     case: Case,
     key: TokenKeyEntry,
     refusal: Refusal | None,
-    shown: Shown,
+    answer: Answer,
     kept: int,
 ) -> tuple[Knowledge, ...]:
     check = scenario.check.identifier
@@ -758,9 +767,9 @@ def _knowledge(
     verifier = verifier_knowledge(
         scenario,
         refusal,
-        shown.disclosed,
+        answer.disclosed,
         held="a token",
-        reason=f"verification failed ({type(shown.failure).__name__})",
+        reason=f"verification failed ({type(answer.failure).__name__})",
         unlinked=(crowd,),
     )
     return (operator, phone, verifier)
