@@ -315,6 +315,7 @@ def test_inspect_explains_each_token_object_to_whom_and_what(z: Party) -> None:
     presentation = explain((z.dir / "token-presentation.cbor").read_bytes())
     assert presentation.title == "presentation (phone -> verifier), token tier"
     assert any("key id" in item for item in presentation.reveals)
+    assert presentation.until is None and any("epoch ends" in note for note in presentation.notes)
     keyset = explain((z.dir / "operators.keyset").read_bytes())
     assert any("token key age_over:18" in value for _, value in keyset.fields)
     assert keyset.until is not None

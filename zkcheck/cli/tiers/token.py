@@ -257,6 +257,7 @@ def _explain_presentation(presentation: Presentation, keyset: OperatorKeySet | N
     tokens = decode_token_body(presentation.body)
     fields = [("request nonce", presentation.nonce.hex())]
     reveals: list[str] = []
+    ends: list[int] = []
     for index, (_, token) in enumerate(tokens, start=1):
         fields += [
             (f"token {index} key id", token.token_key_id.hex()),
@@ -277,6 +278,7 @@ def _explain_presentation(presentation: Presentation, keyset: OperatorKeySet | N
             )
             continue
         operator, key = found
+        ends.append(key.not_after)
         reveals += [
             f"that {key.check.identifier} holds ({check_in_words(key.check)}), as "
             f"{operator.operator_id}'s key for it vouches",
@@ -297,12 +299,13 @@ def _explain_presentation(presentation: Presentation, keyset: OperatorKeySet | N
         ),
         audience="the verifier whose request it answers (each token redeems once, there)",
         reveals=tuple(reveals),
-        until=None,
-        until_note="",
+        until=min(ends) if len(ends) == len(tokens) else None,
+        until_note="the first token's key epoch ends; the request's nonce is answered once",
         fields=tuple(fields),
         notes=(
             NOT_VERIFIED_NOTE,
-            "which check a token shows is its key's, looked up in the operators' key set",
+            "which check a token shows is its key's, looked up in the operators' key set, "
+            "and a token redeems only until that key's epoch ends",
         ),
     )
 
@@ -401,6 +404,7 @@ def _explain_token_request(data: bytes) -> Explanation:
         ),
         until=None,
         until_note="",
+        notes=("the operator answers it only while the key it names is the current epoch's",),
         fields=tuple(
             (
                 f"request {index}",
