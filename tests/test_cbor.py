@@ -113,18 +113,17 @@ leaves = (
     | st.booleans()
     | st.none()
 )
-values = st.recursive(
-    leaves,
-    lambda children: (
-        st.lists(children, max_size=5)
-        | st.dictionaries(
-            st.integers(min_value=-(2**64), max_value=2**64 - 1) | st.text(max_size=8),
-            children,
-            max_size=5,
-        )
-    ),
-    max_leaves=25,
-)
+
+
+def _containers(children: Any) -> Any:
+    return st.lists(children, max_size=5) | st.dictionaries(
+        st.integers(min_value=-(2**64), max_value=2**64 - 1) | st.text(max_size=8),
+        children,
+        max_size=5,
+    )
+
+
+values = st.recursive(leaves, _containers, max_leaves=25)
 
 
 @given(values)
@@ -181,15 +180,7 @@ def test_any_flipped_byte_is_refused_or_decodes_to_another_value(value: Any, dat
 
 tagged_values = st.recursive(
     leaves,
-    lambda children: (
-        st.lists(children, max_size=5)
-        | st.dictionaries(
-            st.integers(min_value=-(2**64), max_value=2**64 - 1) | st.text(max_size=8),
-            children,
-            max_size=5,
-        )
-        | st.builds(lambda item: Tag(18, item), children)
-    ),
+    lambda children: _containers(children) | st.builds(lambda item: Tag(18, item), children),
     max_leaves=25,
 )
 
