@@ -142,8 +142,8 @@ class AttestationClaims:
             raise DecodeError("unsupported attestation version")
         cnf = _exact_keys(claims[cwt.CLAIM_CNF], _CNF, _CNF, "cnf")
         checks = parse_checks(claims[CLAIM_CHECKS], "the attested checks")
-        digest = claims.get(CLAIM_NUMBER_DIGEST)
-        if (digest is not None) != (NUMBER in checks):
+        number = CLAIM_NUMBER_DIGEST in claims
+        if number != (NUMBER in checks):
             raise DecodeError("a number digest goes with the number check, and only with it")
         issued_at = cwt.numeric_date(claims[cwt.CLAIM_IAT], "iat")
         expires_at = cwt.numeric_date(claims[cwt.CLAIM_EXP], "exp")
@@ -155,7 +155,7 @@ class AttestationClaims:
             expires_at,
             COSEKey.from_map(cnf[cwt.CNF_COSE_KEY]),
             checks,
-            None if digest is None else _digest(digest, "the number digest"),
+            _digest(claims[CLAIM_NUMBER_DIGEST], "the number digest") if number else None,
         )
 
 
