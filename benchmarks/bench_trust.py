@@ -47,11 +47,12 @@ from zkcheck.encoding.cose import COSESigningKey
 from zkcheck.encoding.signed import decode_presentation_body
 from zkcheck.hazmat import bbs
 from zkcheck.hazmat.blind_rsa import generate_private_key, public_key_to_spki
+from zkcheck.hazmat.credential import SUITE
 from zkcheck.roles import Holder, Issuer, Policy, Verifier
 from zkcheck.sources import DEMO_SUBSCRIBERS, MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.authority import Authority
 from zkcheck.trust.clock import FixedClock, epoch_seconds
-from zkcheck.trust.credential_keys import SUITE, CredentialKeyEntry
+from zkcheck.trust.credential_keys import CREDENTIAL_LIFETIME, CredentialKeyEntry
 from zkcheck.trust.keyset import key_id
 from zkcheck.trust.listed_keys import ListedKey, SignedKey
 from zkcheck.trust.nonces import MemoryNonceStore
@@ -93,7 +94,7 @@ def _credential_keys(now: int) -> list[ListedKey]:
         start = (epoch + offset) * WEEK
         entry = CredentialKeyEntry(epoch + offset, start, start + WEEK, public)
         # Accepted until the last credential it signs has expired: 15 days after its epoch.
-        keys.append(ListedKey.of(entry, not_after=start + WEEK + 15 * DAY))
+        keys.append(ListedKey.of(entry, not_after=entry.not_after + CREDENTIAL_LIFETIME))
     return keys
 
 

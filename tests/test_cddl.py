@@ -21,11 +21,17 @@ import pycddl
 import pytest
 
 from tests.attest_world import ADULT, make_world
+from tests.credential_world import ALICE, OPERATOR, make_credential_world
 from tests.token_world import AGE, AGE_MAX_AGE, SWAP, make_token_world
 from zkcheck.claims import Check
 from zkcheck.encoding.cbor import Tag, decode, encode
 from zkcheck.encoding.cose import Curve
 from zkcheck.encoding.messages import Presentation
+from zkcheck.encoding.token_messages import TokenChallengeHeader
+from zkcheck.roles import CredentialIssuerKeys, Policy, Verifier
+from zkcheck.sources import DEMO_SUBSCRIBERS
+from zkcheck.trust.clock import epoch_seconds
+from zkcheck.trust.keyset import OperatorKeySet
 
 CDDL = (Path(__file__).resolve().parent.parent / "spec" / "cddl" / "zkcheck.cddl").read_text()
 # RFC 8610 (section 3.8.3) regular expressions are XSD ones, implicitly
@@ -108,6 +114,32 @@ def test_every_message_validates(holder_curve: Curve, operator_curve: Curve) -> 
                 _validate("message", data)
 
 
+def test_credential_messages_validate() -> None:
+    world = make_credential_world()
+    holder = world.holder()
+    request = holder.request_credential(OPERATOR)
+    response = world.issuer.issue(world.attester.enrol(ALICE), request)
+    holder.receive(OPERATOR, response)
+    verifier = world.verifier()
+    presentation = holder.present(verifier.create_request())
+    for rule, data in (
+        ("credential-request", request.to_bytes()),
+        ("credential-response", response.to_bytes()),
+        ("presentation", presentation.to_bytes()),
+        ("credential-evidence", presentation.body),
+        ("operator-keyset", world.keyset.to_bytes()),
+        ("result", verifier.verify(presentation, number=ALICE).to_bytes()),
+    ):
+        _validate(rule, data)
+        if rule != "credential-evidence":
+            _validate("message", data)
+    for index, value in ((6, 34600000101), (6, "34600000101"), (7, "es"), (0, -1)):
+        fields = decode(response.to_bytes())
+        fields[6][index] = value
+        with pytest.raises(pycddl.ValidationError):
+            _validate("credential-response", encode(fields))
+
+
 def test_the_schema_can_fail() -> None:
     messages = _messages(Curve.ED25519, Curve.ED25519)
     request = decode(messages["request"][0])
@@ -173,8 +205,12 @@ def test_trust_list_messages_validate() -> None:
     world = make_token_world()
     federation = make_federation(clock=world.clock)
     federation.add(make_issuer(world.clock, "operator-b.example"))
+    # Operator A lists keys of every tier: a signing key, token keys, credential keys.
+    credential_keys = CredentialIssuerKeys(now=federation.now).credential_keys()
+    entry = world.entry().with_credential_keys(credential_keys)
+    _validate("operator-keyset", OperatorKeySet((entry,)).to_bytes())
     federation.draft = federation.draft.add_operator(
-        world.entry(), name="Operator A", countries=("ES", "PT"), networks=("214-01",),
+        entry, name="Operator A", countries=("ES", "PT"), networks=("214-01",),
         now=federation.now,
     )  # fmt: skip
     federation.publish()
@@ -186,6 +222,14 @@ def test_trust_list_messages_validate() -> None:
     data = federation.publish()
     assert decode(data)[4]  # the chain is there
     _validate_trust_list(data)
+    tiers = {key[1] for operator in decode(decode(data)[3]) for key in operator[7]}
+    assert tiers == {1, 2, 3}
+    # A relying party configured with the list names no operator: its request has no key 6.
+    anchors = federation.relying_party()
+    request = Verifier(Policy("rp.example", (Check.number(),)), anchors, clock=world.clock)
+    encoded = request.create_request().to_bytes()
+    assert 6 not in decode(encoded)
+    _validate("request", encoded)
     _validate("trust-authority", federation.pin.to_bytes())
     _validate("message", federation.pin.to_bytes())
     draft = federation.draft.to_bytes()
@@ -199,3 +243,46 @@ def test_trust_list_messages_validate() -> None:
         changed[0][field] = value
         with pytest.raises(pycddl.ValidationError):
             _validate("operators", encode(changed))
+
+
+def test_token_tier_files_validate() -> None:
+    world = make_token_world()
+    bank = world.verifier((SWAP,), verifier_id="bank.example", optional=(AGE,), max_age=AGE_MAX_AGE)
+    request = bank.create_request()
+    challenge = TokenChallengeHeader(bank.token_challenge_header(request))
+    phone = world.holder()
+    asks = phone.request_tokens(request, challenge.header, batch=2)
+    ask = phone.issuance_request(asks)
+    # Swapped an hour ago: the age tokens are signed, the swap token is not (it stays pending).
+    response = world.issuer.issue_all(
+        ask, world.attester.enrol(DEMO_SUBSCRIBERS["recently_swapped"])
+    )
+    phone.wallet.receive_issuance(response)
+    wallet = phone.wallet.export_wallet()
+    assert (phone.wallet.remaining(), phone.wallet.pending()) == (2, 1)
+    now = epoch_seconds(world.clock.now())
+    messages = {
+        "token-challenge": challenge.to_bytes(),
+        "token-directories": world.issuer.keys.directories(now).to_bytes(),
+        "token-request": ask.to_bytes(),
+        "token-response": response.to_bytes(),
+    }
+    for rule, data in messages.items():
+        _validate(rule, data)
+        _validate("message", data)
+    _validate("token-issuer-key", world.issuer.keys.to_bytes())
+    _validate("token-wallet", wallet)
+    # The schema refuses a short TokenRequest, a short blinding inverse, and a key file
+    # without its epoch lengths.
+    fields = decode(messages["token-request"])
+    fields[2][0][1] = fields[2][0][1][:-1]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-request", encode(fields))
+    fields = decode(wallet, max_size=1 << 20)
+    fields[3][0][6] = fields[3][0][6][:-1]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-wallet", encode(fields))
+    fields = decode(world.issuer.keys.to_bytes(), max_size=1 << 20)
+    del fields[5]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-issuer-key", encode(fields))

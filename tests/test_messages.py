@@ -20,7 +20,12 @@ from zkcheck.encoding.messages import (
     ResultRecord,
     decode_message,
 )
-from zkcheck.encoding.signed import AttestationClaims, KeyBindingClaims, decode_presentation_body
+from zkcheck.encoding.signed import (
+    CLAIM_NUMBER_DIGEST,
+    AttestationClaims,
+    KeyBindingClaims,
+    decode_presentation_body,
+)
 from zkcheck.errors import DecodeError
 from zkcheck.trust.keyset import OperatorKeySet
 
@@ -39,6 +44,7 @@ requests = st.builds(
     operators=st.lists(identifiers, min_size=1, max_size=4, unique=True).map(tuple),
     max_age=st.integers(min_value=0, max_value=2**32),
     expires_at=st.integers(min_value=0, max_value=2**40),
+    time=st.integers(min_value=0, max_value=2**40),
 )
 results = st.builds(
     ResultRecord,
@@ -110,7 +116,7 @@ def test_issuance_and_signed_objects_re_encode_byte_identically(curve: Curve) ->
 
 def _request_fields() -> dict[int, Any]:
     request = Request(
-        bytes(16), "rp.example", (Check.age_over(18),), ("signed",), ("op.example",), 60, 100
+        bytes(16), "rp.example", (Check.age_over(18),), ("signed",), ("op.example",), 60, 100, 40
     )
     fields: dict[int, Any] = decode(request.to_bytes())
     return fields
@@ -122,7 +128,7 @@ def _request_fields() -> dict[int, Any]:
         lambda f: f.__setitem__(0, 2),  # a version this code does not read
         lambda f: f.__setitem__(0, 0),
         lambda f: f.__setitem__(1, "presentation"),
-        lambda f: f.__setitem__(9, 1),  # an unknown field
+        lambda f: f.__setitem__(10, 1),  # an unknown field
         lambda f: f.pop(7),  # a missing field
         lambda f: f.__setitem__(2, bytes(15)),  # a nonce under 128 bits
         lambda f: f.__setitem__(2, bytes(65)),
@@ -137,6 +143,8 @@ def _request_fields() -> dict[int, Any]:
         lambda f: f.__setitem__(7, -1),
         lambda f: f.__setitem__(7, True),
         lambda f: f.__setitem__(8, "tomorrow"),
+        lambda f: f.pop(9),  # no verifier's time
+        lambda f: f.__setitem__(9, -1),
     ],
 )
 def test_malformed_requests_are_refused(change: Any) -> None:
@@ -149,7 +157,7 @@ def test_malformed_requests_are_refused(change: Any) -> None:
 def test_a_request_that_names_no_operator_omits_the_field() -> None:
     # Every operator on the verifier's trust list is accepted; an empty list is not a
     # second spelling of that.
-    request = Request(bytes(16), "rp.example", (Check.age_over(18),), ("signed",), (), 60, 100)
+    request = Request(bytes(16), "rp.example", (Check.age_over(18),), ("signed",), (), 60, 100, 40)
     assert 6 not in decode(request.to_bytes())
     assert Request.from_bytes(request.to_bytes()) == request
     fields = _request_fields()
@@ -178,3 +186,17 @@ def test_other_messages_refuse_extra_or_wrong_fields() -> None:
         )
     with pytest.raises(DecodeError):
         decode_message(b"\x01")
+
+
+def test_a_null_number_digest_is_not_an_absent_one() -> None:
+    # The digest's presence, not its value, says whether an attestation claims
+    # the number check: a null digest beside other checks is malformed.
+    world = make_world()
+    holder = world.issued_holder([Check.age_over(18)])
+    verifier = world.verifier((Check.age_over(18),), max_age=86400)
+    body = decode_presentation_body(holder.present(verifier.create_request()).body)
+    claims = decode(body.attestation.payload)
+    assert AttestationClaims.from_payload(encode(claims)).number_digest is None
+    claims[CLAIM_NUMBER_DIGEST] = None
+    with pytest.raises(DecodeError):
+        AttestationClaims.from_payload(encode(claims))

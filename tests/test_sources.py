@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -76,3 +77,23 @@ def test_the_17_year_old_turns_18_tomorrow(now: datetime) -> None:
     assert holds(Check.age_over(16), facts, now=now)
     assert not holds(Check.age_over(18), facts, now=now)
     assert holds(Check.age_over(18), facts, now=now + timedelta(days=1))
+
+
+def test_sqlite_source_keeps_the_home_country_and_upgrades_older_files(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE subscribers (msisdn TEXT PRIMARY KEY, birth_date TEXT, "
+        "sim_latest_change INTEGER, sim_monitored_days INTEGER, device_latest_change INTEGER, "
+        "device_monitored_days INTEGER, serving_country TEXT, reachable INTEGER, "
+        "contract_start TEXT)"
+    )
+    old.execute("INSERT INTO subscribers (msisdn) VALUES ('+34600000998')")
+    old.commit()
+    old.close()
+    source = SQLiteSubscriberSource(path)
+    assert source.facts("+34600000998") == SubscriberFacts(msisdn="+34600000998")
+    facts = SubscriberFacts(msisdn="+34600000999", home_country="PT")
+    source.add(facts)
+    assert source.facts("+34600000999") == facts
+    source.close()

@@ -581,6 +581,29 @@ def test_key_set_carries_token_keys(tmp_path: Path) -> None:
     assert 4 not in decode(OperatorKeySet((plain,)).to_bytes())[2][0]
 
 
+def test_an_operator_issuing_tokens_only_lists_no_signing_key() -> None:
+    world = make_token_world()
+    tokens_only = replace(world.entry(), keys=())
+    data = OperatorKeySet((tokens_only,)).to_bytes()
+    assert decode(data)[2][0][2] == []
+    loaded = OperatorKeySet.from_bytes(data)
+    assert loaded.operators == (tokens_only,)
+    # Listed by the federation, its token keys resolve and no signing key does.
+    now = epoch_seconds(world.clock.now())
+    trust = private_trust(loaded.operators, clock=world.clock)
+    found = trust.find_token_key(world.key(AGE).token_key_id, now)
+    assert found[0].operator_id == tokens_only.operator_id
+    with pytest.raises(UntrustedIssuer):
+        trust.find_key(world.entry().keys[0].kid or b"", now)
+    # An operator with no key of either kind is refused, in memory and on the wire.
+    with pytest.raises(ValueError):
+        replace(tokens_only, token_keys=())
+    fields = decode(data)
+    del fields[2][0][4]
+    with pytest.raises(DecodeError):
+        OperatorKeySet.from_bytes(encode(fields))
+
+
 def _entry_change(world: TokenWorld, change: object) -> bytes:
     fields = decode(world.keyset().to_bytes())
     change(fields[2][0][4])  # type: ignore[operator]

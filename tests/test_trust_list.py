@@ -137,13 +137,20 @@ def test_any_key_id_resolves_to_operator_tier_and_menu() -> None:
     federation = demo_federation(now=epoch_seconds(clock.now()))
     anchors = TrustListAnchors(federation.pin(), clock=clock)
     trust_list = anchors.load(federation.trust_list.to_bytes())
+    resolved = 0
     for demo in federation.operators:
-        kid = demo.key.entry().keys[0].kid or b""
-        operator, key = trust_list.resolve(kid)
-        assert (operator.operator_id, key.tier) == (demo.operator_id, "signed")
-        assert operator.menu.allows(Check.country(demo.country))
-        assert (operator.countries, operator.networks) == ((demo.country,), (demo.network,))
-    assert sum(1 for _ in trust_list.listed_keys()) == 47
+        entry = demo.entry()
+        tiers = [(key.kid or b"", "signed") for key in entry.keys]
+        tiers += [(key.key_id, "token") for key in entry.token_keys]
+        tiers += [(key.key_id, "credential") for key in entry.credential_keys]
+        for kid, tier in tiers:
+            operator, key = trust_list.resolve(kid)
+            assert (operator.operator_id, key.tier) == (demo.operator_id, tier)
+            assert operator.menu.allows(Check.country(demo.country))
+            assert (operator.countries, operator.networks) == ((demo.country,), (demo.network,))
+            resolved += 1
+    # A signing key and two credential keys per operator; four operators issue tokens.
+    assert sum(1 for _ in trust_list.listed_keys()) == resolved == 47 * 3 + 4 * 4
 
 
 # -- rotation and revocation ---------------------------------------------------------------
@@ -733,8 +740,10 @@ def test_credential_keys_are_listed_with_their_layout_version() -> None:
     # The public key is decoded with the BBS draft's checked decoder, and only layout 1 exists.
     with pytest.raises(DecodeError):
         CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK, bytes(96))
-    with pytest.raises(DecodeError):
+    with pytest.raises(ValueError):
         CredentialKeyEntry(epoch, epoch * WEEK, (epoch + 1) * WEEK, first.public_key, 2)
+    with pytest.raises(DecodeError):
+        CredentialKeyEntry.from_map({**first.to_map(), 1: 2})
     # A credential key accepted from before its epoch, or ending before it, is refused.
     with pytest.raises(ValueError):
         ListedKey(3, first.key_id, first.not_before - 1, first.not_after, first)

@@ -315,6 +315,8 @@ class SubscriberFacts:
     serving_country: str | None = None
     reachable: bool | None = None
     contract_start: date | None = None
+    home_country: str | None = None
+    """Country of residence in the KYC record (ISO 3166-1 alpha-2), not the serving country."""
 
 
 def is_e164(number: str) -> bool:

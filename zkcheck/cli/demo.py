@@ -8,11 +8,17 @@ directory; ``--state DIR`` chooses one):
   synthetic subscribers (:func:`zkcheck.sources.demo_subscribers`, no real
   person's data), refreshed on every run because the named subscribers' facts
   are relative to now (a SIM swapped "an hour ago");
-* each tier's operator keys (the signed tier: ``operator.key``, secret, 0600,
-  and the public ``operators.keyset``), reused from run to run;
-* the signed trust list of a generated federation of 47 operators, the demo
-  operator among them (``federation.trust-list``), and the authority key its
-  relying parties pin (``authority.pin``), drawn anew at every run;
+* the demo operator's secret keys (the signed tier's ``operator.key`` and the
+  token tier's ``token-issuer.key``, mode 0600), reused from run to run (token
+  keys are renewed when their epoch has ended); the credential tier, which has
+  no key file yet, creates its BBS keys for each run;
+* the public ``operators.keyset`` (the demo operator's keys in every tier, as
+  it hands them to the federation) and ``token-directories.cbor`` (its issuer
+  directories);
+* the signed trust list of a federation of 47 operators in eleven countries,
+  the demo operator among them, each with keys in every tier
+  (``federation.trust-list``), and the authority key its relying parties pin
+  (``authority.pin``), drawn anew at every run (:mod:`zkcheck.cli.federation`);
 * ``zkcheck-demo-state``, the marker that lets a later run recognise the
   directory. A non-empty directory without it is refused, never cleared.
 
@@ -20,6 +26,13 @@ directory; ``--state DIR`` chooses one):
 the files: ``zkcheck issue --key DIR/operator.key --subscribers
 DIR/subscribers.db`` issues from the demo operator, and ``zkcheck verify
 --trust-list DIR/federation.trust-list --pin DIR/authority.pin`` verifies it.
+The relying parties of every tier are configured once, with the pinned key
+and no operator, and each case is attested by another operator of the
+federation.
+
+A tier that does not answer a scenario's check (the token tier never
+carries ``number``) runs none of its cases; the result records why, and the
+transcript says so.
 
 :func:`run_demo` returns a :class:`DemoResult`, the structured record the
 transcript is rendered from and the tests read.
@@ -39,6 +52,7 @@ from pathlib import Path
 
 from zkcheck.cli import tiers
 from zkcheck.cli.exits import EXIT_BAD_INPUT, CommandError
+from zkcheck.cli.federation import load_federation
 from zkcheck.cli.scenarios import SCENARIOS, CaseResult, DemoWorld, Progress
 from zkcheck.cli.tiers import Planned
 from zkcheck.sources import SQLiteSubscriberSource, demo_subscribers
@@ -66,6 +80,8 @@ class DemoResult:
     """Tiers of the design not built in this version (listed when no tier was picked)."""
     cases: tuple[CaseResult, ...]
     seconds: float
+    skipped: tuple[tuple[str, str, str], ...] = ()
+    """(scenario key, tier, why) for each scenario a tier does not answer in this version."""
 
     @property
     def as_expected(self) -> bool:
@@ -169,11 +185,25 @@ def run_demo(
     directory, kept = _state_dir(state, fresh)
     source, database = _subscribers(directory, clock)
     try:
-        world = DemoWorld(directory, source, clock, fresh=fresh or not kept)
+        progress("drawing the federation's operators and signing its trust list")
+        names = {entry.name for entry in running}
+        federation = load_federation(
+            directory,
+            clock,
+            fresh=fresh or not kept,
+            signed="signed" in names,
+            tokens="token" in names,
+        )
+        world = DemoWorld(directory, source, clock, federation)
         runs = [(entry.name, entry.demo(world)) for entry in running]
         cases = []
+        skipped = []
         for scenario in SCENARIOS:
             for name, run in runs:
+                reason = run.skips(scenario)
+                if reason is not None:
+                    skipped.append((scenario.key, name, reason))
+                    continue
                 for index, case in enumerate(scenario.cases, start=1):
                     where = f"{scenario.verifier}, {name} tier, case {index}"
                     cases.append(run.run(scenario, case, _prefixed(progress, where)))
@@ -181,9 +211,14 @@ def run_demo(
         source.close()
     return DemoResult(
         state=directory,
-        setup=(database, *(f"{name} tier: {run.description}" for name, run in runs)),
+        setup=(
+            database,
+            federation.description,
+            *(f"{name} tier: {run.description}" for name, run in runs),
+        ),
         tiers=tuple(name for name, _ in runs),
         not_built=() if chosen else tiers.planned(),
         cases=tuple(cases),
         seconds=time.perf_counter() - started,
+        skipped=tuple(skipped),
     )

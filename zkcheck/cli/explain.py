@@ -137,6 +137,7 @@ def explain_request(data: bytes) -> Explanation:
             ("tiers", ", ".join(request.tiers)),
             ("max age", f"{request.max_age} s"),
             ("nonce", f"{request.nonce.hex()} (random, single use)"),
+            ("made", instant(request.time)),
             ("expires", instant(request.expires_at)),
         ),
         notes=("the nonce is random: it ties the answer to this request and reveals nothing",),
@@ -182,28 +183,51 @@ def explain_keyset(data: bytes) -> Explanation:
     """A published operator key set."""
     keyset = OperatorKeySet.from_bytes(data)
     fields: list[tuple[str, str]] = []
+    token_keys = [key for entry in keyset.operators for key in entry.token_keys]
     for entry in keyset.operators:
         kids = ", ".join(
             f"{key.kid.hex() if key.kid else '?'} ({key.curve.value})" for key in entry.keys
         )
-        fields.append((entry.operator_id, f"keys {kids}"))
+        fields.append((entry.operator_id, f"keys {kids or 'none'}"))
+        if entry.credential_keys:
+            epochs = ", ".join(
+                f"{key.key_id.hex()} (from {instant(key.not_before)})"
+                for key in entry.credential_keys
+            )
+            fields.append(("", f"credential keys {epochs}"))
         fields.append(("", "menu " + " ".join(entry.menu.identifiers())))
+        fields += [
+            (
+                "",
+                f"token key {key.check.identifier}: {key.issuer_name}, epoch "
+                f"{instant(key.not_before)} to {instant(key.not_after)}, key id "
+                f"{key.token_key_id.hex()}",
+            )
+            for key in entry.token_keys
+        ]
     names = ", ".join(entry.operator_id for entry in keyset.operators)
+    reveals = [
+        "which operators hand in these keys, their public keys and key ids",
+        "which checks and thresholds each operator answers (its menu)",
+    ]
+    if token_keys:
+        reveals.append(
+            "for the token tier, one key per check and epoch with its issuer name: the key "
+            "id in a token names its operator, check and epoch"
+        )
     return Explanation(
         kind="operator-keyset",
         title="operator key set (operator -> federation)",
         summary=(
             f"The public keys and menus of {plural(len(keyset.operators), 'operator')} "
             f"({names}), as an operator hands them to the federation, which lists them in "
-            "its signed trust list; verifiers trust the list, not this file."
+            "its signed trust list; verifiers and phones trust the list, not this file"
+            + (f", and {plural(len(token_keys), 'token key')} among them." if token_keys else ".")
         ),
         audience="public: the federation, anyone",
-        reveals=(
-            "which operators a verifier trusts, their public keys and key ids",
-            "which checks and thresholds each operator answers (its menu)",
-        ),
-        until=None,
-        until_note="",
+        reveals=tuple(reveals),
+        until=max((key.not_after for key in token_keys), default=None),
+        until_note="the last token key's epoch ends (the signing keys have no limit here)",
         fields=tuple(fields),
     )
 

@@ -22,11 +22,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zkcheck.claims import Check
 from zkcheck.sources import DEMO_SUBSCRIBERS
 from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.clock import Clock
+
+if TYPE_CHECKING:
+    from zkcheck.cli.federation import DemoTrust
 
 __all__ = [
     "OPERATOR_ID",
@@ -235,13 +239,15 @@ class CaseResult:
 
 @dataclass(frozen=True)
 class DemoWorld:
-    """What a tier's demo runs on: the state directory, the operator's
-    subscriber data, the clock, and whether to recreate keys."""
+    """What a tier's demo runs on: the state directory, the operators' subscriber
+    data, the clock, and the federation (:mod:`zkcheck.cli.federation`): its
+    operators with their keys in every tier, and the relying parties' copy of its
+    trust list."""
 
     state: Path
     source: SubscriberSource
     clock: Clock
-    fresh: bool
+    federation: DemoTrust
 
 
 @dataclass

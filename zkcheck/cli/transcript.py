@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from zkcheck.cli.demo import DemoResult
-from zkcheck.cli.scenarios import CaseResult, Scenario, Verdict
+from zkcheck.cli.scenarios import SCENARIOS, CaseResult, Scenario, Verdict
 from zkcheck.cli.words import WIDTH, aligned, check_in_words, count
 
 __all__ = ["Style", "TerminalProgress", "render", "wants_colour"]
@@ -83,7 +83,9 @@ def _case(result: CaseResult, label: str, style: Style) -> list[str]:
         route = f"{message.sender} -> {message.receiver}"
         size = count(message.data)
         head = f"      {route:<{width}}  {size:>10}  "
-        text = textwrap.wrap(f"{message.kind}: {message.note}", WIDTH - len(head))
+        text = textwrap.wrap(
+            f"{message.kind}: {message.note}", WIDTH - len(head), break_on_hyphens=False
+        )
         lines.append(head + text[0])
         lines.extend(" " * len(head) + rest for rest in text[1:])
     if result.verdict is Verdict.ACCEPTED:
@@ -135,6 +137,9 @@ def render(result: DemoResult, style: Style) -> str:
             strict=False,
         ):
             out += ["", *_case(case, f"{scenario_index}{letter}", style)]
+        for key, tier, reason in result.skipped:
+            if key == scenario.key:
+                out += ["", *aligned(f"   {tier} tier", [f"not run: {reason}"], width=19)]
     accepted = sum(case.verdict is Verdict.ACCEPTED for case in result.cases)
     refused = len(result.cases) - accepted
     agreement = (
@@ -149,15 +154,20 @@ def render(result: DemoResult, style: Style) -> str:
         'Nothing said "no": in a refused case the operator issued nothing, the phone had',
         "nothing to show, or the presentation did not show the check, and the verifier",
         "treated the check as not shown.",
-        f"The demo's operator key, key set and subscriber database are in {result.state};",
+        f"The demo's operator keys, key sets and subscriber database are in {result.state};",
         "zkcheck --help shows how the other commands use them.",
     ]
     return "\n".join(out) + "\n"
 
 
 def _scenarios(result: DemoResult) -> list[Scenario]:
+    """The scenarios run, in order, and after them those no tier ran (all skipped)."""
     seen: list[Scenario] = []
     for case in result.cases:
         if case.scenario not in seen:
             seen.append(case.scenario)
+    keys = {scenario.key for scenario in seen}
+    for scenario in SCENARIOS:
+        if scenario.key not in keys and any(key == scenario.key for key, _, _ in result.skipped):
+            seen.append(scenario)
     return seen

@@ -1,7 +1,7 @@
 """``zkcheck trust``: the federation's steps, from files to files (spec/14-trust-list.md).
 
     federation:  trust init          ->  authority.key (secret), authority.pin, federation.draft
-    operator:    keygen operator     ->  operators.keyset (its public keys and menu)
+    operator:    keygen operator     ->  operators.keyset (its public keys in each tier, menu)
     federation:  trust add-operator  ->  federation.draft (the operator added)
                  trust rotate        ->  federation.draft (new keys, overlapping), or
                                          authority.key (the announced key takes over)
@@ -121,7 +121,8 @@ def cmd_trust_add_operator(args: argparse.Namespace) -> int:
     write_object(args.draft, draft.to_bytes())
     print(
         f"{entry.operator_id} added to {args.draft} with {plural(len(entry.keys), 'signing key')}"
-        f" and {plural(len(entry.token_keys), 'token key')}; sign the draft to publish it"
+        f", {plural(len(entry.token_keys), 'token key')} and "
+        f"{plural(len(entry.credential_keys), 'credential key')}; sign the draft to publish it"
     )
     return EXIT_OK
 
@@ -144,8 +145,9 @@ def cmd_trust_rotate(args: argparse.Namespace) -> int:
         draft = draft.rotate(entry, now=now, lead=args.lead, overlap=args.overlap)
     write_object(args.draft, draft.to_bytes())
     print(
-        f"{entry.operator_id}: new keys listed from {instant(now + args.lead)}; its other signing "
-        f"keys stay valid until {instant(now + args.lead + args.overlap)}"
+        f"{entry.operator_id}: new signing keys listed from {instant(now + args.lead)}; its other "
+        f"signing keys stay valid until {instant(now + args.lead + args.overlap)}; new token "
+        "and credential keys listed for their epochs"
     )
     return EXIT_OK
 

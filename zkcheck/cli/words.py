@@ -39,8 +39,12 @@ def checks_in_words(checks: Iterable[Check]) -> str:
 
 
 def instant(seconds: int) -> str:
-    """A NumericDate as ``2026-03-10 14:00:00 UTC``."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A NumericDate as ``2026-03-10 14:00:00 UTC``; one past the year 9999 (which the
+    messages' decoders admit, up to 2^53) as a count of seconds."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):
+        return f"{seconds} s after 1970-01-01 00:00:00 UTC"
 
 
 def plural(number: int, noun: str, nouns: str | None = None) -> str:

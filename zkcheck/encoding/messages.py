@@ -15,7 +15,7 @@ type                  from -> to              carries
                                               verifier's id, accepted tiers and
                                               operators (none named: every one on
                                               the verifier's trust list), maximum
-                                              attestation age
+                                              attestation age, the verifier's time
 ``presentation``      holder -> verifier      the tier, the request's nonce and
                                               the tier's evidence
 ``issuance-request``  holder -> operator      the checks wanted, one fresh holder
@@ -148,14 +148,19 @@ def message_fields(
 def _fields(
     fields: object, kind: str, required: set[int], optional: frozenset[int] = frozenset()
 ) -> dict[int, Any]:
-    if not isinstance(fields, dict):
+    if type(fields) is not dict:
         raise DecodeError("a zkcheck message is a map")
-    if fields.get(0) != VERSION or type(fields.get(0)) is not int:
+    version = fields.get(0)
+    if version != VERSION or type(version) is not int:
         raise DecodeError(f"unsupported message version (this is version {VERSION})")
     if fields.get(1) != kind:
         raise DecodeError(f"not a {kind} message")
-    keys = set(fields) - {0, 1}
-    if not required <= keys or keys - required - optional:
+    # Keys 0 and 1 are there; with every required key, a map of 2 + len(required)
+    # entries has no other.
+    keys = fields.keys()
+    if not keys >= required or (
+        len(fields) != 2 + len(required) and not keys - {0, 1} - required <= optional
+    ):
         raise DecodeError(f"a {kind} message has keys {sorted(required)} and {sorted(optional)}")
     return fields
 
@@ -185,6 +190,9 @@ class Request:
     """Oldest acceptable attestation, in seconds since its issue time."""
     expires_at: int
     """When the request itself lapses (NumericDate)."""
+    time: int
+    """The verifier's time when it made the request (NumericDate): the instant at which
+    the credential tier evaluates expiry and predicates."""
 
     KIND = "request"
 
@@ -198,6 +206,7 @@ class Request:
             5: sorted(set(self.tiers), key=str.encode),
             7: self.max_age,
             8: self.expires_at,
+            9: self.time,
         }
         if self.operators:
             fields[6] = sorted(set(self.operators), key=str.encode)
@@ -205,8 +214,8 @@ class Request:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Request:
-        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 7, 8}, frozenset({6}))
-        operators = ()
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 7, 8, 9}, frozenset({6}))
+        operators: tuple[str, ...] = ()
         if 6 in fields:
             operators = tuple(
                 _sorted_unique(
@@ -221,6 +230,7 @@ class Request:
             operators=operators,
             max_age=_uint(fields[7], "max_age", 2**32),
             expires_at=numeric_date(fields[8], "the request's expiry"),
+            time=numeric_date(fields[9], "the verifier's time"),
         )
 
     def digest(self) -> bytes:
@@ -245,9 +255,9 @@ class Presentation:
     def from_bytes(cls, data: bytes) -> Presentation:
         fields = message_fields(data, cls.KIND, {2, 3, 4})
         return cls(
-            tier=_tier(fields[2]),
-            nonce=_bytes(fields[3], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
-            body=_bytes(fields[4], "the body", 1, MAX_MESSAGE_SIZE),
+            _tier(fields[2]),
+            _bytes(fields[3], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
+            _bytes(fields[4], "the body", 1, MAX_MESSAGE_SIZE),
         )
 
 

@@ -448,6 +448,38 @@ class TokenRequestState:
     def __reduce__(self) -> NoReturn:
         raise TypeError("token request state cannot be pickled")
 
+    @property
+    def issuer_spki(self) -> bytes:
+        """The issuer key the request was made for."""
+        return self._token_key.spki
+
+    def export(self) -> tuple[bytes, bytes, SecretBytes]:
+        """The state's values, to keep it across processes until the TokenResponse arrives:
+        the token nonce, the challenge digest and the blind's inverse ``inv`` (secret:
+        with it, the blinded message and the token can be linked)."""
+        return self._nonce, self._challenge_digest, self._inv
+
+    @classmethod
+    def restore(
+        cls, issuer_spki: bytes, nonce: bytes, challenge_digest: bytes, inv: bytes
+    ) -> TokenRequestState:
+        """A state from :meth:`export`'s values and the issuer key's SPKI.
+
+        Raises :class:`~zkcheck.errors.DecodeError` for an unusable key, values
+        of the wrong length, or an ``inv`` that is not in 1..n-1. A wrong
+        ``inv`` of the right shape yields a token that :func:`finalize_token`
+        refuses (:class:`~zkcheck.errors.InvalidSignature`).
+        """
+        if not all(isinstance(value, bytes) for value in (nonce, challenge_digest, inv)):
+            raise DecodeError("TokenRequestState: values are byte strings")
+        token_key = TokenKey.from_spki(issuer_spki)
+        _check_length(nonce, NONCE_LENGTH, "TokenRequestState.nonce")
+        _check_length(challenge_digest, 32, "TokenRequestState.challenge_digest")
+        _check_length(inv, NK, "TokenRequestState.inv")
+        if not 0 < int.from_bytes(inv, "big") < token_key.public_key.public_numbers().n:
+            raise DecodeError("TokenRequestState.inv: not in 1..n-1")
+        return cls(token_key, bytes(nonce), bytes(challenge_digest), SecretBytes(bytes(inv)))
+
 
 def create_token_request(
     issuer_spki: bytes, challenge: TokenChallenge, *, rng: Rng | None = None

@@ -1,6 +1,6 @@
-"""The roles: operator (:class:`Issuer`, :class:`TokenIssuer` with its :class:`Attester`),
-phone (:class:`Holder`, :class:`TokenHolder`), relying party (:class:`Verifier` with its
-:class:`Policy`).
+"""The roles: operator (:class:`Issuer`, :class:`TokenIssuer`, :class:`CredentialIssuer`,
+the last two with an :class:`Attester`), phone (:class:`Holder`, :class:`TokenHolder`,
+:class:`CredentialHolder`), relying party (:class:`Verifier` with its :class:`Policy`).
 
 This is the only layer that combines the others. A flow, message by message
 (every message has ``to_bytes`` / ``from_bytes``, so each arrow can be a file)::
@@ -25,23 +25,53 @@ The token tier (:class:`TokenIssuer`, :class:`TokenHolder`; spec/07-token-tier.m
     VerifiedResult (or a ZkcheckError)
 
 A static check's tokens may be fetched ahead and cached; a swap check's token
-is bound to the request, so it is fetched after the request arrives.
+is bound to the request, so it is fetched after the request arrives. The
+operator's keys (:class:`TokenIssuerKeys`) and the phone's tokens
+(:class:`TokenWallet`) have file forms, and so does every arrow (the
+``token-*`` messages of :mod:`zkcheck.encoding.token_messages`).
+
+The credential tier (:class:`CredentialIssuer`, :class:`CredentialHolder`;
+spec/08-credential-tier.md)::
+
+    Verifier                      Holder                        CredentialIssuer (operator)
+       |                             | -- CredentialRequest -----> |  attester, facts, blind sign
+       |                             | <---- CredentialResponse -- |  holder checks, then stores
+       | -- Request ---------------> |                             |
+       | <------------ Presentation  |  a fresh proof each time    |
+    VerifiedResult (or a ZkcheckError)
+
+The operator never sees the holder secret, the request or the verifier; two
+presentations of one credential share no value that is not public.
+
+In every tier the verifier (and the phone, where it checks keys) finds the
+operator's key in the federation's signed trust list
+(:class:`~zkcheck.trust.trust_client.TrustListAnchors`): a relying party pins
+the federation's authority key once, and a policy that names no operator
+accepts every operator in good standing on the list.
+:mod:`zkcheck.roles.demo_federation` generates a federation of synthetic
+operators with keys in every tier.
 """
 
 from zkcheck.roles.attester import Attester, InsecureTestAttester
+from zkcheck.roles.credential_holder import CredentialHolder
+from zkcheck.roles.credential_issuer import CredentialIssuer, CredentialIssuerKeys
 from zkcheck.roles.holder import Holder
 from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
 from zkcheck.roles.operator_key import OperatorKey
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult
-from zkcheck.roles.token_holder import TokenAsk, TokenHolder
-from zkcheck.roles.token_issuer import DEFAULT_EPOCHS, TokenIssuer
+from zkcheck.roles.token_holder import HeldToken, TokenAsk, TokenHolder, TokenWallet
+from zkcheck.roles.token_issuer import DEFAULT_EPOCHS, TokenIssuer, TokenIssuerKeys
 from zkcheck.roles.verifier import Verifier
 
 __all__ = [
     "DEFAULT_EPOCHS",
     "DEFAULT_VALIDITY",
     "Attester",
+    "CredentialHolder",
+    "CredentialIssuer",
+    "CredentialIssuerKeys",
+    "HeldToken",
     "Holder",
     "InsecureTestAttester",
     "Issuer",
@@ -50,6 +80,8 @@ __all__ = [
     "TokenAsk",
     "TokenHolder",
     "TokenIssuer",
+    "TokenIssuerKeys",
+    "TokenWallet",
     "Validity",
     "VerifiedResult",
     "Verifier",

@@ -1,8 +1,8 @@
 """The relying party's side: requests, and the verification every tier shares.
 
 :meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4 (and
-spec/07-token-tier.md for tokens): it finds
-the verifier's own stored request by the presentation's nonce, lets the tier
+spec/07-token-tier.md for tokens, spec/08-credential-tier.md for credentials):
+it finds the verifier's own stored request by the presentation's nonce, lets the tier
 verify its cryptography against that request, applies the policy, consumes
 the nonce, and only then constructs a :class:`VerifiedResult`. Every failure
 raises a :class:`~zkcheck.errors.ZkcheckError` subclass:
@@ -38,7 +38,15 @@ from collections.abc import Mapping
 
 from zkcheck.claims import NUMBER
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord
-from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer, WrongVerifier
+from zkcheck.errors import (
+    Expired,
+    NotRequested,
+    PolicyError,
+    Replayed,
+    UntrustedIssuer,
+    WrongVerifier,
+)
+from zkcheck.roles._credential import CredentialTier
 from zkcheck.roles._signed import SignedTier
 from zkcheck.roles._tiers import TierVerifier, VerificationContext
 from zkcheck.roles._token import TokenTier, challenge_header
@@ -48,15 +56,36 @@ from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
 
-__all__ = ["NONCE_SIZE", "TIERS", "Verifier"]
+__all__ = ["NONCE_SIZE", "TIERS", "Verifier", "tiers_serving"]
 
 _CREATED_CACHE = 4096
 
 NONCE_SIZE = 32
 """Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
 
-TIERS: Mapping[str, TierVerifier] = {SignedTier.name: SignedTier(), TokenTier.name: TokenTier()}
+TIERS: Mapping[str, TierVerifier] = {
+    SignedTier.name: SignedTier(),
+    TokenTier.name: TokenTier(),
+    CredentialTier.name: CredentialTier(),
+}
 """The tiers this installation verifies, by wire name."""
+
+
+def tiers_serving(policy: Policy) -> tuple[str, ...]:
+    """The tiers of ``policy.tiers`` that this installation verifies and that can serve
+    the policy: the token tier, for instance, cannot when ``number`` is required or the
+    verifier id is not a server name (spec/07-token-tier.md)."""
+    serving = []
+    for name in policy.tiers:
+        tier = TIERS.get(name)
+        if tier is None:
+            continue
+        try:
+            tier.check_policy(policy)
+        except (PolicyError, ValueError):
+            continue
+        serving.append(name)
+    return tuple(serving)
 
 
 class Verifier:
@@ -109,6 +138,7 @@ class Verifier:
             operators=tuple(policy.operators),
             max_age=policy.max_age,
             expires_at=now + policy.request_lifetime,
+            time=now,
         )
         self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
         self._created[request.nonce] = request

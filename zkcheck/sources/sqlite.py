@@ -27,12 +27,13 @@ CREATE TABLE IF NOT EXISTS subscribers (
     device_monitored_days INTEGER,
     serving_country TEXT,
     reachable INTEGER,
-    contract_start TEXT
+    contract_start TEXT,
+    home_country TEXT
 )
 """
 _COLUMNS = (
     "msisdn, birth_date, sim_latest_change, sim_monitored_days, device_latest_change, "
-    "device_monitored_days, serving_country, reachable, contract_start"
+    "device_monitored_days, serving_country, reachable, contract_start, home_country"
 )
 
 
@@ -62,6 +63,10 @@ class SQLiteSubscriberSource:
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         with self._lock, self._db:
             self._db.execute(_SCHEMA)
+            # Databases made before the home country was kept gain its column (empty).
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(subscribers)")}
+            if "home_country" not in columns:
+                self._db.execute("ALTER TABLE subscribers ADD COLUMN home_country TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -85,12 +90,13 @@ class SQLiteSubscriberSource:
                     facts.serving_country,
                     None if facts.reachable is None else int(facts.reachable),
                     None if facts.contract_start is None else facts.contract_start.isoformat(),
+                    facts.home_country,
                 )
             )
         with self._lock, self._db:
             self._db.executemany(
                 f"INSERT OR REPLACE INTO subscribers ({_COLUMNS}) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -113,4 +119,5 @@ class SQLiteSubscriberSource:
             serving_country=row[6],
             reachable=None if row[7] is None else bool(row[7]),
             contract_start=_day(row[8]),
+            home_country=row[9],
         )

@@ -14,7 +14,11 @@ is listed ``lead`` seconds before it may be used (at least the life of a list,
 so every verifier holding a valid list has it before the first attestation
 under it), and the old key stays valid ``overlap`` seconds after that (at
 least the longest attestation lifetime), so verification never has a gap and
-at most two keys are valid at once.
+at most two keys are valid at once. Token and credential keys rotate with
+their epochs: the operator hands in the next epoch's keys ahead, and they are
+listed as they come (a token key for its epoch; a credential key from its
+epoch's start until the credentials it signs have expired,
+:data:`~zkcheck.trust.credential_keys.CREDENTIAL_LIFETIME` after the epoch).
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
 from zkcheck.errors import DecodeError
 from zkcheck.trust.authority import DEFAULT_EXPIRY, Authority, AuthorityKey
 from zkcheck.trust.clock import Clock, epoch_seconds
-from zkcheck.trust.keyset import OperatorEntry
+from zkcheck.trust.credential_keys import CREDENTIAL_LIFETIME
+from zkcheck.trust.keyset import OperatorEntry, key_id
 from zkcheck.trust.listed_keys import ENTRY_SIGNED, ListedKey
 from zkcheck.trust.trust_client import TrustListAnchors
 from zkcheck.trust.trust_list import (
@@ -107,11 +112,12 @@ class TrustListDraft:
         validity: int = KEY_VALIDITY,
     ) -> TrustListDraft:
         """Add an operator from its key-set entry: its signed keys valid from ``now`` for
-        ``validity`` seconds, its token keys for their epochs, its menu."""
+        ``validity`` seconds, its token keys for their epochs, its credential keys from
+        their epochs' start until the credentials they sign have expired, its menu."""
         if any(operator.operator_id == submission.operator_id for operator in self.operators):
             raise ValueError(f"operator {submission.operator_id!r} is already listed")
         keys = [ListedKey.signed(key, now, now + validity) for key in submission.keys]
-        keys += [ListedKey.of(token) for token in submission.token_keys]
+        keys += _epoch_keys(submission)
         operator = ListedOperator.create(
             submission.operator_id, name, countries, networks, submission.menu, keys
         )
@@ -126,24 +132,27 @@ class TrustListDraft:
         overlap: int = ROTATION_OVERLAP,
         validity: int = KEY_VALIDITY,
     ) -> TrustListDraft:
-        """Rotate an operator to the signed keys of ``submission`` and add its new token keys.
+        """Rotate an operator to the signed keys of ``submission`` and add its new token and
+        credential keys.
 
         Each new signed key is valid from ``now + lead``; every unrevoked
-        signed key already listed stops ``overlap`` seconds after that (or
-        earlier, if it was to stop earlier anyway). The menu becomes the
-        submission's.
+        signed key already listed and not in the submission stops ``overlap``
+        seconds after that (or earlier, if it was to stop earlier anyway). A
+        submission that repeats the operator's signed key therefore only adds
+        its next epochs' keys. The menu becomes the submission's.
         """
         start = now + lead
+        kept = {key_id(key) for key in submission.keys}
 
         def rotated(operator: ListedOperator) -> ListedOperator:
             known = {key.key_id for key in operator.keys}
             keys = []
             for key in operator.keys:
-                if key.entry_type == ENTRY_SIGNED and not key.revoked:
+                if key.entry_type == ENTRY_SIGNED and not key.revoked and key.key_id not in kept:
                     key = replace(key, not_after=min(key.not_after, start + overlap))
                 keys.append(key)
             fresh = [ListedKey.signed(key, start, start + validity) for key in submission.keys]
-            fresh += [ListedKey.of(token) for token in submission.token_keys]
+            fresh += _epoch_keys(submission)
             keys += [key for key in fresh if key.key_id not in known]
             return replace(operator, menu=submission.menu, keys=tuple(sorted(keys, key=_by_id)))
 
@@ -195,6 +204,17 @@ class TrustListDraft:
 
 def _by_id(key: ListedKey) -> bytes:
     return key.key_id
+
+
+def _epoch_keys(submission: OperatorEntry) -> list[ListedKey]:
+    """An operator's token keys, accepted for their epochs, and its credential keys,
+    accepted from their epochs' start until what they signed has expired."""
+    keys = [ListedKey.of(token) for token in submission.token_keys]
+    keys += [
+        ListedKey.of(key, not_after=key.not_after + CREDENTIAL_LIFETIME)
+        for key in submission.credential_keys
+    ]
+    return keys
 
 
 def private_list(

@@ -9,7 +9,11 @@ into the trust list. An operator key set is a zkcheck message
 
     {0: 1, 1: "operator-keyset",
      2: [{1: operator id, 2: [COSE_Key with kid, ...], 3: [menu check, ...],
-          ? 4: [token key, ...]}, ...]}
+          ? 4: [token key, ...], ? 5: [credential key, ...]}, ...]}
+
+An operator lists up to 16 signing keys, up to 1024 token keys and up to 1024
+credential keys, at least one key in all: an operator that issues only tokens
+or only credentials lists no signing key.
 
 Every key's ``kid`` is :func:`key_id` of the key (the first 16 bytes of its
 COSE Key Thumbprint), so a kid cannot be claimed by two keys and a
@@ -22,6 +26,11 @@ check and each check one issuer name; under one issuer name the epochs do not
 overlap (so at any instant at most one key answers a check) and the
 truncated key ids differ; issuer names and token key ids are unique across
 the whole set.
+
+Key 5 lists the operator's credential-tier keys
+(:class:`~zkcheck.trust.credential_keys.CredentialKeyEntry`,
+spec/08-credential-tier.md), and is absent when there are none; credential
+key ids are unique across the whole set.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from zkcheck.encoding.cbor import encode
 from zkcheck.encoding.cose import COSEKey
 from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
 from zkcheck.errors import DecodeError
+from zkcheck.trust.credential_keys import CredentialKeyEntry
 from zkcheck.trust.token_keys import TokenKeyEntry, check_operator_token_keys
 
 __all__ = [
@@ -52,6 +62,7 @@ _MAX_OPERATORS = 1024
 _MAX_KEYS = 16
 _MAX_MENU = 64
 _MAX_TOKEN_KEYS = 1024
+_MAX_CREDENTIAL_KEYS = 1024
 _MAX_FILE = 1024 * 1024
 
 
@@ -68,13 +79,20 @@ class OperatorEntry:
     keys: tuple[COSEKey, ...]
     menu: Menu
     token_keys: tuple[TokenKeyEntry, ...] = ()
+    credential_keys: tuple[CredentialKeyEntry, ...] = ()
 
     def __post_init__(self) -> None:
         check_identifier(self.operator_id, "the operator id")
-        if not 1 <= len(self.keys) <= _MAX_KEYS:
-            raise ValueError(f"an operator has 1..{_MAX_KEYS} keys")
+        # An operator that issues only tokens or only credentials needs no signing key,
+        # but every operator lists at least one key of some tier.
+        if len(self.keys) > _MAX_KEYS:
+            raise ValueError(f"an operator has at most {_MAX_KEYS} signing keys")
+        if not (self.keys or self.token_keys or self.credential_keys):
+            raise ValueError("an operator has a signing key, token keys or credential keys")
         if len(self.token_keys) > _MAX_TOKEN_KEYS:
             raise ValueError(f"an operator has at most {_MAX_TOKEN_KEYS} token keys")
+        if len(self.credential_keys) > _MAX_CREDENTIAL_KEYS:
+            raise ValueError(f"an operator has at most {_MAX_CREDENTIAL_KEYS} credential keys")
         check_operator_token_keys(self.token_keys, self.menu)
 
     @classmethod
@@ -92,6 +110,10 @@ class OperatorEntry:
     def with_token_keys(self, token_keys: Iterable[TokenKeyEntry]) -> OperatorEntry:
         """This entry with its token keys replaced."""
         return replace(self, token_keys=tuple(token_keys))
+
+    def with_credential_keys(self, keys: Iterable[CredentialKeyEntry]) -> OperatorEntry:
+        """This entry with its credential keys replaced."""
+        return replace(self, credential_keys=tuple(keys))
 
     def token_issuer_name(self, check: Check) -> str | None:
         """The issuer name under which this operator issues tokens for ``check``, if any."""
@@ -131,6 +153,9 @@ class OperatorKeySet:
                 if token_key.token_key_id in token_key_ids:
                     raise ValueError("a token key appears twice in the key set")
                 token_key_ids.add(token_key.token_key_id)
+        credential_kids = [key.key_id for entry in self.operators for key in entry.credential_keys]
+        if len(set(credential_kids)) != len(credential_kids):
+            raise ValueError("a credential key appears twice in the key set")
 
     def operator(self, operator_id: str) -> OperatorEntry | None:
         for entry in self.operators:
@@ -169,6 +194,8 @@ def _encode_entry(entry: OperatorEntry) -> dict[int, Any]:
     }
     if entry.token_keys:
         fields[4] = [token_key.to_map() for token_key in entry.token_keys]
+    if entry.credential_keys:
+        fields[5] = [key.to_map() for key in entry.credential_keys]
     return fields
 
 
@@ -178,19 +205,34 @@ def _token_keys(entries: object) -> tuple[TokenKeyEntry, ...]:
     return tuple(TokenKeyEntry.from_map(entry) for entry in entries)
 
 
+def _credential_keys(entries: object) -> tuple[CredentialKeyEntry, ...]:
+    if type(entries) is not list or not 1 <= len(entries) <= _MAX_CREDENTIAL_KEYS:
+        raise DecodeError(
+            f"an operator lists 1..{_MAX_CREDENTIAL_KEYS} credential keys, or none at all"
+        )
+    return tuple(CredentialKeyEntry.from_map(entry) for entry in entries)
+
+
 def _entry(entry: object) -> OperatorEntry:
-    if not isinstance(entry, dict) or set(entry) - {4} != {1, 2, 3}:
-        raise DecodeError("an operator entry is {1: id, 2: keys, 3: menu, ? 4: token keys}")
+    if not isinstance(entry, dict) or set(entry) - {4, 5} != {1, 2, 3}:
+        raise DecodeError(
+            "an operator entry is {1: id, 2: keys, 3: menu, ? 4: token keys, ? 5: credential keys}"
+        )
     keys = entry[2]
-    if type(keys) is not list or not 1 <= len(keys) <= _MAX_KEYS:
-        raise DecodeError(f"an operator has 1..{_MAX_KEYS} keys")
+    if type(keys) is not list or len(keys) > _MAX_KEYS:
+        raise DecodeError(f"an operator has at most {_MAX_KEYS} signing keys")
     parsed = tuple(COSEKey.from_map(key, allow_kid=True).validate() for key in keys)
     for key in parsed:
         if key.kid != key_id(key):
             raise DecodeError("a key's kid must be its key id (thumbprint prefix)")
     token_keys = _token_keys(entry[4]) if 4 in entry else ()
+    credential_keys = _credential_keys(entry[5]) if 5 in entry else ()
     return OperatorEntry(
-        check_identifier(entry[1], "the operator id"), parsed, decode_menu(entry[3]), token_keys
+        check_identifier(entry[1], "the operator id"),
+        parsed,
+        decode_menu(entry[3]),
+        token_keys,
+        credential_keys,
     )
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkcheck.claims import NUMBER, Check
+from zkcheck.claims import NUMBER, Check, Menu
 from zkcheck.cli.explain import NOT_VERIFIED_NOTE, Explanation
-from zkcheck.cli.files import write_object, write_secret
+from zkcheck.cli.federation import OPERATOR_KEY_FILE
 from zkcheck.cli.scenarios import (
     OPERATOR_ID,
     Case,
@@ -25,27 +25,24 @@ from zkcheck.cli.scenarios import (
     Scenario,
     Verdict,
 )
+from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
+from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of, verifier_knowledge
 from zkcheck.cli.words import checks_in_words, instant, plural
-from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation
+from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation, Request
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation, decode_presentation_body
 from zkcheck.errors import NotRequested, PolicyError, ZkcheckError
-from zkcheck.roles import Holder, OperatorKey, Policy, VerifiedResult, Verifier
-from zkcheck.roles.demo_federation import demo_federation
+from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.roles.operator_key import OPERATOR_KEY_KIND
 from zkcheck.sources.base import SubscriberSource
-from zkcheck.trust.clock import Clock, SystemClock, epoch_seconds
+from zkcheck.trust.clock import Clock, SystemClock
 from zkcheck.trust.keyset import key_id
-from zkcheck.trust.trust_client import TrustListAnchors
 
 __all__ = ["SIGNED", "SignedCommandTier"]
 
 _WALLET = "wallet"
+_FILES = TierFiles(OPERATOR_KEY_KIND, _WALLET, IssuanceRequest.KIND, IssuanceResponse.KIND)
 _KINDS = frozenset({OPERATOR_KEY_KIND, _WALLET, IssuanceRequest.KIND, IssuanceResponse.KIND})
 _TIER = "signed"
-_OPERATOR_KEY_FILE = "operator.key"
-_KEYSET_FILE = "operators.keyset"
-_TRUST_LIST_FILE = "federation.trust-list"
-_PIN_FILE = "authority.pin"
 
 
 def _checks(checks: Sequence[Check]) -> str:
@@ -68,7 +65,13 @@ class SignedCommandTier:
 
     name = _TIER
     title = "COSE attestations signed by the operator, bound to a one-time holder key"
+    noun = "attestation"
+    attester = (
+        "the operator issues for the subscriber --msisdn names, as one it has authenticated "
+        "(the command line authenticates nobody)"
+    )
     kinds = _KINDS
+    files = _FILES
 
     # -- demo ----------------------------------------------------------------------
 
@@ -134,13 +137,39 @@ class SignedCommandTier:
 
     # -- files ----------------------------------------------------------------------
 
-    def keygen_operator(self, operator_id: str) -> tuple[bytes, bytes]:
-        key = OperatorKey.generate(operator_id)
-        return key.to_bytes(), key.keyset().to_bytes()
+    def keygen_operator(
+        self,
+        operator_id: str,
+        checks: Sequence[Check],
+        *,
+        domain: str | None,
+        keyset: bytes | None,
+        clock: Clock,
+    ) -> OperatorKeys:
+        # The signed tier's key set names this operator alone: an existing file is replaced.
+        if domain is not None:
+            raise ValueError(
+                "--domain names the token tier's issuer names; the signed tier has none"
+            )
+        key = OperatorKey.generate(operator_id, menu=Menu(frozenset(checks)) if checks else None)
+        return OperatorKeys(key.to_bytes(), key.keyset().to_bytes())
 
     def keygen_holder(
-        self, wallet: bytes | None, checks: Sequence[Check], count: int, *, clock: Clock
-    ) -> tuple[bytes, bytes]:
+        self,
+        wallet: bytes | None,
+        checks: Sequence[Check],
+        count: int,
+        given: PhoneInputs,
+        *,
+        clock: Clock,
+    ) -> tuple[bytes, bytes | None]:
+        if not checks:
+            raise ValueError("the signed tier asks for attestations of checks: give --check")
+        if given != PhoneInputs():
+            raise ValueError(
+                "the signed tier asks for attestations before any request: "
+                "--in, --challenge, --keyset and --directories are for the token tier"
+            )
         holder = (
             Holder(clock=clock) if wallet is None else Holder.import_wallet(wallet, clock=clock)
         )
@@ -168,6 +197,10 @@ class SignedCommandTier:
         holder = Holder.import_wallet(wallet, clock=clock)
         presentation = holder.present(request)
         return holder.export_wallet(), presentation.to_bytes()
+
+    def challenge(self, verifier: Verifier, request: Request) -> bytes | None:
+        # The signed tier's request is all the phone needs.
+        return None
 
 
 SIGNED = SignedCommandTier()
@@ -293,47 +326,26 @@ def _explain_issuance_response(data: bytes) -> Explanation:
 
 
 class _SignedDemo:
-    """The signed tier's demo: the operator key in the state directory, and the cases."""
+    """The signed tier's demo: the federation's operators and their signing keys, and the
+    cases, each attested by another operator."""
 
     def __init__(self, tier: SignedCommandTier, world: DemoWorld) -> None:
         self.tier, self.world = tier, world
-        path = world.state / _OPERATOR_KEY_FILE
-        key, how = None, "created"
-        if path.exists() and not world.fresh:
-            try:
-                key = OperatorKey.from_bytes(path.read_bytes())
-                how = "reused"
-            except (OSError, ZkcheckError):
-                how = "recreated (the old file was unreadable)"
-        if key is None or key.operator_id != OPERATOR_ID:
-            key = OperatorKey.generate(OPERATOR_ID)
-            write_secret(str(path), key.to_bytes(), replace=True)
-        write_object(str(self.world.state / _KEYSET_FILE), key.keyset().to_bytes())
-        # The operators and their keys come from a generated federation of 47 operators,
-        # this one among them; the relying parties pin its authority key and name no
-        # operator, so each case is attested by another operator none of them was
-        # configured for.
-        federation = demo_federation(now=epoch_seconds(world.clock.now()), first=key)
-        self._operators = federation.operators
         self._cases = 0
-        listed = federation.trust_list.to_bytes()
-        self._trust = TrustListAnchors(federation.pin(), clock=world.clock)
-        self._trust.load(listed)
-        write_object(str(self.world.state / _TRUST_LIST_FILE), listed)
-        write_object(str(self.world.state / _PIN_FILE), federation.pin().to_bytes())
-        public = key.signing_key.public_key
-        countries = len({operator.country for operator in federation.operators})
+        public = world.federation.federation.operator(OPERATOR_ID).key.signing_key.public_key
         self.description = (
-            f"{OPERATOR_ID}'s {public.curve.value} signing key {key_id(public).hex()}, {how} "
-            f"({_OPERATOR_KEY_FILE}, public key set in {_KEYSET_FILE}); a federation of "
-            f"{len(federation.operators)} operators in {countries} countries lists it with the "
-            f"others ({_TRUST_LIST_FILE}, the key relying parties pin in {_PIN_FILE}): the "
-            "relying parties name no operator, and each case is attested by another one"
+            f"{OPERATOR_ID}'s {public.curve.value} signing key {key_id(public).hex()}, "
+            f"{world.federation.signed_key} ({OPERATOR_KEY_FILE}), and a signing key of each "
+            "other operator, drawn for this run"
         )
 
+    def skips(self, scenario: Scenario) -> str | None:
+        """The signed tier answers every scenario's check."""
+        return None
+
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
-        clock, check, verifier_name = self.world.clock, scenario.check, scenario.verifier
-        operator = self._operators[self._cases % len(self._operators)]
+        clock, check = self.world.clock, scenario.check
+        operator = self.world.federation.federation.for_case(self._cases)
         self._cases += 1
         operator_id = operator.operator_id
         issuer = operator.key.issuer(self.world.source, clock=clock)
@@ -377,60 +389,24 @@ class _SignedDemo:
             )
 
         policy = Policy(scenario.verifier_id, (check,), max_age=scenario.max_age)
-        verifier = Verifier(policy, self._trust, clock=clock)
-        progress(f"the {verifier_name} asks the phone")
-        request = verifier.create_request().to_bytes()
-        record.send(
-            verifier_name,
-            "phone",
-            "request",
-            request,
-            f"asks for {check.identifier} from any operator on the federation's list, with a "
-            "fresh single-use nonce",
+        answer = ask_and_verify(
+            scenario,
+            case,
+            Verifier(policy, self.world.federation.trust, clock=clock),
+            lambda request: phone.present(request).to_bytes(),
+            self.tier.explain_presentation,
+            "the attestation, bound to this request by the phone's one-time key",
+            record,
+            progress,
         )
-        presentation: bytes | None = None
-        with record.timed("phone presents"):
-            try:
-                presentation = phone.present(request).to_bytes()
-            except PolicyError:
-                presentation = None
-        result: VerifiedResult | None = None
-        failure: ZkcheckError | None = None
-        disclosed: tuple[str, ...] = ()
-        if presentation is None:
-            record.send("phone", verifier_name, Presentation.KIND, None, "nothing to show")
-        else:
-            record.send(
-                "phone",
-                verifier_name,
-                Presentation.KIND,
-                presentation,
-                "the attestation, bound to this request by the phone's one-time key",
-            )
-            disclosed = self.tier.explain_presentation(
-                Presentation.from_bytes(presentation)
-            ).reveals
-            progress(f"the {verifier_name} verifies")
-            with record.timed(f"{verifier_name} verifies"):
-                try:
-                    result = verifier.verify(presentation, number=case.typed_number)
-                except ZkcheckError as exc:
-                    failure = exc
-
-        verdict = Verdict.ACCEPTED if result is not None else Verdict.REFUSED
-        refusal = None
-        if response is None:
-            refusal = Refusal.NOTHING_ISSUED
-        elif presentation is None:
-            refusal = Refusal.NOTHING_TO_SHOW
-        elif result is None:
-            refusal = Refusal.NOT_VERIFIED
-        reason = _failure_words(check, failure)
+        result, disclosed = answer.result, answer.disclosed
+        refusal = refusal_of(response is not None, answer)
+        reason = _failure_words(check, answer.failure)
         return CaseResult(
             scenario=scenario,
             case=case,
             tier=_TIER,
-            verdict=verdict,
+            verdict=Verdict.ACCEPTED if result is not None else Verdict.REFUSED,
             refusal=refusal,
             shown=result.checks if result is not None else (),
             disclosed=disclosed,
@@ -479,7 +455,7 @@ def _knowledge(
     disclosed: tuple[str, ...],
     reason: str,
 ) -> tuple[Knowledge, ...]:
-    check, verifier = scenario.check, scenario.verifier
+    check = scenario.check
     holds = "it holds" if attested is not None else "it does not hold, so it issued nothing"
     operator = Knowledge(
         "operator",
@@ -501,24 +477,5 @@ def _knowledge(
         ),
         (),
     )
-    other_facts = "any other fact the operator holds about the subscriber"
-    identity = () if check == NUMBER else ("who the subscriber is: no number or name reaches it",)
-    if refusal is None:
-        learned = disclosed
-        not_learned = (scenario.hidden, other_facts, *identity)
-    elif refusal is not Refusal.NOT_VERIFIED:
-        learned = (
-            f"no presentation came, so {check.identifier} is not shown",
-            "not why: a check that fails, a phone that declines and a phone without an "
-            "attestation look the same",
-        )
-        not_learned = (
-            f'{scenario.hidden}, or even that the check fails: nobody issued a "no", and '
-            "absence is only a hint",
-            other_facts,
-            *identity,
-        )
-    else:
-        learned = (*disclosed, f"that {check.identifier} is not shown: {reason}")
-        not_learned = (scenario.hidden, other_facts)
-    return (operator, phone, Knowledge(verifier, tuple(learned), tuple(not_learned)))
+    shown = verifier_knowledge(scenario, refusal, disclosed, held="an attestation", reason=reason)
+    return (operator, phone, shown)

@@ -1,0 +1,204 @@
+"""The credential tier's messages (spec/08-credential-tier.md; CDDL in spec/cddl/zkcheck.cddl).
+
+Issuance is one round trip, over the channel on which the operator
+authenticates its subscriber::
+
+    credential-request  = {0: 1, 1: "credential-request", 2: 1 (layout version),
+                           3: commitment with proof (176 octets)}
+    credential-response = {0: 1, 1: "credential-response", 2: 1 (layout version),
+                           3: key id (16 octets), 4: signature (80 octets),
+                           5: signer_nym_entropy (32 octets), 6: [8 facts]}
+
+The facts are the values of indexes 1 to 8 in index order: unsigned
+integers for the integer positions (sentinels included), the E.164 text or
+null for the number, the two-letter text or null for the home country.
+
+A presentation in the credential tier is a
+:class:`~zkcheck.encoding.messages.Presentation` whose body is the
+deterministic CBOR encoding of::
+
+    {1: 1 (layout version), 2: key id, 3: expiry day, 4: BBS proof, 5: predicate proof}
+
+It carries no header, presentation header, disclosed index or disclosed
+value other than the expiry: the verifier supplies them. Decoders check
+types and lengths only and refuse anything else with
+:class:`~zkcheck.errors.DecodeError`; whether the values are admissible is
+for the holder's and the verifier's checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from zkcheck.encoding.cbor import decode, encode
+from zkcheck.encoding.messages import VERSION, message_fields
+from zkcheck.errors import DecodeError
+from zkcheck.hazmat.bbs import OCTET_SCALAR_LENGTH, PROOF_LEN_FLOOR, SIGNATURE_LENGTH
+from zkcheck.hazmat.credential import (
+    COMMITMENT_LENGTH,
+    KEY_ID_SIZE,
+    LAYOUT_VERSION,
+    MESSAGE_COUNT,
+    LayoutFacts,
+)
+
+__all__ = [
+    "MAX_PREDICATE_PROOF",
+    "CredentialEvidence",
+    "CredentialRequest",
+    "CredentialResponse",
+]
+
+MAX_PREDICATE_PROOF = 48 * 1024
+"""Most octets of predicate proofs one presentation carries (a presentation is at most 64 KiB)."""
+
+_MAX_FACT = 2**64 - 1
+_MAX_TEXT = 32
+_MAX_BODY = 64 * 1024
+
+
+def _layout(value: object) -> int:
+    if type(value) is not int or value != LAYOUT_VERSION:
+        raise DecodeError(f"unsupported layout version (this is layout version {LAYOUT_VERSION})")
+    return value
+
+
+def _octets(value: object, what: str, length: int) -> bytes:
+    if type(value) is not bytes or len(value) != length:
+        raise DecodeError(f"{what} must be a byte string of {length} octets")
+    return value
+
+
+def _uint(value: object, what: str) -> int:
+    if type(value) is not int or not 0 <= value <= _MAX_FACT:
+        raise DecodeError(f"{what} must be an unsigned integer")
+    return value
+
+
+def _text_or_null(value: object, what: str) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not str or not 1 <= len(value) <= _MAX_TEXT:
+        raise DecodeError(f"{what} must be a short text string or null")
+    return value
+
+
+@dataclass(frozen=True)
+class CredentialRequest:
+    """The holder's commitment to its secrets, with its proof of knowledge."""
+
+    commitment_with_proof: bytes
+
+    KIND = "credential-request"
+
+    def to_bytes(self) -> bytes:
+        return encode({0: VERSION, 1: self.KIND, 2: LAYOUT_VERSION, 3: self.commitment_with_proof})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CredentialRequest:
+        fields = message_fields(data, cls.KIND, {2, 3})
+        _layout(fields[2])
+        return cls(_octets(fields[3], "the commitment with proof", COMMITMENT_LENGTH))
+
+
+@dataclass(frozen=True)
+class CredentialResponse:
+    """The operator's blind signature, its pseudonym entropy and the facts it signed."""
+
+    key_id: bytes
+    signature: bytes
+    signer_nym_entropy: bytes
+    facts: LayoutFacts
+
+    KIND = "credential-response"
+
+    def to_bytes(self) -> bytes:
+        facts = self.facts
+        return encode(
+            {
+                0: VERSION,
+                1: self.KIND,
+                2: LAYOUT_VERSION,
+                3: self.key_id,
+                4: self.signature,
+                5: self.signer_nym_entropy,
+                6: [
+                    facts.issue_hour,
+                    facts.expiry_day,
+                    facts.birth_day,
+                    facts.sim_change_hour,
+                    facts.device_change_hour,
+                    facts.contract_start_day,
+                    facts.msisdn,
+                    facts.home_country,
+                ],
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CredentialResponse:
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6})
+        _layout(fields[2])
+        values = fields[6]
+        if type(values) is not list or len(values) != 8:
+            raise DecodeError("a credential response carries the 8 facts of indexes 1 to 8")
+        integer = [_uint(value, f"fact {index}") for index, value in enumerate(values[:6], 1)]
+        return cls(
+            key_id=_octets(fields[3], "the key id", KEY_ID_SIZE),
+            signature=_octets(fields[4], "the signature", SIGNATURE_LENGTH),
+            signer_nym_entropy=_octets(fields[5], "signer_nym_entropy", OCTET_SCALAR_LENGTH),
+            facts=LayoutFacts(
+                issue_hour=integer[0],
+                expiry_day=integer[1],
+                birth_day=integer[2],
+                sim_change_hour=integer[3],
+                device_change_hour=integer[4],
+                contract_start_day=integer[5],
+                msisdn=_text_or_null(values[6], "the number"),
+                home_country=_text_or_null(values[7], "the home country"),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class CredentialEvidence:
+    """The body of a credential presentation (spec/08-credential-tier.md, "Presentation fields")."""
+
+    key_id: bytes
+    expiry_day: int
+    bbs_proof: bytes
+    predicate_proof: bytes = b""
+
+    def to_bytes(self) -> bytes:
+        return encode(
+            {
+                1: LAYOUT_VERSION,
+                2: self.key_id,
+                3: self.expiry_day,
+                4: self.bbs_proof,
+                5: self.predicate_proof,
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CredentialEvidence:
+        """Decode a body; :class:`DecodeError` unless it has exactly keys 1 to 5, a known
+        layout version and fields of the right types and sizes."""
+        fields: Any = decode(data, max_size=_MAX_BODY)
+        if not isinstance(fields, dict) or set(fields) != {1, 2, 3, 4, 5}:
+            raise DecodeError("a credential presentation body has keys 1 to 5")
+        _layout(fields[1])
+        proof = fields[4]
+        longest = PROOF_LEN_FLOOR + OCTET_SCALAR_LENGTH * MESSAGE_COUNT
+        if type(proof) is not bytes or not PROOF_LEN_FLOOR <= len(proof) <= longest:
+            raise DecodeError("the BBS proof must be a byte string of 272 to 656 octets")
+        predicate_proof = fields[5]
+        if type(predicate_proof) is not bytes or len(predicate_proof) > MAX_PREDICATE_PROOF:
+            raise DecodeError("the predicate proof must be a byte string")
+        return cls(
+            key_id=_octets(fields[2], "the key id", KEY_ID_SIZE),
+            expiry_day=_uint(fields[3], "the expiry day"),
+            bbs_proof=proof,
+            predicate_proof=predicate_proof,
+        )

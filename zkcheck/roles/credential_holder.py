@@ -1,0 +1,200 @@
+"""The phone's side of the credential tier: one holder secret, blind-issued credentials,
+presentations bound to each request (spec/08-credential-tier.md).
+
+::
+
+    Holder                                   Operator (CredentialIssuer)
+    request_credential(op) -- CredentialRequest ---------------> |  attester names the subscriber
+                         <---------------- CredentialResponse -- |  blind signature, facts
+    receive(op, response): every check, then store
+
+    Verifier                                 Holder
+       | -- Request ------------------------> |  present(request)
+       | <------------------ Presentation ---- |  fresh proof, discloses what was asked
+
+The holder keeps one holder secret for all its credentials; the operator
+never sees it, nor the holder's blind or its part of the pseudonym secret.
+Before it stores a credential the holder checks every value the operator
+chose (section "Holder: checks before storing"): a value that could tag one
+subscriber (a foreign header or type, an expiry off the weekly grid, an
+issue time away from the holder's clock, a fact outside its range) is
+refused. A credential is shown any number of times: each presentation is a
+fresh zero-knowledge proof, unlinkable to the others and to the issuance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
+from zkcheck.encoding.messages import Presentation, Request
+from zkcheck.errors import NotRequested, PolicyError, UntrustedIssuer
+from zkcheck.hazmat import credential, presentation
+from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms
+from zkcheck.hazmat.credential import ISSUE_HOUR_TOLERANCE, LayoutFacts, day_of_time, hour_floor
+from zkcheck.hazmat.secret import SecretBytes
+from zkcheck.roles._credential import (
+    TIER,
+    TIME_TOLERANCE,
+    answered_checks,
+    disclosed_indexes,
+    statements,
+)
+from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.clock import Clock, epoch_seconds
+
+__all__ = ["CredentialHolder"]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    secret_prover_blind: SecretBytes
+    prover_nym: SecretBytes
+
+
+@dataclass(frozen=True)
+class _Credential:
+    operator_id: str
+    key_id: bytes
+    public_key: bytes
+    signature: bytes
+    facts: LayoutFacts
+    secret_prover_blind: SecretBytes = field(repr=False)
+    nym_secret: SecretBytes = field(repr=False)
+
+
+class CredentialHolder:
+    """A wallet of ``credential``-tier credentials, with the holder secret they share.
+
+    ``trust`` gives the operators' credential keys, against which every
+    response is checked before it is stored.
+    """
+
+    def __init__(self, trust: TrustAnchors, *, clock: Clock) -> None:
+        self._trust = trust
+        self._clock = clock
+        self._holder_secret = credential.generate_holder_secret()
+        self._pending: dict[str, _Pending] = {}
+        self._held: list[_Credential] = []
+
+    def __repr__(self) -> str:
+        return f"CredentialHolder({len(self._held)} credentials)"
+
+    def request_credential(self, operator_id: str) -> CredentialRequest:
+        """Commit to the holder secret and a fresh ``prover_nym`` for ``operator_id``.
+
+        One request per operator is pending at a time; a new one replaces it.
+        """
+        if self._trust.operator(operator_id) is None:
+            raise UntrustedIssuer("the operator is not in the trust anchors")
+        (prover_nym,) = generate_prover_nyms(1)
+        commitment, secret_prover_blind = credential.commit(self._holder_secret, prover_nym)
+        self._pending[operator_id] = _Pending(secret_prover_blind, prover_nym)
+        return CredentialRequest(commitment)
+
+    def receive(self, operator_id: str, response: CredentialResponse | bytes) -> None:
+        """Check the operator's response to the pending request and store the credential.
+
+        The checks, in order (section "Holder: checks before storing"): the
+        response decodes (DecodeError); its key is a credential key of
+        ``operator_id`` that the trust anchors accept now (UntrustedIssuer,
+        Expired) and whose epoch contains the issue hour (UntrustedIssuer);
+        the issue hour is within one hour of this holder's clock, the expiry on
+        the weekly grid and every fact in its range (PolicyError); the
+        pseudonym entropy is a scalar in [1, r - 1] (DecodeError); the
+        signature verifies over the holder's own header, type and secrets
+        (InvalidSignature). Whatever the outcome, the pending secrets of this
+        issuance are discarded: a failed issuance is started again.
+        """
+        pending = self._pending.pop(operator_id, None)
+        if pending is None:
+            raise PolicyError("no credential request is pending for this operator")
+        if isinstance(response, bytes):
+            response = CredentialResponse.from_bytes(response)
+        now = epoch_seconds(self._clock.now())
+        operator, key = self._trust.find_credential_key(response.key_id, now)
+        facts = response.facts
+        if operator.operator_id != operator_id:
+            raise UntrustedIssuer("the key is not this operator's")
+        hour = facts.issue_hour
+        if type(hour) is not int or not key.overlaps(3600 * hour, 3600 * (hour + 1)):
+            raise UntrustedIssuer("the key was not in use at the issue hour")
+        if abs(hour - hour_floor(now)) > ISSUE_HOUR_TOLERANCE:
+            raise PolicyError("the issue time is not the current hour")
+        nym_secret = credential.complete(
+            key.public_key,
+            response.signature,
+            facts,
+            self._holder_secret,
+            pending.prover_nym,
+            response.signer_nym_entropy,
+            pending.secret_prover_blind,
+        )
+        self._held.append(
+            _Credential(
+                operator_id,
+                response.key_id,
+                key.public_key,
+                response.signature,
+                facts,
+                pending.secret_prover_blind,
+                nym_secret,
+            )
+        )
+
+    def remaining(self) -> int:
+        """Credentials held (each may be presented any number of times until it expires)."""
+        return len(self._held)
+
+    def present(self, request: Request | bytes) -> Presentation:
+        """Answer ``request`` with a fresh presentation of one credential.
+
+        The holder's policy comes first: the request accepts this tier, this
+        tier answers every check asked (NotRequested otherwise: nothing is shown
+        rather than a partial answer), and the request's time is within
+        five minutes of the holder's clock (PolicyError). The credential chosen
+        is from an accepted operator (any, when the request names none), valid
+        on the request's day and today, and has every fact asked; the
+        presentation discloses the type, the expiry and what the checks ask,
+        and is bound to the request's digest.
+        """
+        if isinstance(request, bytes):
+            request = Request.from_bytes(request)
+        if TIER not in request.tiers:
+            raise NotRequested("the request does not accept the credential tier")
+        checks = answered_checks(request.checks)
+        now = epoch_seconds(self._clock.now())
+        if abs(request.time - now) > TIME_TOLERANCE:
+            raise PolicyError("the request's time is too far from this holder's clock")
+        last_day = max(day_of_time(request.time), day_of_time(now))
+        candidates = [
+            held
+            for held in self._held
+            if (not request.operators or held.operator_id in request.operators)
+            and last_day < held.facts.expiry_day
+            and all(self._has_fact(held, check_index) for check_index in disclosed_indexes(checks))
+        ]
+        if not candidates:
+            raise PolicyError("no stored credential answers this request")
+        chosen = max(candidates, key=lambda held: held.facts.expiry_day)
+        messages = credential.message_scalars(
+            chosen.facts, chosen.secret_prover_blind, self._holder_secret, chosen.nym_secret
+        )
+        proof = presentation.prove(
+            chosen.public_key,
+            chosen.signature,
+            messages,
+            disclosed_indexes(checks),
+            request.digest(),
+            statements=statements(request),
+        )
+        body = CredentialEvidence(
+            chosen.key_id, chosen.facts.expiry_day, proof.bbs_proof, proof.predicate_proof
+        )
+        return Presentation(TIER, request.nonce, body.to_bytes())
+
+    @staticmethod
+    def _has_fact(held: _Credential, index: int) -> bool:
+        # A disclosed number the credential does not have would only make the
+        # verifier's proof check fail: the holder shows nothing instead.
+        return index != credential.Index.MSISDN_HASH or held.facts.msisdn is not None
