@@ -14,7 +14,8 @@ type                  from -> to              carries
 ``request``           verifier -> holder      the checks asked, a fresh nonce, the
                                               verifier's id, accepted tiers and
                                               operators, maximum attestation age,
-                                              the verifier's time
+                                              the verifier's time, whether it asks
+                                              for a pseudonym
 ``presentation``      holder -> verifier      the tier, the request's nonce and
                                               the tier's evidence
 ``issuance-request``  holder -> operator      the checks wanted, one fresh holder
@@ -22,7 +23,8 @@ type                  from -> to              carries
 ``issuance-response`` operator -> holder      the attestations, with each one's
                                               number salt
 ``result``            verifier -> its caller  what was verified: tier, operator,
-                                              checks, a coarse issue-time bucket
+                                              checks, a coarse issue-time bucket,
+                                              the pseudonym if one was asked
 ===================== ======================= ====================================
 """
 
@@ -45,6 +47,7 @@ __all__ = [
     "MAX_CHECKS",
     "MAX_NONCE_SIZE",
     "MIN_NONCE_SIZE",
+    "PSEUDONYM_SIZE",
     "VERSION",
     "IssuanceRequest",
     "IssuanceResponse",
@@ -69,6 +72,8 @@ MAX_CHECKS = 16
 MAX_BATCH = 64
 """Most attestations one issuance request may ask for."""
 MAX_MESSAGE_SIZE = 64 * 1024
+PSEUDONYM_SIZE = 48
+"""A pseudonym is a compressed point of G1 (spec/13-pseudonyms.md)."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}")
 _TIER = re.compile(r"[a-z][a-z0-9-]{0,31}")
@@ -182,28 +187,35 @@ class Request:
     time: int
     """The verifier's time when it made the request (NumericDate): the instant at which
     the credential tier evaluates expiry and predicates."""
+    pseudonym: bool = False
+    """Whether the verifier asks for its per-verifier pseudonym (spec/13-pseudonyms.md):
+    key 10, ``true``, present only when asked."""
 
     KIND = "request"
 
     def to_bytes(self) -> bytes:
-        return encode(
-            {
-                0: VERSION,
-                1: self.KIND,
-                2: self.nonce,
-                3: self.verifier_id,
-                4: _check_names(self.checks),
-                5: sorted(set(self.tiers), key=str.encode),
-                6: sorted(set(self.operators), key=str.encode),
-                7: self.max_age,
-                8: self.expires_at,
-                9: self.time,
-            }
-        )
+        fields: dict[int, Any] = {
+            0: VERSION,
+            1: self.KIND,
+            2: self.nonce,
+            3: self.verifier_id,
+            4: _check_names(self.checks),
+            5: sorted(set(self.tiers), key=str.encode),
+            6: sorted(set(self.operators), key=str.encode),
+            7: self.max_age,
+            8: self.expires_at,
+            9: self.time,
+        }
+        if self.pseudonym:
+            fields[10] = True
+        return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Request:
-        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6, 7, 8, 9})
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6, 7, 8, 9}, frozenset({10}))
+        # One encoding per request: the key is absent, or true.
+        if 10 in fields and fields[10] is not True:
+            raise DecodeError("a request asks for a pseudonym with true, or not at all")
         return cls(
             nonce=_bytes(fields[2], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
             verifier_id=check_identifier(fields[3], "the verifier id"),
@@ -215,6 +227,7 @@ class Request:
             max_age=_uint(fields[7], "max_age", 2**32),
             expires_at=numeric_date(fields[8], "the request's expiry"),
             time=numeric_date(fields[9], "the verifier's time"),
+            pseudonym=10 in fields,
         )
 
     def digest(self) -> bytes:
@@ -336,29 +349,37 @@ class ResultRecord:
     issued_bucket: int
     """Start of the coarse interval in which the attestation was issued (NumericDate)."""
     verifier_id: str
+    pseudonym: bytes | None = None
+    """The holder's pseudonym at this verifier (48 octets), when the request asked for one."""
 
     KIND = "result"
 
     def to_bytes(self) -> bytes:
-        return encode(
-            {
-                0: VERSION,
-                1: self.KIND,
-                2: self.tier,
-                3: self.operator,
-                4: _check_names(self.checks),
-                5: self.issued_bucket,
-                6: self.verifier_id,
-            }
-        )
+        fields: dict[int, Any] = {
+            0: VERSION,
+            1: self.KIND,
+            2: self.tier,
+            3: self.operator,
+            4: _check_names(self.checks),
+            5: self.issued_bucket,
+            6: self.verifier_id,
+        }
+        if self.pseudonym is not None:
+            fields[7] = self.pseudonym
+        return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ResultRecord:
-        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6})
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6}, frozenset({7}))
         return cls(
             tier=_tier(fields[2]),
             operator=check_identifier(fields[3], "the operator"),
             checks=parse_checks(fields[4]),
             issued_bucket=numeric_date(fields[5], "the issue-time bucket"),
             verifier_id=check_identifier(fields[6], "the verifier id"),
+            pseudonym=(
+                _bytes(fields[7], "the pseudonym", PSEUDONYM_SIZE, PSEUDONYM_SIZE)
+                if 7 in fields
+                else None
+            ),
         )

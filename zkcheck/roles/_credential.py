@@ -15,6 +15,10 @@ own stored request: it decodes the body, finds the key by its id, checks the
 expiry against the request's time, derives the disclosed values, the
 statements and the presentation header from the stored request alone, and
 runs the presentation verifier, whose pairing comes last.
+
+A request that asks for a pseudonym gets one pseudonym block
+(spec/13-pseudonyms.md) for a verifier identity: on the holder's side the
+one its application authenticated, on the verifier's side its own.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from zkcheck.hazmat.credential import (
     day_start,
     msisdn_scalar,
 )
+from zkcheck.hazmat.credential_pseudonym import PseudonymBlock, context_id
 from zkcheck.hazmat.predicate_parameters import TIME_TOLERANCE
 from zkcheck.hazmat.presentation import PresentationProof, Statement
 from zkcheck.roles._tiers import Evidence, VerificationContext
@@ -45,6 +50,7 @@ __all__ = [
     "CredentialTier",
     "answered_checks",
     "disclosed_indexes",
+    "pseudonym_blocks",
     "statements",
 ]
 
@@ -81,6 +87,17 @@ def statements(request: Request) -> tuple[Statement, ...]:
     return ()
 
 
+def pseudonym_blocks(request: Request, verifier_identity: str) -> tuple[Statement, ...]:
+    """The pseudonym blocks of ``request``: one, for the context of ``verifier_identity``,
+    when the request asks for a pseudonym; none otherwise.
+
+    The identity is never the request's ``verifier_id`` on the holder's side,
+    but the one its application authenticated (spec/13-pseudonyms.md,
+    "Context identifiers").
+    """
+    return (PseudonymBlock(context_id(verifier_identity)),) if request.pseudonym else ()
+
+
 class CredentialTier:
     """Verification of a ``credential`` presentation body (spec/08-credential-tier.md,
     "Verifier: presentation verification")."""
@@ -112,11 +129,23 @@ class CredentialTier:
                 raise NotRequested("the number check needs the E.164 number the user typed")
             disclosed[Index.MSISDN_HASH] = msisdn_scalar(number)
         # 6. The presentation verifier (DecodeError, InvalidProof), pairing last.
+        # The pseudonym's context is this verifier's own identity: a presentation made
+        # for another context fails here. A pseudonym that was not asked for, or is
+        # missing, has the wrong length for the request (DecodeError).
         presentation.verify(
             key.public_key,
-            PresentationProof(evidence.bbs_proof, evidence.predicate_proof),
+            PresentationProof(
+                evidence.bbs_proof, evidence.predicate_proof, evidence.pseudonym or b""
+            ),
             {int(index): value for index, value in disclosed.items()},
             context.request_digest,
             statements=statements(request),
+            pseudonyms=pseudonym_blocks(request, request.verifier_id),
         )
-        return Evidence(operator, checks, issued_at=issue_week, expires_at=day_start(expiry))
+        return Evidence(
+            operator,
+            checks,
+            issued_at=issue_week,
+            expires_at=day_start(expiry),
+            pseudonym=evidence.pseudonym,
+        )

@@ -41,6 +41,8 @@ class Evidence:
 
     ``spend`` lists further single-use values (for example token nonces) to
     consume atomically with the request nonce, each with its expiry.
+    ``pseudonym`` is the holder's verified pseudonym for this verifier, in a
+    tier that gives one and when the request asks for it.
     """
 
     operator: OperatorEntry
@@ -48,6 +50,7 @@ class Evidence:
     issued_at: int
     expires_at: int
     spend: Mapping[bytes, int] = field(default_factory=dict)
+    pseudonym: bytes | None = None
 
 
 class TierVerifier(Protocol):

@@ -21,7 +21,7 @@ nonce unknown or already used                           Replayed
 made for another verifier or another request            WrongVerifier
 (a shared nonce store's request of another verifier)
 a required check missing; a check not requested;        NotRequested
-a tier not accepted
+a tier not accepted; a pseudonym asked and not given
 ======================================================= =====================
 """
 
@@ -72,6 +72,8 @@ class Verifier:
         unsupported = set(policy.tiers) - set(TIERS)
         if unsupported:
             raise ValueError(f"tiers not available: {sorted(unsupported)}")
+        if policy.pseudonym and set(policy.tiers) != {CredentialTier.name}:
+            raise ValueError("only the credential tier gives pseudonyms")
         operators = {}
         for operator_id in policy.operators:
             entry = trust.operator(operator_id)
@@ -105,6 +107,7 @@ class Verifier:
             max_age=policy.max_age,
             expires_at=now + policy.request_lifetime,
             time=now,
+            pseudonym=policy.pseudonym,
         )
         self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
         self._created[request.nonce] = request
@@ -162,6 +165,8 @@ class Verifier:
                 raise UntrustedIssuer("a check outside the operator's menu")
         if not evidence.checks or not self._required.issubset(evidence.checks):
             raise NotRequested("a required check is missing")
+        if request.pseudonym and evidence.pseudonym is None:
+            raise NotRequested("the request asks for a pseudonym")
         if not self._nonces.consume(presentation.nonce, now, evidence.spend):
             raise Replayed("nonce unknown or already used")
         bucket = evidence.issued_at - evidence.issued_at % policy.result_bucket
@@ -171,5 +176,6 @@ class Verifier:
             checks=evidence.checks,
             issued_bucket=bucket,
             verifier_id=policy.verifier_id,
+            pseudonym=evidence.pseudonym,
         )
         return _mint(record)
