@@ -172,7 +172,8 @@ def test_age_site_admits_the_adult_and_not_the_17_year_old(result: DemoResult) -
 def test_each_case_records_sizes_three_parties_and_its_steps(result: DemoResult) -> None:
     for case in result.cases:
         parties = [entry.party for entry in case.knowledge]
-        assert parties == ["operator", "phone", case.scenario.verifier]
+        others = [f"other {case.scenario.verifier}"] if case.sign_ups else []
+        assert parties == ["operator", "phone", case.scenario.verifier, *others]
         for message in case.messages:
             assert message.size == (0 if message.data is None else len(message.data))
         steps = [timing.step for timing in case.timings]
@@ -367,3 +368,36 @@ def test_the_credential_tier_shows_the_number_by_disclosure(result: DemoResult) 
     assert ask is not None and DEMO_SUBSCRIBERS["adult"].encode() not in ask
     text = render(result, Style(colour=False))
     assert "credential tier not run: sim_swap:72 needs a predicate proof" in " ".join(text.split())
+
+
+def test_the_social_network_opens_one_account_per_credential(result: DemoResult) -> None:
+    right = result.case("social", 0, tier="credential")
+    first, again, elsewhere = right.sign_ups
+    social = right.scenario
+    assert (first.verifier_id, again.verifier_id) == (social.verifier_id,) * 2
+    assert elsewhere.verifier_id == social.other_verifier_id != social.verifier_id
+    # The second sign-up shows the same pseudonym and is refused; the other network sees
+    # another pseudonym and opens an account.
+    assert [sign_up.opened for sign_up in right.sign_ups] == [True, False, True]
+    assert first.pseudonym == again.pseudonym != elsewhere.pseudonym
+    assert first.pseudonym is not None and len(first.pseudonym) == 48
+    presentations = [m for m in right.messages if m.kind == Presentation.KIND]
+    assert len(presentations) == 3
+    assert all(first.pseudonym in (m.data or b"") for m in presentations[:2])
+    assert first.pseudonym not in (presentations[2].data or b"")
+    assert "is refused as a second account" in right.explanation
+    # The mistyped number shows nothing, so no account is tried; the signed tier gives
+    # no pseudonym.
+    assert result.case("social", 1, tier="credential").sign_ups == ()
+    assert result.case("social", 0).sign_ups == ()
+    # The phone keeps one credential line: its second case renews by carrying over.
+    asks = [
+        m.data
+        for c in result.cases
+        if c.tier == "credential"
+        for m in c.messages
+        if m.kind == "credential-request"
+    ]
+    assert [4 in decode(ask or b"") for ask in asks] == [False, True]
+    text = " ".join(render(result, Style(colour=False)).split())
+    assert "the same phone signs up again" in text and "other social network" in text

@@ -2,7 +2,11 @@
 
 The demo runs each scenario whose check this version of the tier answers
 (``number``, by disclosure); a scenario whose check needs predicate proofs
-(``age_over``, the swap checks) is listed as not run, with the reason. The
+(``age_over``, the swap checks) is listed as not run, with the reason. Each
+subscriber has one phone for the whole run, which renews its credential at
+every case by carrying its pseudonym secret over; a verifier that opens one
+account per person asks for its pseudonym, refuses a second sign-up from the
+same phone, and another such verifier sees another pseudonym. The
 operator's BBS keys are created for each run: the tier has no key or wallet
 file yet, so the file commands (``keygen``, ``issue``, ``receive``,
 ``present``) refuse it as not built (exit code 3); ``request``, ``verify``
@@ -11,7 +15,8 @@ and ``inspect`` work with it. Everything goes through the role layer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import NoReturn
 
@@ -28,6 +33,7 @@ from zkcheck.cli.scenarios import (
     Recorder,
     Refusal,
     Scenario,
+    SignUp,
     Verdict,
 )
 from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of
@@ -40,6 +46,7 @@ from zkcheck.roles import (
     CredentialIssuer,
     InsecureTestAttester,
     Policy,
+    VerifiedResult,
     Verifier,
 )
 from zkcheck.roles._credential import answered_checks
@@ -115,6 +122,12 @@ class CredentialCommandTier:
     def explain_presentation(self, presentation: Presentation) -> Explanation:
         evidence = CredentialEvidence.from_bytes(presentation.body)
         week = day_start(evidence.expiry_day - 14)
+        pseudonym: tuple[str, ...] = ()
+        if evidence.pseudonym is not None:
+            pseudonym = (
+                "the phone's pseudonym for this verifier, the same at every presentation here "
+                "and unrelated to its pseudonyms at other verifiers",
+            )
         return Explanation(
             kind=Presentation.KIND,
             title="presentation (phone -> verifier), credential tier",
@@ -131,6 +144,7 @@ class CredentialCommandTier:
                 "that week shares",
                 "for number: that the number the verifier supplies is the credential's "
                 "(no number travels)",
+                *pseudonym,
                 "nothing else: every other fact stays hidden, and the proof's values are fresh "
                 "random numbers, unlinkable to other presentations and to the issuance",
             ),
@@ -143,6 +157,11 @@ class CredentialCommandTier:
                 ("expiry", instant(day_start(evidence.expiry_day))),
                 ("BBS proof", f"{len(evidence.bbs_proof)} bytes (fresh randomness)"),
                 ("predicate proofs", f"{len(evidence.predicate_proof)} bytes"),
+                *(
+                    (("pseudonym", evidence.pseudonym.hex()),)
+                    if evidence.pseudonym is not None
+                    else ()
+                ),
             ),
             notes=(NOT_VERIFIED_NOTE,),
         )
@@ -199,6 +218,18 @@ def _explain_request(data: bytes) -> Explanation:
         fields=(
             ("layout version", "1"),
             ("commitment with proof", f"{len(request.commitment_with_proof)} bytes"),
+            *(
+                (
+                    (
+                        "carry-over",
+                        f"a proof of {len(carry.bbs_proof) + len(carry.proof)} bytes that the "
+                        "commitment keeps the pseudonym secret of a credential of key "
+                        f"{carry.key_id.hex()} (a renewal)",
+                    ),
+                )
+                if (carry := request.carry_over) is not None
+                else ()
+            ),
         ),
     )
 
@@ -250,6 +281,8 @@ class _CredentialDemo:
         keys = self._issuer.credential_keys()
         entry = OperatorEntry(OPERATOR_ID, (), Menu.default(), keys)
         self._keyset = OperatorKeySet((entry,))
+        # One phone per subscriber for the whole run: it renews its credential at each case.
+        self._phones: dict[str, CredentialHolder] = {}
         self.description = (
             f"{OPERATOR_ID}'s BBS keys for this epoch and the next "
             f"({', '.join(key.key_id.hex() for key in keys)}), created for this run: "
@@ -266,18 +299,28 @@ class _CredentialDemo:
         )
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
-        clock, check = self.world.clock, scenario.check
+        clock = self.world.clock
         record = Recorder()
-        phone = CredentialHolder(self._keyset, clock=clock)
+        phone = self._phones.setdefault(
+            case.subscriber, CredentialHolder(self._keyset, clock=clock)
+        )
 
         progress("the phone asks the operator for a credential")
-        ask = phone.request_credential(OPERATOR_ID).to_bytes()
+        request = phone.request_credential(OPERATOR_ID)
+        ask = request.to_bytes()
+        renewal = (
+            "; a renewal: it proves the commitment keeps the pseudonym secret of the credential "
+            "the phone holds"
+            if request.carry_over is not None
+            else ""
+        )
         record.send(
             "phone",
             "operator",
             CredentialRequest.KIND,
             ask,
-            "a commitment to the phone's secrets with its proof; names no verifier, no check",
+            "a commitment to the phone's secrets with its proof; names no verifier, no check"
+            + renewal,
         )
         progress("the operator authenticates the subscriber and signs")
         response: bytes | None = None
@@ -303,20 +346,21 @@ class _CredentialDemo:
                 f"a blind signature over the subscriber's facts, valid until {instant(expiry)}",
             )
 
-        policy = Policy(
-            scenario.verifier_id, (check,), (OPERATOR_ID,), tiers=(_TIER,), max_age=scenario.max_age
-        )
         answer = ask_and_verify(
             scenario,
             case,
-            Verifier(policy, self._keyset, clock=clock),
-            lambda request: phone.present(request).to_bytes(),
+            self._verifier(scenario),
+            _present_to(phone, scenario.verifier_id),
             self.tier.explain_presentation,
-            "a fresh proof of the credential, bound to this request",
+            "a fresh proof of the credential, bound to this request"
+            + (", with the phone's pseudonym here" if scenario.one_account_per_person else ""),
             record,
             progress,
         )
         result, disclosed = answer.result, answer.disclosed
+        sign_ups: tuple[SignUp, ...] = ()
+        if scenario.one_account_per_person and result is not None:
+            sign_ups = self._sign_up_again(scenario, case, phone, result, record, progress)
         refusal = refusal_of(response is not None, answer)
         reason = (
             "the number typed is not the number in the subscriber's credential"
@@ -331,11 +375,104 @@ class _CredentialDemo:
             refusal=refusal,
             shown=result.checks if result is not None else (),
             disclosed=disclosed,
-            explanation=_verdict_words(scenario, refusal, reason),
+            explanation=_verdict_words(scenario, refusal, reason) + _sign_up_words(sign_ups),
             messages=tuple(record.messages),
-            knowledge=_knowledge(scenario, case, expiry, refusal, disclosed, reason),
+            knowledge=(
+                *_knowledge(scenario, case, expiry, refusal, disclosed, reason),
+                *_sign_up_knowledge(scenario, sign_ups),
+            ),
             timings=tuple(record.timings),
+            sign_ups=sign_ups,
         )
+
+    def _verifier(self, scenario: Scenario) -> Verifier:
+        policy = Policy(
+            scenario.verifier_id,
+            (scenario.check,),
+            (OPERATOR_ID,),
+            tiers=(_TIER,),
+            max_age=scenario.max_age,
+            pseudonym=scenario.one_account_per_person,
+        )
+        return Verifier(policy, self._keyset, clock=self.world.clock)
+
+    def _sign_up_again(
+        self,
+        scenario: Scenario,
+        case: Case,
+        phone: CredentialHolder,
+        first: VerifiedResult,
+        record: Recorder,
+        progress: Progress,
+    ) -> tuple[SignUp, ...]:
+        """The verifier keeps one account per pseudonym: the phone that just signed up
+        signs up there again, then at another verifier of the same kind."""
+        accounts: dict[str, set[bytes]] = {}
+        sign_ups = []
+        other = replace(
+            scenario, verifier=f"other {scenario.verifier}", verifier_id=scenario.other_verifier_id
+        )
+        attempts = (
+            (scenario, first, ""),
+            (scenario, None, "the same phone signs up again"),
+            (other, None, "the same phone signs up here"),
+        )
+        for where, result, note in attempts:
+            if result is None:
+                result = ask_and_verify(
+                    where,
+                    case,
+                    self._verifier(where),
+                    _present_to(phone, where.verifier_id),
+                    self.tier.explain_presentation,
+                    f"{note}: a fresh proof of the credential, with the phone's pseudonym here",
+                    record,
+                    progress,
+                ).result
+            pseudonym = result.pseudonym if result is not None else None
+            known = accounts.setdefault(where.verifier_id, set())
+            opened = pseudonym is not None and pseudonym not in known
+            sign_ups.append(SignUp(where.verifier_id, pseudonym, opened))
+            if pseudonym is not None:
+                known.add(pseudonym)
+        return tuple(sign_ups)
+
+
+def _present_to(phone: CredentialHolder, origin: str) -> Callable[[bytes], bytes]:
+    """The phone's answer to a request, from the verifier its application authenticated as
+    ``origin`` (the pseudonym's context, if one is asked)."""
+    return lambda request: phone.present(request, origin=origin).to_bytes()
+
+
+def _sign_up_words(sign_ups: Sequence[SignUp]) -> str:
+    if not sign_ups:
+        return ""
+    _, again, elsewhere = sign_ups
+    return (
+        f" A second sign-up from the same phone shows the same pseudonym and is "
+        f"{'accepted' if again.opened else 'refused'} as a second account; at "
+        f"{elsewhere.verifier_id} the phone's pseudonym is another one, and an account is "
+        f"{'opened' if elsewhere.opened else 'refused'}."
+    )
+
+
+def _sign_up_knowledge(scenario: Scenario, sign_ups: Sequence[SignUp]) -> tuple[Knowledge, ...]:
+    if not sign_ups:
+        return ()
+    return (
+        Knowledge(
+            f"other {scenario.verifier}",
+            (
+                "that the number typed is the phone's",
+                f"a pseudonym for the phone of its own, unrelated to its pseudonym at "
+                f"{scenario.verifier_id}",
+            ),
+            (
+                f"the phone's pseudonym at {scenario.verifier_id}, or whether it has an "
+                "account there",
+            ),
+        ),
+    )
 
 
 def _verdict_words(scenario: Scenario, refusal: Refusal | None, reason: str) -> str:
