@@ -149,8 +149,13 @@ def carry_over_header(operator_id: str, commitment_with_proof: bytes) -> bytes:
     ).digest()
 
 
-def _nym_attribute() -> int:
-    return int(Index.NYM_SECRET)
+class _NymSecretBlock:
+    """A pseudonym block of chapter 9's presentation: a statement about message 11."""
+
+    @property
+    def attribute(self) -> int:
+        """Index 11 of layout 1, the nym secret."""
+        return int(Index.NYM_SECRET)
 
 
 # -- the pseudonym block -------------------------------------------------------------------
@@ -168,7 +173,7 @@ class _PseudonymCommitment:
 
 
 @dataclass(frozen=True)
-class PseudonymBlock:
+class PseudonymBlock(_NymSecretBlock):
     """The pseudonym for one context (chapter 13, "The pseudonym block").
 
     Both sides build it from a context identifier they derive themselves:
@@ -176,10 +181,6 @@ class PseudonymBlock:
     """
 
     context: bytes
-
-    @property
-    def attribute(self) -> int:
-        return _nym_attribute()
 
     @property
     def wire_length(self) -> int:
@@ -242,7 +243,7 @@ class _CarryOverCommitment:
         return b"".join(scalar_to_octets(value) for value in responses)
 
 
-class CarryOverBlock:
+class CarryOverBlock(_NymSecretBlock):
     """The carry-over of a pseudonym secret into a new commitment (chapter 13, "Renewal").
 
     ``commitment_with_proof`` is the new credential request's (176 octets,
@@ -269,10 +270,6 @@ class CarryOverBlock:
 
     def __repr__(self) -> str:
         return f"CarryOverBlock(C'={self._commitment.hex()[:16]}...)"
-
-    @property
-    def attribute(self) -> int:
-        return _nym_attribute()
 
     @property
     def wire_length(self) -> int:

@@ -15,7 +15,7 @@ and ``inspect`` work with it. Everything goes through the role layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import NoReturn
@@ -36,7 +36,7 @@ from zkcheck.cli.scenarios import (
     SignUp,
     Verdict,
 )
-from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of
+from zkcheck.cli.tiers.steps import Answer, ask_and_verify, refusal_of
 from zkcheck.cli.words import instant
 from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import Presentation
@@ -346,12 +346,10 @@ class _CredentialDemo:
                 f"a blind signature over the subscriber's facts, valid until {instant(expiry)}",
             )
 
-        answer = ask_and_verify(
+        answer = self._ask(
             scenario,
             case,
-            self._verifier(scenario),
-            _present_to(phone, scenario.verifier_id),
-            self.tier.explain_presentation,
+            phone,
             "a fresh proof of the credential, bound to this request"
             + (", with the phone's pseudonym here" if scenario.one_account_per_person else ""),
             record,
@@ -383,6 +381,28 @@ class _CredentialDemo:
             ),
             timings=tuple(record.timings),
             sign_ups=sign_ups,
+        )
+
+    def _ask(
+        self,
+        scenario: Scenario,
+        case: Case,
+        phone: CredentialHolder,
+        note: str,
+        record: Recorder,
+        progress: Progress,
+    ) -> Answer:
+        """The scenario's verifier asks the phone, whose application authenticated it as
+        its verifier id (the pseudonym's context, when one is asked), and verifies."""
+        return ask_and_verify(
+            scenario,
+            case,
+            self._verifier(scenario),
+            lambda request: phone.present(request, origin=scenario.verifier_id).to_bytes(),
+            self.tier.explain_presentation,
+            note,
+            record,
+            progress,
         )
 
     def _verifier(self, scenario: Scenario) -> Verifier:
@@ -419,12 +439,10 @@ class _CredentialDemo:
         )
         for where, result, note in attempts:
             if result is None:
-                result = ask_and_verify(
+                result = self._ask(
                     where,
                     case,
-                    self._verifier(where),
-                    _present_to(phone, where.verifier_id),
-                    self.tier.explain_presentation,
+                    phone,
                     f"{note}: a fresh proof of the credential, with the phone's pseudonym here",
                     record,
                     progress,
@@ -436,12 +454,6 @@ class _CredentialDemo:
             if pseudonym is not None:
                 known.add(pseudonym)
         return tuple(sign_ups)
-
-
-def _present_to(phone: CredentialHolder, origin: str) -> Callable[[bytes], bytes]:
-    """The phone's answer to a request, from the verifier its application authenticated as
-    ``origin`` (the pseudonym's context, if one is asked)."""
-    return lambda request: phone.present(request, origin=origin).to_bytes()
 
 
 def _sign_up_words(sign_ups: Sequence[SignUp]) -> str:
