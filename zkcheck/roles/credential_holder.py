@@ -42,12 +42,7 @@ from zkcheck.encoding.messages import Presentation, Request, check_identifier
 from zkcheck.errors import NotRequested, PolicyError, UntrustedIssuer
 from zkcheck.hazmat import credential, presentation
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms
-from zkcheck.hazmat.credential import (
-    ISSUE_HOUR_TOLERANCE,
-    LayoutFacts,
-    day_of_time,
-    hour_floor,
-)
+from zkcheck.hazmat.credential import ISSUE_HOUR_TOLERANCE, LayoutFacts, day_of_time, hour_floor
 from zkcheck.hazmat.credential_pseudonym import (
     CARRY_OVER_DISCLOSED,
     CarryOverBlock,

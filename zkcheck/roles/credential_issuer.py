@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from zkcheck.claims import SubscriberFacts, SwapRecord
-from zkcheck.encoding.credential import CredentialRequest, CredentialResponse
+from zkcheck.encoding.credential import CarryOver, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import check_identifier
 from zkcheck.errors import PolicyError, UntrustedIssuer
 from zkcheck.hazmat import credential, presentation
@@ -237,7 +237,7 @@ class CredentialIssuer:
                 raise PolicyError("the subscriber has no pseudonym secret to carry over")
             entropy = generate_signer_nym_entropy()
         elif request.carry_over is not None:
-            self._check_carry_over(request, record)
+            self._check_carry_over(request.carry_over, commitment, record)
             entropy = record.signer_nym_entropy
         elif hmac.compare_digest(digest, record.first_request):
             # The first request again (its response was lost): the same secret again.
@@ -255,11 +255,10 @@ class CredentialIssuer:
                 raise PolicyError("the subscriber's pseudonym secret was registered meanwhile")
         return CredentialResponse(key.entry.key_id, signature, entropy, encoded)
 
-    def _check_carry_over(self, request: CredentialRequest, record: NymRecord) -> None:
-        """The carry-over of chapter 13, "Renewal", operator's steps 3 to 5."""
-        carry_over = request.carry_over
-        if carry_over is None:
-            raise PolicyError("the subscriber renews by carrying its pseudonym secret over")
+    def _check_carry_over(
+        self, carry_over: CarryOver, commitment_with_proof: bytes, record: NymRecord
+    ) -> None:
+        """The carry-over of chapter 13, "Operator: issuance", steps 3 to 5."""
         entry = self._verification_keys.get(carry_over.key_id)
         if entry is None:
             raise UntrustedIssuer("the carried credential is not under a key of this operator")
@@ -269,8 +268,8 @@ class CredentialIssuer:
             entry.public_key,
             presentation.PresentationProof(carry_over.bbs_proof, b"", carry_over.proof),
             {Index.TYPE_VERSION: TYPE_VERSION, Index.EXPIRY_DAY: carry_over.expiry_day},
-            carry_over_header(self.operator_id, request.commitment_with_proof),
-            pseudonyms=(CarryOverBlock(request.commitment_with_proof, record.signer_nym_entropy),),
+            carry_over_header(self.operator_id, commitment_with_proof),
+            pseudonyms=(CarryOverBlock(commitment_with_proof, record.signer_nym_entropy),),
         )
 
     def reset_pseudonym(self, msisdn: str) -> None:
