@@ -469,7 +469,7 @@ def test_the_verified_result_carries_the_pseudonym(monkeypatch: pytest.MonkeyPat
         name = "credential"
 
         def verify(self, body: bytes, context: Any) -> Any:
-            return replace(tier.verify(body, context), pseudonym=None)
+            return tier.verify(body, context)._replace(pseudonym=None)
 
     monkeypatch.setattr(verifier_module, "TIERS", {"credential": Forgetful()})
     with pytest.raises(NotRequested):

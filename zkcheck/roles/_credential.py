@@ -42,6 +42,7 @@ from zkcheck.hazmat.credential_pseudonym import PseudonymBlock, context_id
 from zkcheck.hazmat.predicate_parameters import TIME_TOLERANCE
 from zkcheck.hazmat.presentation import PresentationProof, Statement
 from zkcheck.roles._tiers import Evidence, VerificationContext
+from zkcheck.roles.policy import Policy
 
 __all__ = [
     "EXPIRY_SKEW_DAYS",
@@ -103,6 +104,10 @@ class CredentialTier:
     "Verifier: presentation verification")."""
 
     name = TIER
+
+    def check_policy(self, policy: Policy) -> None:
+        """Every policy can be configured: a check this version does not answer is
+        refused when a presentation shows it (:func:`answered_checks`)."""
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         request = context.request
