@@ -31,6 +31,8 @@ from tests.credential_world import (
     make_credential_world,
 )
 from zkcheck.claims import Check
+from zkcheck.cli.explain import explain_request, explain_result
+from zkcheck.cli.tiers.credential import CREDENTIAL
 from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.credential import CarryOver, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord
@@ -781,6 +783,31 @@ def test_pseudonym_fields_have_one_encoding() -> None:
     renewal = holder.request_credential(OPERATOR)
     assert CredentialRequest.from_bytes(renewal.to_bytes()) == renewal
     assert renewal.to_bytes() == CredentialRequest.from_bytes(renewal.to_bytes()).to_bytes()
+
+
+def test_inspect_explains_pseudonyms_and_carry_overs() -> None:
+    world = make_credential_world()
+    holder = world.issued_holder()
+    social = _verifier(world)
+    request = social.create_request()
+    shown = holder.present(request, origin=SOCIAL)
+    result = social.verify(shown, number=ALICE)
+    assert result.pseudonym is not None
+    asked = explain_request(request.to_bytes())
+    assert ("pseudonym", "asked") in asked.fields
+    assert any("pseudonym" in item for item in asked.reveals)
+    recorded = explain_result(result.to_bytes())
+    assert ("pseudonym", result.pseudonym.hex()) in recorded.fields
+    presented = CREDENTIAL.explain_presentation(shown)
+    assert ("pseudonym", result.pseudonym.hex()) in presented.fields
+    assert any("pseudonym for this verifier" in item for item in presented.reveals)
+    renewal = CREDENTIAL.explain(
+        CredentialRequest.KIND, holder.request_credential(OPERATOR).to_bytes()
+    )
+    assert [name for name, _ in renewal.fields][-1] == "carry-over"
+    # Without a pseudonym, none of this is shown.
+    plain = world.verifier().create_request()
+    assert not any("pseudonym" in name for name, _ in explain_request(plain.to_bytes()).fields)
 
 
 def _flip(octets: bytes, offset: int) -> bytes:
