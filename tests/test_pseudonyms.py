@@ -673,6 +673,23 @@ def test_any_changed_byte_of_a_pseudonym_presentation_is_refused(data: st.DataOb
         social.verify(changed, number=ALICE)
 
 
+@cache
+def _one_renewal() -> tuple[CredentialWorld, bytes, bytes]:
+    world = make_credential_world()
+    holder = world.issued_holder()
+    return world, world.attester.enrol(ALICE), holder.request_credential(OPERATOR).to_bytes()
+
+
+@given(st.data())
+def test_any_changed_byte_of_a_renewal_is_refused(data: st.DataObject) -> None:
+    world, evidence, original = _one_renewal()
+    position = data.draw(st.integers(0, len(original) - 1))
+    value = data.draw(st.integers(0, 255).filter(lambda v: v != original[position]))
+    changed = original[:position] + bytes([value]) + original[position + 1 :]
+    with pytest.raises(ZkcheckError):
+        world.issuer.issue(evidence, changed)
+
+
 # -- privacy ---------------------------------------------------------------------------------
 
 
