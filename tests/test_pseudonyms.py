@@ -666,11 +666,8 @@ def _one_pseudonym_presentation() -> tuple[Verifier, bytes]:
 @given(st.data())
 def test_any_changed_byte_of_a_pseudonym_presentation_is_refused(data: st.DataObject) -> None:
     social, original = _one_pseudonym_presentation()
-    position = data.draw(st.integers(0, len(original) - 1))
-    value = data.draw(st.integers(0, 255).filter(lambda v: v != original[position]))
-    changed = original[:position] + bytes([value]) + original[position + 1 :]
     with pytest.raises(ZkcheckError):
-        social.verify(changed, number=ALICE)
+        social.verify(_one_byte_changed(data, original), number=ALICE)
 
 
 @cache
@@ -683,11 +680,8 @@ def _one_renewal() -> tuple[CredentialWorld, bytes, bytes]:
 @given(st.data())
 def test_any_changed_byte_of_a_renewal_is_refused(data: st.DataObject) -> None:
     world, evidence, original = _one_renewal()
-    position = data.draw(st.integers(0, len(original) - 1))
-    value = data.draw(st.integers(0, 255).filter(lambda v: v != original[position]))
-    changed = original[:position] + bytes([value]) + original[position + 1 :]
     with pytest.raises(ZkcheckError):
-        world.issuer.issue(evidence, changed)
+        world.issuer.issue(evidence, _one_byte_changed(data, original))
 
 
 # -- privacy ---------------------------------------------------------------------------------
@@ -825,6 +819,12 @@ def test_inspect_explains_pseudonyms_and_carry_overs() -> None:
     # Without a pseudonym, none of this is shown.
     plain = world.verifier().create_request()
     assert not any("pseudonym" in name for name, _ in explain_request(plain.to_bytes()).fields)
+
+
+def _one_byte_changed(data: st.DataObject, original: bytes) -> bytes:
+    position = data.draw(st.integers(0, len(original) - 1))
+    value = data.draw(st.integers(0, 255).filter(lambda v: v != original[position]))
+    return original[:position] + bytes([value]) + original[position + 1 :]
 
 
 def _flip(octets: bytes, offset: int) -> bytes:
