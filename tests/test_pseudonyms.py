@@ -66,6 +66,7 @@ from zkcheck.hazmat.credential_pseudonym import (
 from zkcheck.hazmat.hash_to_curve import hash_to_curve
 from zkcheck.hazmat.predicate_parameters import lp
 from zkcheck.hazmat.presentation import PresentationProof
+from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles import CredentialHolder, Policy, Verifier
 from zkcheck.roles import verifier as verifier_module
 from zkcheck.roles.credential_issuer import NymRecord
@@ -77,7 +78,7 @@ SOCIAL = "social.example"
 OTHER = "other-social.example"
 EVIL = "evil.example"
 NUMBER = Check.number()
-DISCLOSED = {Index.TYPE_VERSION: credential.TYPE_VERSION}
+DISCLOSED: dict[int, int] = {Index.TYPE_VERSION: credential.TYPE_VERSION}
 PH = bytes(range(32))
 
 
@@ -105,14 +106,16 @@ class _Issued:
         )
         self.messages = credential.message_scalars(facts, self.blind, self.holder_secret, self.nym)
 
-    def prove(self, *blocks: Any, disclosed: tuple[int, ...] = (0,), ph: bytes = PH) -> Any:
+    def prove(
+        self, *blocks: Any, disclosed: tuple[int, ...] = (0,), ph: bytes = PH
+    ) -> PresentationProof:
         return presentation.prove(
             self.pk, self.signature, self.messages, disclosed, ph, pseudonyms=blocks
         )
 
 
 @cache
-def _key() -> tuple[Any, bytes]:
+def _key() -> tuple[SecretBytes, bytes]:
     return credential.generate_key()
 
 
@@ -179,7 +182,7 @@ def test_the_pseudonym_block_is_item_10_of_the_transcript() -> None:
     _verify(alice, proof, block)
     assert proof.pseudonym_proof == pseudonym(alice.nym, context_id(SOCIAL))
     assert proof.predicate_proof == b""
-    assert block.attribute == Index.NYM_SECRET == 11 and block.wire_length == 48
+    assert block.attribute == 11 == int(Index.NYM_SECRET) and block.wire_length == 48
     assert block.statement_octets() == lp(b"pseudonym") + (11).to_bytes(8, "big") + lp(
         context_id(SOCIAL)
     )
@@ -579,12 +582,13 @@ def test_every_tampered_carry_over_field_gives_a_typed_error() -> None:
     with pytest.raises(InvalidProof):
         world.issuer.issue(evidence, CredentialRequest(other.commitment_with_proof, carry))
     fields = decode(request.to_bytes())
-    for value in (
+    malformed: tuple[object, ...] = (
         [],
         {1: carry.key_id},
         {**fields[4], 3: carry.bbs_proof[:-1]},
         {**fields[4], 5: 0},
-    ):
+    )
+    for value in malformed:
         with pytest.raises(DecodeError):
             world.issuer.issue(evidence, encode({**fields, 4: value}))
     # Nothing above was issued; the genuine renewal is.
@@ -787,9 +791,9 @@ def test_pseudonym_fields_have_one_encoding() -> None:
     assert 10 not in decode(plain.to_bytes()) and not plain.pseudonym
     record = ResultRecord("credential", OPERATOR, (NUMBER,), 0, SOCIAL, bytes(48))
     assert ResultRecord.from_bytes(record.to_bytes()) == record
-    for value in (bytes(47), None, 1):
+    for wrong in (bytes(47), None, 1):
         with pytest.raises(DecodeError):
-            ResultRecord.from_bytes(encode({**decode(record.to_bytes()), 7: value}))
+            ResultRecord.from_bytes(encode({**decode(record.to_bytes()), 7: wrong}))
     holder = world.issued_holder()
     renewal = holder.request_credential(OPERATOR)
     assert CredentialRequest.from_bytes(renewal.to_bytes()) == renewal
