@@ -21,7 +21,7 @@ import pycddl
 import pytest
 
 from tests.attest_world import ADULT, make_world
-from tests.credential_world import ALICE, OPERATOR, make_credential_world
+from tests.credential_world import ALICE, MAX_AGE, OPERATOR, make_credential_world
 from tests.token_world import AGE, AGE_MAX_AGE, SWAP, make_token_world
 from zkcheck.claims import Check
 from zkcheck.encoding.cbor import Tag, decode, encode
@@ -138,6 +138,43 @@ def test_credential_messages_validate() -> None:
         fields[6][index] = value
         with pytest.raises(pycddl.ValidationError):
             _validate("credential-response", encode(fields))
+
+
+def test_pseudonym_messages_validate() -> None:
+    world = make_credential_world()
+    holder = world.issued_holder()
+    renewal = holder.request_credential(OPERATOR)
+    holder.receive(OPERATOR, world.issuer.issue(world.attester.enrol(ALICE), renewal))
+    policy = Policy(
+        "social.example",
+        (Check.number(),),
+        (OPERATOR,),
+        tiers=("credential",),
+        max_age=MAX_AGE,
+        pseudonym=True,
+    )
+    verifier = Verifier(policy, world.trust, clock=world.clock)
+    request = verifier.create_request()
+    presentation = holder.present(request, origin="social.example")
+    result = verifier.verify(presentation, number=ALICE)
+    for rule, data in (
+        ("credential-request", renewal.to_bytes()),
+        ("request", request.to_bytes()),
+        ("presentation", presentation.to_bytes()),
+        ("credential-evidence", presentation.body),
+        ("result", result.to_bytes()),
+    ):
+        _validate(rule, data)
+    for rule, data, key, value in (
+        ("request", request.to_bytes(), 10, False),
+        ("credential-evidence", presentation.body, 6, bytes(47)),
+        ("result", result.to_bytes(), 7, bytes(49)),
+        ("credential-request", renewal.to_bytes(), 4, {1: bytes(16)}),
+    ):
+        fields = decode(data)
+        fields[key] = value
+        with pytest.raises(pycddl.ValidationError):
+            _validate(rule, encode(fields))
 
 
 def test_the_schema_can_fail() -> None:

@@ -125,13 +125,19 @@ def test_every_tier_runs_on_the_federation_and_its_relying_parties_name_no_opera
             request = _message(case, case.scenario.verifier, "request")
             assert request is not None and Request.from_bytes(request).operators == ()
         # Each case that came to a presentation was attested by another operator, none of
-        # which the relying parties were configured for.
+        # which the relying parties were configured for; in the credential tier, where a
+        # phone renews its credential at its own operator, each phone's operator is another.
         attested = [_attested_by(result, case) for case in cases]
-        shown = [operator for operator in attested if operator is not None]
-        assert len(shown) >= 2 and len(set(shown)) == len(shown), (tier, shown)
+        by_case = [(case.case.subscriber, op) for case, op in zip(cases, attested, strict=True)]
+        if tier == "credential":
+            by_case = list(dict(by_case).items())
+        shown = [operator for _, operator in by_case if operator is not None]
+        assert len(set(shown)) == len(shown), (tier, shown)
         for case, operator in zip(cases, attested, strict=True):
             if operator is not None and case.verdict is Verdict.ACCEPTED:
                 assert operator in case.explanation
+    everyone = {_attested_by(result, case) for case in result.cases} - {None}
+    assert len(everyone) >= 5
 
 
 def test_bank_swapped_an_hour_ago_is_refused_because_nothing_was_issued(
@@ -213,7 +219,8 @@ def test_age_site_admits_the_adult_and_not_the_17_year_old(result: DemoResult) -
 def test_each_case_records_sizes_three_parties_and_its_steps(result: DemoResult) -> None:
     for case in result.cases:
         parties = [entry.party for entry in case.knowledge]
-        assert parties == ["operator", "phone", case.scenario.verifier]
+        others = [f"other {case.scenario.verifier}"] if case.sign_ups else []
+        assert parties == ["operator", "phone", case.scenario.verifier, *others]
         for message in case.messages:
             assert message.size == (0 if message.data is None else len(message.data))
         steps = [timing.step for timing in case.timings]
@@ -583,3 +590,36 @@ def test_the_credential_tier_shows_the_number_by_disclosure(result: DemoResult) 
     assert ask is not None and DEMO_SUBSCRIBERS["adult"].encode() not in ask
     text = render(result, Style(colour=False))
     assert "credential tier not run: sim_swap:72 needs a predicate proof" in " ".join(text.split())
+
+
+def test_the_social_network_opens_one_account_per_credential(result: DemoResult) -> None:
+    right = result.case("social", 0, tier="credential")
+    first, again, elsewhere = right.sign_ups
+    social = right.scenario
+    assert (first.verifier_id, again.verifier_id) == (social.verifier_id,) * 2
+    assert elsewhere.verifier_id == social.other_verifier_id != social.verifier_id
+    # The second sign-up shows the same pseudonym and is refused; the other network sees
+    # another pseudonym and opens an account.
+    assert [sign_up.opened for sign_up in right.sign_ups] == [True, False, True]
+    assert first.pseudonym == again.pseudonym != elsewhere.pseudonym
+    assert first.pseudonym is not None and len(first.pseudonym) == 48
+    presentations = [m for m in right.messages if m.kind == Presentation.KIND]
+    assert len(presentations) == 3
+    assert all(first.pseudonym in (m.data or b"") for m in presentations[:2])
+    assert first.pseudonym not in (presentations[2].data or b"")
+    assert "is refused as a second account" in right.explanation
+    # The mistyped number shows nothing, so no account is tried; the signed tier gives
+    # no pseudonym.
+    assert result.case("social", 1, tier="credential").sign_ups == ()
+    assert result.case("social", 0).sign_ups == ()
+    # The phone keeps one credential line: its second case renews by carrying over.
+    asks = [
+        m.data
+        for c in result.cases
+        if c.tier == "credential"
+        for m in c.messages
+        if m.kind == "credential-request"
+    ]
+    assert [4 in decode(ask or b"") for ask in asks] == [False, True]
+    text = " ".join(render(result, Style(colour=False)).split())
+    assert "the same phone signs up again" in text and "other social network" in text

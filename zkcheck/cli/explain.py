@@ -127,6 +127,14 @@ def explain_request(data: bytes) -> Explanation:
             f"which operators it trusts: {_operators(request)}",
             f"which tiers it accepts: {', '.join(request.tiers)}",
             f"how fresh an attestation must be: issued at most {request.max_age} s before",
+            *(
+                (
+                    f"that it asks for the phone's pseudonym for {request.verifier_id}, the same "
+                    "at every presentation to it (one account per person)",
+                )
+                if request.pseudonym
+                else ()
+            ),
         ),
         until=request.expires_at,
         until_note="the request lapses; its nonce can be answered once",
@@ -139,6 +147,7 @@ def explain_request(data: bytes) -> Explanation:
             ("nonce", f"{request.nonce.hex()} (random, single use)"),
             ("made", instant(request.time)),
             ("expires", instant(request.expires_at)),
+            *((("pseudonym", "asked"),) if request.pseudonym else ()),
         ),
         notes=("the nonce is random: it ties the answer to this request and reveals nothing",),
     )
@@ -163,6 +172,14 @@ def explain_result(data: bytes) -> Explanation:
             *(f"{check.identifier} holds: {check_in_words(check)}" for check in record.checks),
             f"the operator that attested it: {record.operator}",
             f"a coarse issue time: in the interval from {instant(record.issued_bucket)}",
+            *(
+                (
+                    "the subscriber's pseudonym at this verifier, the same at every "
+                    "presentation here and unrelated to its pseudonyms elsewhere",
+                )
+                if record.pseudonym is not None
+                else ()
+            ),
         ),
         until=None,
         until_note="",
@@ -172,6 +189,7 @@ def explain_result(data: bytes) -> Explanation:
             ("operator", record.operator),
             ("checks", ", ".join(c.identifier for c in record.checks)),
             ("issued from", instant(record.issued_bucket)),
+            *((("pseudonym", record.pseudonym.hex()),) if record.pseudonym is not None else ()),
         ),
         notes=(
             "a record is data, not proof: only a verification made it, and anyone can write one",

@@ -44,6 +44,7 @@ __all__ = [
     "Recorder",
     "Refusal",
     "Scenario",
+    "SignUp",
     "Timing",
     "Verdict",
 ]
@@ -111,6 +112,12 @@ class Scenario:
     on_accept: str
     on_refusal: str
     cases: tuple[Case, ...]
+    one_account_per_person: bool = False
+    """The verifier opens one account per person: a tier that gives per-verifier
+    pseudonyms asks for one, and the demo tries a second sign-up from the same phone
+    there and one at :attr:`other_verifier_id`."""
+    other_verifier_id: str = ""
+    """Another verifier of the same kind, with pseudonyms of its own."""
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -153,6 +160,8 @@ SCENARIOS: tuple[Scenario, ...] = (
                 typed_number=MISTYPED_NUMBER,
             ),
         ),
+        one_account_per_person=True,
+        other_verifier_id="other-social.example",
     ),
     Scenario(
         key="age",
@@ -202,6 +211,18 @@ class Knowledge:
 
 
 @dataclass(frozen=True)
+class SignUp:
+    """One sign-up at a verifier that opens one account per person, and its outcome."""
+
+    verifier_id: str
+    pseudonym: bytes | None
+    """The verified pseudonym the verifier keys its accounts by (``None``: the sign-up did
+    not verify)."""
+    opened: bool
+    """Whether an account was opened (the pseudonym had none there yet)."""
+
+
+@dataclass(frozen=True)
 class Timing:
     step: str
     seconds: float
@@ -225,6 +246,9 @@ class CaseResult:
     messages: tuple[Message, ...]
     knowledge: tuple[Knowledge, ...]
     timings: tuple[Timing, ...]
+    sign_ups: tuple[SignUp, ...] = ()
+    """For a scenario with one account per person, in a tier with pseudonyms: every
+    sign-up the phone made, first the case's own."""
 
     @property
     def as_expected(self) -> bool:

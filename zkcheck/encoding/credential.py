@@ -4,7 +4,10 @@ Issuance is one round trip, over the channel on which the operator
 authenticates its subscriber::
 
     credential-request  = {0: 1, 1: "credential-request", 2: 1 (layout version),
-                           3: commitment with proof (176 octets)}
+                           3: commitment with proof (176 octets),
+                           ? 4: carry-over (at renewal)}
+    carry-over          = {1: key id, 2: expiry day, 3: BBS proof (592 octets),
+                           4: carry-over proof (64 octets)}
     credential-response = {0: 1, 1: "credential-response", 2: 1 (layout version),
                            3: key id (16 octets), 4: signature (80 octets),
                            5: signer_nym_entropy (32 octets), 6: [8 facts]}
@@ -13,11 +16,17 @@ The facts are the values of indexes 1 to 8 in index order: unsigned
 integers for the integer positions (sentinels included), the E.164 text or
 null for the number, the two-letter text or null for the home country.
 
+At renewal the request carries over the pseudonym secret of a credential
+the holder holds (spec/13-pseudonyms.md, "Renewal"): a presentation of that
+credential, disclosing its type and expiry, whose pseudonym block shows that
+the new commitment commits to the same secret.
+
 A presentation in the credential tier is a
 :class:`~zkcheck.encoding.messages.Presentation` whose body is the
 deterministic CBOR encoding of::
 
-    {1: 1 (layout version), 2: key id, 3: expiry day, 4: BBS proof, 5: predicate proof}
+    {1: 1 (layout version), 2: key id, 3: expiry day, 4: BBS proof, 5: predicate proof,
+     ? 6: pseudonym (48 octets, when the request asks for one)}
 
 It carries no header, presentation header, disclosed index or disclosed
 value other than the expiry: the verifier supplies them. Decoders check
@@ -42,13 +51,24 @@ from zkcheck.hazmat.credential import (
     MESSAGE_COUNT,
     LayoutFacts,
 )
+from zkcheck.hazmat.credential_pseudonym import (
+    CARRY_OVER_DISCLOSED,
+    CARRY_OVER_WIRE_LENGTH,
+    PSEUDONYM_LENGTH,
+)
+from zkcheck.hazmat.presentation import bbs_proof_length
 
 __all__ = [
+    "CARRY_OVER_PROOF_LENGTH",
     "MAX_PREDICATE_PROOF",
+    "CarryOver",
     "CredentialEvidence",
     "CredentialRequest",
     "CredentialResponse",
 ]
+
+CARRY_OVER_PROOF_LENGTH = bbs_proof_length(len(CARRY_OVER_DISCLOSED))
+"""The BBS proof of a carry-over: 592 octets, the type and the expiry disclosed."""
 
 MAX_PREDICATE_PROOF = 48 * 1024
 """Most octets of predicate proofs one presentation carries (a presentation is at most 64 KiB)."""
@@ -85,21 +105,60 @@ def _text_or_null(value: object, what: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class CarryOver:
+    """A presentation of a held credential that carries its pseudonym secret into the
+    request's new commitment (spec/13-pseudonyms.md, "Renewal")."""
+
+    key_id: bytes
+    expiry_day: int
+    bbs_proof: bytes
+    proof: bytes
+    """The carry-over block's responses s^ and h^."""
+
+    def to_map(self) -> dict[int, Any]:
+        return {1: self.key_id, 2: self.expiry_day, 3: self.bbs_proof, 4: self.proof}
+
+    @classmethod
+    def from_map(cls, value: object) -> CarryOver:
+        if not isinstance(value, dict) or set(value) != {1, 2, 3, 4}:
+            raise DecodeError("a carry-over has keys 1 to 4")
+        return cls(
+            key_id=_octets(value[1], "the key id", KEY_ID_SIZE),
+            expiry_day=_uint(value[2], "the expiry day"),
+            bbs_proof=_octets(value[3], "the carry-over's BBS proof", CARRY_OVER_PROOF_LENGTH),
+            proof=_octets(value[4], "the carry-over proof", CARRY_OVER_WIRE_LENGTH),
+        )
+
+
+@dataclass(frozen=True)
 class CredentialRequest:
-    """The holder's commitment to its secrets, with its proof of knowledge."""
+    """The holder's commitment to its secrets, with its proof of knowledge, and at renewal
+    the carry-over of its pseudonym secret."""
 
     commitment_with_proof: bytes
+    carry_over: CarryOver | None = None
 
     KIND = "credential-request"
 
     def to_bytes(self) -> bytes:
-        return encode({0: VERSION, 1: self.KIND, 2: LAYOUT_VERSION, 3: self.commitment_with_proof})
+        fields: dict[int, Any] = {
+            0: VERSION,
+            1: self.KIND,
+            2: LAYOUT_VERSION,
+            3: self.commitment_with_proof,
+        }
+        if self.carry_over is not None:
+            fields[4] = self.carry_over.to_map()
+        return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CredentialRequest:
-        fields = message_fields(data, cls.KIND, {2, 3})
+        fields = message_fields(data, cls.KIND, {2, 3}, frozenset({4}))
         _layout(fields[2])
-        return cls(_octets(fields[3], "the commitment with proof", COMMITMENT_LENGTH))
+        return cls(
+            _octets(fields[3], "the commitment with proof", COMMITMENT_LENGTH),
+            CarryOver.from_map(fields[4]) if 4 in fields else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -169,25 +228,28 @@ class CredentialEvidence:
     expiry_day: int
     bbs_proof: bytes
     predicate_proof: bytes = b""
+    pseudonym: bytes | None = None
+    """The holder's pseudonym for the verifier (48 octets), when the request asks for one."""
 
     def to_bytes(self) -> bytes:
-        return encode(
-            {
-                1: LAYOUT_VERSION,
-                2: self.key_id,
-                3: self.expiry_day,
-                4: self.bbs_proof,
-                5: self.predicate_proof,
-            }
-        )
+        fields: dict[int, Any] = {
+            1: LAYOUT_VERSION,
+            2: self.key_id,
+            3: self.expiry_day,
+            4: self.bbs_proof,
+            5: self.predicate_proof,
+        }
+        if self.pseudonym is not None:
+            fields[6] = self.pseudonym
+        return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CredentialEvidence:
-        """Decode a body; :class:`DecodeError` unless it has exactly keys 1 to 5, a known
-        layout version and fields of the right types and sizes."""
+        """Decode a body; :class:`DecodeError` unless it has exactly keys 1 to 5 (and 6, the
+        pseudonym), a known layout version and fields of the right types and sizes."""
         fields: Any = decode(data, max_size=_MAX_BODY)
-        if not isinstance(fields, dict) or set(fields) != {1, 2, 3, 4, 5}:
-            raise DecodeError("a credential presentation body has keys 1 to 5")
+        if not isinstance(fields, dict) or not {1, 2, 3, 4, 5} <= set(fields) <= set(range(1, 7)):
+            raise DecodeError("a credential presentation body has keys 1 to 5, and 6")
         _layout(fields[1])
         proof = fields[4]
         longest = PROOF_LEN_FLOOR + OCTET_SCALAR_LENGTH * MESSAGE_COUNT
@@ -201,4 +263,7 @@ class CredentialEvidence:
             expiry_day=_uint(fields[3], "the expiry day"),
             bbs_proof=proof,
             predicate_proof=predicate_proof,
+            pseudonym=(
+                _octets(fields[6], "the pseudonym", PSEUDONYM_LENGTH) if 6 in fields else None
+            ),
         )

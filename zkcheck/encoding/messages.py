@@ -15,7 +15,8 @@ type                  from -> to              carries
                                               verifier's id, accepted tiers and
                                               operators (none named: every one on
                                               the verifier's trust list), maximum
-                                              attestation age, the verifier's time
+                                              attestation age, the verifier's time,
+                                              whether it asks for a pseudonym
 ``presentation``      holder -> verifier      the tier, the request's nonce and
                                               the tier's evidence
 ``issuance-request``  holder -> operator      the checks wanted, one fresh holder
@@ -23,7 +24,8 @@ type                  from -> to              carries
 ``issuance-response`` operator -> holder      the attestations, with each one's
                                               number salt
 ``result``            verifier -> its caller  what was verified: tier, operator,
-                                              checks, a coarse issue-time bucket
+                                              checks, a coarse issue-time bucket,
+                                              the pseudonym if one was asked
 ===================== ======================= ====================================
 """
 
@@ -47,6 +49,7 @@ __all__ = [
     "MAX_NONCE_SIZE",
     "MAX_OPERATORS",
     "MIN_NONCE_SIZE",
+    "PSEUDONYM_SIZE",
     "VERSION",
     "IssuanceRequest",
     "IssuanceResponse",
@@ -74,6 +77,8 @@ MAX_OPERATORS = 16
 """Most operators one request names; a request that names none accepts every operator
 on the verifier's trust list."""
 MAX_MESSAGE_SIZE = 64 * 1024
+PSEUDONYM_SIZE = 48
+"""A pseudonym is a compressed point of G1 (spec/13-pseudonyms.md)."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}")
 _TIER = re.compile(r"[a-z][a-z0-9-]{0,31}")
@@ -193,11 +198,14 @@ class Request:
     time: int
     """The verifier's time when it made the request (NumericDate): the instant at which
     the credential tier evaluates expiry and predicates."""
+    pseudonym: bool = False
+    """Whether the verifier asks for its per-verifier pseudonym (spec/13-pseudonyms.md):
+    key 10, ``true``, present only when asked."""
 
     KIND = "request"
 
     def to_bytes(self) -> bytes:
-        fields = {
+        fields: dict[int, Any] = {
             0: VERSION,
             1: self.KIND,
             2: self.nonce,
@@ -210,11 +218,13 @@ class Request:
         }
         if self.operators:
             fields[6] = sorted(set(self.operators), key=str.encode)
+        if self.pseudonym:
+            fields[10] = True
         return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Request:
-        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 7, 8, 9}, frozenset({6}))
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 7, 8, 9}, frozenset({6, 10}))
         operators: tuple[str, ...] = ()
         if 6 in fields:
             operators = tuple(
@@ -222,6 +232,9 @@ class Request:
                     fields[6], "operators", lambda v: check_identifier(v, "operator"), MAX_OPERATORS
                 )
             )
+        # One encoding per request: the key is absent, or true.
+        if 10 in fields and fields[10] is not True:
+            raise DecodeError("a request asks for a pseudonym with true, or not at all")
         return cls(
             nonce=_bytes(fields[2], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
             verifier_id=check_identifier(fields[3], "the verifier id"),
@@ -231,6 +244,7 @@ class Request:
             max_age=_uint(fields[7], "max_age", 2**32),
             expires_at=numeric_date(fields[8], "the request's expiry"),
             time=numeric_date(fields[9], "the verifier's time"),
+            pseudonym=10 in fields,
         )
 
     def digest(self) -> bytes:
@@ -352,29 +366,37 @@ class ResultRecord:
     issued_bucket: int
     """Start of the coarse interval in which the attestation was issued (NumericDate)."""
     verifier_id: str
+    pseudonym: bytes | None = None
+    """The holder's pseudonym at this verifier (48 octets), when the request asked for one."""
 
     KIND = "result"
 
     def to_bytes(self) -> bytes:
-        return encode(
-            {
-                0: VERSION,
-                1: self.KIND,
-                2: self.tier,
-                3: self.operator,
-                4: _check_names(self.checks),
-                5: self.issued_bucket,
-                6: self.verifier_id,
-            }
-        )
+        fields: dict[int, Any] = {
+            0: VERSION,
+            1: self.KIND,
+            2: self.tier,
+            3: self.operator,
+            4: _check_names(self.checks),
+            5: self.issued_bucket,
+            6: self.verifier_id,
+        }
+        if self.pseudonym is not None:
+            fields[7] = self.pseudonym
+        return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ResultRecord:
-        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6})
+        fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6}, frozenset({7}))
         return cls(
             tier=_tier(fields[2]),
             operator=check_identifier(fields[3], "the operator"),
             checks=parse_checks(fields[4]),
             issued_bucket=numeric_date(fields[5], "the issue-time bucket"),
             verifier_id=check_identifier(fields[6], "the verifier id"),
+            pseudonym=(
+                _bytes(fields[7], "the pseudonym", PSEUDONYM_SIZE, PSEUDONYM_SIZE)
+                if 7 in fields
+                else None
+            ),
         )

@@ -18,6 +18,10 @@ runs the presentation verifier, whose pairing comes last. The key is found
 in the trust anchors at the instant of verification: the trust list accepts a
 credential key from its epoch's start until the credentials it signed have
 expired, and refuses it (:class:`~zkcheck.errors.Expired`) outside that window.
+
+A request that asks for a pseudonym gets one pseudonym block
+(spec/13-pseudonyms.md) for a verifier identity: on the holder's side the
+one its application authenticated, on the verifier's side its own.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from zkcheck.hazmat.credential import (
     day_start,
     msisdn_scalar,
 )
+from zkcheck.hazmat.credential_pseudonym import PseudonymBlock, context_id
 from zkcheck.hazmat.predicate_parameters import TIME_TOLERANCE
 from zkcheck.hazmat.presentation import PresentationProof, Statement
 from zkcheck.roles._tiers import Evidence, VerificationContext
@@ -50,6 +55,7 @@ __all__ = [
     "CredentialTier",
     "answered_checks",
     "disclosed_indexes",
+    "pseudonym_blocks",
     "statements",
 ]
 
@@ -81,6 +87,17 @@ def statements(request: Request) -> tuple[Statement, ...]:
     whose checks are answered by disclosure alone."""
     answered_checks(request.checks)
     return ()
+
+
+def pseudonym_blocks(request: Request, verifier_identity: str) -> tuple[Statement, ...]:
+    """The pseudonym blocks of ``request``: one, for the context of ``verifier_identity``,
+    when the request asks for a pseudonym; none otherwise.
+
+    The identity is never the request's ``verifier_id`` on the holder's side,
+    but the one its application authenticated (spec/13-pseudonyms.md,
+    "Context identifiers").
+    """
+    return (PseudonymBlock(context_id(verifier_identity)),) if request.pseudonym else ()
 
 
 class CredentialTier:
@@ -118,11 +135,23 @@ class CredentialTier:
                 raise NotRequested("the number check needs the E.164 number the user typed")
             disclosed[Index.MSISDN_HASH] = msisdn_scalar(number)
         # 6. The presentation verifier (DecodeError, InvalidProof), pairing last.
+        # The pseudonym's context is this verifier's own identity: a presentation made
+        # for another context fails here. A pseudonym that was not asked for, or is
+        # missing, has the wrong length for the request (DecodeError).
         presentation.verify(
             key.public_key,
-            PresentationProof(evidence.bbs_proof, evidence.predicate_proof),
+            PresentationProof(
+                evidence.bbs_proof, evidence.predicate_proof, evidence.pseudonym or b""
+            ),
             {int(index): value for index, value in disclosed.items()},
             context.request_digest,
             statements=statements(request),
+            pseudonyms=pseudonym_blocks(request, request.verifier_id),
         )
-        return Evidence(operator, checks, issued_at=issue_week, expires_at=day_start(expiry))
+        return Evidence(
+            operator,
+            checks,
+            issued_at=issue_week,
+            expires_at=day_start(expiry),
+            pseudonym=evidence.pseudonym,
+        )

@@ -45,6 +45,8 @@ class Evidence(NamedTuple):
 
     ``spend`` lists further single-use values (for example token nonces) to
     consume atomically with the request nonce, each with its expiry.
+    ``pseudonym`` is the holder's verified pseudonym for this verifier, in a
+    tier that gives one and when the request asks for it.
     """
 
     operator: ListedOperator
@@ -52,6 +54,7 @@ class Evidence(NamedTuple):
     issued_at: int
     expires_at: int
     spend: Mapping[bytes, int] = MappingProxyType({})
+    pseudonym: bytes | None = None
 
 
 class TierVerifier(Protocol):

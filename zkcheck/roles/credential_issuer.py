@@ -14,26 +14,43 @@ request names no verifier; the operator never sees the holder's secrets.
 Keys: one BBS key per epoch. Epochs are aligned: epoch *e* of length *L*
 runs from *e*·*L* to (*e* + 1)·*L* seconds after 1970-01-01T00:00:00Z. The
 operator signs with the key of the epoch containing the issue instant.
+
+Pseudonyms (spec/13-pseudonyms.md, "Renewal"): the operator keeps, per
+subscriber, the ``signer_nym_entropy`` of the subscriber's pseudonym secret
+(a :class:`NymRecord`). The first issuance draws it; every later issuance to
+the subscriber reuses it and requires the request to carry the secret over
+from a credential the operator signed, so a subscriber has one pseudonym
+secret, and one pseudonym per verifier, across renewals. The entropy alone
+does not let the operator compute or recognise a pseudonym.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from zkcheck.claims import SubscriberFacts, SwapRecord
-from zkcheck.encoding.credential import CredentialRequest, CredentialResponse
+from zkcheck.encoding.credential import CarryOver, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import check_identifier
 from zkcheck.errors import PolicyError, UntrustedIssuer
-from zkcheck.hazmat import credential
+from zkcheck.hazmat import credential, presentation
+from zkcheck.hazmat.bbs import get_ciphersuite
 from zkcheck.hazmat.bbs_pseudonym import generate_signer_nym_entropy
+from zkcheck.hazmat.blind_bbs import octets_to_commitment_with_proof
 from zkcheck.hazmat.credential import (
     DAY_SENTINEL,
     HOUR_SENTINEL,
+    SUITE,
     SWAP_CLAMP_HOURS,
+    TYPE_VERSION,
+    Index,
     LayoutFacts,
     hour_floor,
 )
+from zkcheck.hazmat.credential_pseudonym import CarryOverBlock, carry_over_header
 from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles.attester import Attester
 from zkcheck.sources.base import SubscriberSource
@@ -44,6 +61,7 @@ __all__ = [
     "DEFAULT_CREDENTIAL_EPOCH",
     "CredentialIssuer",
     "CredentialIssuerKeys",
+    "NymRecord",
     "layout_facts",
     "swap_hour",
 ]
@@ -125,6 +143,9 @@ class CredentialIssuerKeys:
         self.epoch_length = epoch_length
         self._ahead = ahead
         self._keys: dict[int, _IssuingKey] = {}
+        # Every public key made, by id, also after its epoch ended: a credential under
+        # it can still carry its pseudonym secret over.
+        self._made: dict[bytes, CredentialKeyEntry] = {}
         self.rotate(now)
 
     def __repr__(self) -> str:
@@ -141,6 +162,7 @@ class CredentialIssuerKeys:
                 start = epoch * self.epoch_length
                 entry = CredentialKeyEntry(epoch, start, start + self.epoch_length, public_key)
                 self._keys[epoch] = _IssuingKey(entry, secret_key)
+                self._made[entry.key_id] = entry
 
     def credential_keys(self) -> tuple[CredentialKeyEntry, ...]:
         """Every key held, for the operator's entry in its key set."""
@@ -150,12 +172,38 @@ class CredentialIssuerKeys:
         """The key of the epoch containing ``now``, if held."""
         return self._keys.get(now // self.epoch_length)
 
+    def made(self, key_id: bytes) -> CredentialKeyEntry | None:
+        """The public key with this id, if these keys ever held it (also once its epoch
+        has ended and its secret key is gone)."""
+        return self._made.get(key_id)
+
+
+@dataclass(frozen=True)
+class NymRecord:
+    """What the operator keeps of a subscriber's pseudonym secret (spec/13-pseudonyms.md).
+
+    ``signer_nym_entropy`` is the operator's part of the secret, reused at
+    every renewal; ``first_request`` is SHA-256 of the first credential
+    request's commitment, the one request the operator answers again without
+    a carry-over (its response may have been lost); ``first_expiry_day`` is
+    the expiry of the first credential issued with it, and a credential that
+    expires earlier (issued before a reset of the record) cannot carry a
+    secret over.
+    """
+
+    signer_nym_entropy: bytes = field(repr=False)
+    first_request: bytes
+    first_expiry_day: int
+
 
 class CredentialIssuer:
     """An operator issuing ``credential``-tier credentials.
 
     ``keys`` are the operator's BBS keys; by default new ones, for the
     current epoch of ``epoch_length`` and ``ahead`` more.
+    ``nym_records`` holds a :class:`NymRecord` per subscriber (by MSISDN); a
+    deployment passes a persistent mapping shared by its issuers, whose
+    ``setdefault`` is atomic. The default is a dictionary in memory.
     """
 
     def __init__(
@@ -168,6 +216,7 @@ class CredentialIssuer:
         epoch_length: int = DEFAULT_CREDENTIAL_EPOCH,
         ahead: int = 1,
         keys: CredentialIssuerKeys | None = None,
+        nym_records: MutableMapping[str, NymRecord] | None = None,
     ) -> None:
         self.operator_id = check_identifier(operator_id, "the operator id")
         self._source = source
@@ -177,6 +226,9 @@ class CredentialIssuer:
             now = epoch_seconds(clock.now())
             keys = CredentialIssuerKeys(now=now, epoch_length=epoch_length, ahead=ahead)
         self._keys = keys
+        self._nym_records: MutableMapping[str, NymRecord] = (
+            nym_records if nym_records is not None else {}
+        )
 
     def rotate(self) -> None:
         """Drop keys whose epoch has ended; make keys for the current epoch and ``ahead`` more."""
@@ -193,9 +245,14 @@ class CredentialIssuer:
         the subscriber (its error propagates); the request decodes
         (:class:`~zkcheck.errors.DecodeError`); the key of the current epoch
         exists (:class:`UntrustedIssuer`); the subscriber is known
-        (:class:`PolicyError`); then the commitment's proof verifies
-        (:class:`~zkcheck.errors.InvalidProof`) and every fact lies in its
-        admissible range (:class:`PolicyError`) before anything is signed.
+        (:class:`PolicyError`); then the renewal policy of chapter 13: a
+        subscriber with a pseudonym secret renews with a carry-over, which
+        verifies (its key is the operator's, :class:`UntrustedIssuer`; the
+        credential is not older than the secret, :class:`PolicyError`; the
+        proof, :class:`~zkcheck.errors.InvalidProof`), and a subscriber without
+        one sends none (:class:`PolicyError`); then the commitment's proof
+        verifies (:class:`~zkcheck.errors.InvalidProof`) and every fact lies in
+        its admissible range (:class:`PolicyError`) before anything is signed.
         """
         msisdn = self._attester.attest(evidence)
         if isinstance(request, bytes):
@@ -208,8 +265,57 @@ class CredentialIssuer:
         if facts is None:
             raise PolicyError("the subscriber is not known")
         encoded = layout_facts(facts, instant)
-        entropy = generate_signer_nym_entropy()
+        commitment = request.commitment_with_proof
+        # A malformed commitment is refused before any proof about it is checked.
+        octets_to_commitment_with_proof(commitment, ciphersuite=get_ciphersuite(SUITE))
+        digest = hashlib.sha256(commitment).digest()
+        record = self._nym_records.get(msisdn)
+        if record is None:
+            if request.carry_over is not None:
+                raise PolicyError("the subscriber has no pseudonym secret to carry over")
+            entropy = generate_signer_nym_entropy()
+        elif request.carry_over is not None:
+            self._check_carry_over(request.carry_over, commitment, record)
+            entropy = record.signer_nym_entropy
+        elif hmac.compare_digest(digest, record.first_request):
+            # The first request again (its response was lost): the same secret again.
+            entropy = record.signer_nym_entropy
+        else:
+            raise PolicyError("the subscriber renews by carrying its pseudonym secret over")
         signature = credential.blind_sign(
-            key.secret_key, key.entry.public_key, request.commitment_with_proof, entropy, encoded
+            key.secret_key, key.entry.public_key, commitment, entropy, encoded
         )
+        if record is None:
+            # The subscriber's pseudonym secret begins with this credential, unless another
+            # issuance registered one first (then this request must carry that one over).
+            first = NymRecord(entropy, digest, encoded.expiry_day)
+            if self._nym_records.setdefault(msisdn, first) != first:
+                raise PolicyError("the subscriber's pseudonym secret was registered meanwhile")
         return CredentialResponse(key.entry.key_id, signature, entropy, encoded)
+
+    def _check_carry_over(
+        self, carry_over: CarryOver, commitment_with_proof: bytes, record: NymRecord
+    ) -> None:
+        """The carry-over of chapter 13, "Operator: issuance", steps 3 to 5."""
+        entry = self._keys.made(carry_over.key_id)
+        if entry is None:
+            raise UntrustedIssuer("the carried credential is not under a key of this operator")
+        if carry_over.expiry_day < record.first_expiry_day:
+            raise PolicyError("the carried credential is older than the subscriber's secret")
+        presentation.verify(
+            entry.public_key,
+            presentation.PresentationProof(carry_over.bbs_proof, b"", carry_over.proof),
+            {Index.TYPE_VERSION: TYPE_VERSION, Index.EXPIRY_DAY: carry_over.expiry_day},
+            carry_over_header(self.operator_id, commitment_with_proof),
+            pseudonyms=(CarryOverBlock(commitment_with_proof, record.signer_nym_entropy),),
+        )
+
+    def reset_pseudonym(self, msisdn: str) -> None:
+        """Forget the subscriber's pseudonym secret: its next credential starts a new one.
+
+        For a holder that lost its secrets (a lost phone). Every verifier then
+        sees a new pseudonym, a new person as far as it can tell: the
+        deployment decides who may ask for a reset and how often
+        (spec/13-pseudonyms.md, "Reset").
+        """
+        self._nym_records.pop(msisdn, None)

@@ -22,7 +22,10 @@ class Policy:
     since an attestation's issue time, in seconds; ``request_lifetime`` is how
     long a request stays answerable; ``result_bucket`` is the width of the
     issue-time bucket a result reports; ``clock_skew`` is how far in the
-    future an issue time may lie before it is refused.
+    future an issue time may lie before it is refused. ``pseudonym`` asks for
+    the holder's pseudonym at this verifier (spec/13-pseudonyms.md), which
+    only the ``credential`` tier gives; ``verifier_id`` is then the identity
+    its holders authenticate it by, and the pseudonyms' context.
     """
 
     verifier_id: str
@@ -34,6 +37,7 @@ class Policy:
     request_lifetime: int = 300
     result_bucket: int = 3600
     clock_skew: int = 60
+    pseudonym: bool = False
 
     def __post_init__(self) -> None:
         check_identifier(self.verifier_id, "the verifier id")

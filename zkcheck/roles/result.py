@@ -24,7 +24,8 @@ _MINT = object()
 
 
 class VerifiedResult:
-    """What a verifier learned: the checks shown, the operator, a coarse issue time."""
+    """What a verifier learned: the checks shown, the operator, a coarse issue time, and
+    the holder's pseudonym when one was asked."""
 
     __slots__ = ("_record",)
 
@@ -49,6 +50,13 @@ class VerifiedResult:
     @property
     def verifier_id(self) -> str:
         return self._record.verifier_id
+
+    @property
+    def pseudonym(self) -> bytes | None:
+        """The holder's pseudonym at this verifier (48 octets), when the request asked for one:
+        the same at every presentation of the holder's pseudonym secret here, and unlinkable
+        to its pseudonyms at other verifiers (spec/13-pseudonyms.md)."""
+        return self._record.pseudonym
 
     @property
     def issued_bucket(self) -> datetime:

@@ -25,7 +25,7 @@ made for another verifier or another request            WrongVerifier
 (a shared nonce store's request of another verifier;
 a token for another challenge)
 a required check missing; a check not requested;        NotRequested
-a tier not accepted
+a tier not accepted; a pseudonym asked and not given
 ======================================================= =====================
 """
 
@@ -104,6 +104,8 @@ class Verifier:
             raise ValueError(f"tiers not available: {sorted(unsupported)}")
         for name in policy.tiers:
             TIERS[name].check_policy(policy)
+        if policy.pseudonym and set(policy.tiers) != {CredentialTier.name}:
+            raise ValueError("only the credential tier gives pseudonyms")
         operators = []
         for operator_id in policy.operators:
             entry = trust.operator(operator_id)
@@ -139,6 +141,7 @@ class Verifier:
             max_age=policy.max_age,
             expires_at=now + policy.request_lifetime,
             time=now,
+            pseudonym=policy.pseudonym,
         )
         self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
         self._created[request.nonce] = request
@@ -204,6 +207,8 @@ class Verifier:
                 raise UntrustedIssuer("a check outside the operator's menu")
         if not evidence.checks or not self._required.issubset(evidence.checks):
             raise NotRequested("a required check is missing")
+        if request.pseudonym and evidence.pseudonym is None:
+            raise NotRequested("the request asks for a pseudonym")
         if not self._nonces.consume(presentation.nonce, now, evidence.spend):
             raise Replayed("nonce unknown or already used")
         bucket = evidence.issued_at - evidence.issued_at % policy.result_bucket
@@ -213,5 +218,6 @@ class Verifier:
             checks=evidence.checks,
             issued_bucket=bucket,
             verifier_id=policy.verifier_id,
+            pseudonym=evidence.pseudonym,
         )
         return _mint(record)

@@ -2,7 +2,11 @@
 
 The demo runs each scenario whose check this version of the tier answers
 (``number``, by disclosure); a scenario whose check needs predicate proofs
-(``age_over``, the swap checks) is listed as not run, with the reason. The
+(``age_over``, the swap checks) is listed as not run, with the reason. Each
+subscriber has one phone for the whole run, which renews its credential at
+every case by carrying its pseudonym secret over; a verifier that opens one
+account per person asks for its pseudonym, refuses a second sign-up from the
+same phone, and another such verifier sees another pseudonym. The
 operator's BBS keys are created for each run: the tier has no key or wallet
 file yet, so the file commands (``keygen``, ``issue``, ``receive``,
 ``present``) refuse it as not built (exit code 3); ``request``, ``verify``
@@ -12,6 +16,7 @@ and ``inspect`` work with it. Everything goes through the role layer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import NoReturn
 
@@ -28,10 +33,11 @@ from zkcheck.cli.scenarios import (
     Recorder,
     Refusal,
     Scenario,
+    SignUp,
     Verdict,
 )
 from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
-from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of
+from zkcheck.cli.tiers.steps import Answer, ask_and_verify, refusal_of
 from zkcheck.cli.words import instant
 from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import Presentation, Request
@@ -41,6 +47,7 @@ from zkcheck.roles import (
     CredentialIssuer,
     InsecureTestAttester,
     Policy,
+    VerifiedResult,
     Verifier,
 )
 from zkcheck.roles._credential import answered_checks
@@ -118,6 +125,12 @@ class CredentialCommandTier:
     def explain_presentation(self, presentation: Presentation) -> Explanation:
         evidence = CredentialEvidence.from_bytes(presentation.body)
         week = day_start(evidence.expiry_day - 14)
+        pseudonym: tuple[str, ...] = ()
+        if evidence.pseudonym is not None:
+            pseudonym = (
+                "the phone's pseudonym for this verifier, the same at every presentation here "
+                "and unrelated to its pseudonyms at other verifiers",
+            )
         return Explanation(
             kind=Presentation.KIND,
             title="presentation (phone -> verifier), credential tier",
@@ -134,6 +147,7 @@ class CredentialCommandTier:
                 "that week shares",
                 "for number: that the number the verifier supplies is the credential's "
                 "(no number travels)",
+                *pseudonym,
                 "nothing else: every other fact stays hidden, and the proof's values are fresh "
                 "random numbers, unlinkable to other presentations and to the issuance",
             ),
@@ -146,6 +160,11 @@ class CredentialCommandTier:
                 ("expiry", instant(day_start(evidence.expiry_day))),
                 ("BBS proof", f"{len(evidence.bbs_proof)} bytes (fresh randomness)"),
                 ("predicate proofs", f"{len(evidence.predicate_proof)} bytes"),
+                *(
+                    (("pseudonym", evidence.pseudonym.hex()),)
+                    if evidence.pseudonym is not None
+                    else ()
+                ),
             ),
             notes=(NOT_VERIFIED_NOTE,),
         )
@@ -220,6 +239,18 @@ def _explain_request(data: bytes) -> Explanation:
         fields=(
             ("layout version", "1"),
             ("commitment with proof", f"{len(request.commitment_with_proof)} bytes"),
+            *(
+                (
+                    (
+                        "carry-over",
+                        f"a proof of {len(carry.bbs_proof) + len(carry.proof)} bytes that the "
+                        "commitment keeps the pseudonym secret of a credential of key "
+                        f"{carry.key_id.hex()} (a renewal)",
+                    ),
+                )
+                if (carry := request.carry_over) is not None
+                else ()
+            ),
         ),
     )
 
@@ -261,14 +292,16 @@ def _explain_response(data: bytes) -> Explanation:
 
 class _CredentialDemo:
     """The credential tier's demo: the federation's operators and their BBS keys, and the
-    cases, each attested by another operator."""
+    cases; each subscriber's phone belongs to another operator."""
 
     def __init__(self, tier: CredentialCommandTier, world: DemoWorld) -> None:
         self.tier, self.world = tier, world
-        self._cases = 0
         self._attester = InsecureTestAttester()
         demo_operator = world.federation.federation.operator(OPERATOR_ID)
         keys = demo_operator.credential_keys.credential_keys()
+        # One phone per subscriber for the whole run, each a subscriber of another operator
+        # of the federation: it renews its credential at its own operator at each case.
+        self._phones: dict[str, tuple[CredentialHolder, CredentialIssuer]] = {}
         self.description = (
             f"BBS keys of every operator for this epoch and the next ({OPERATOR_ID}'s: "
             f"{', '.join(key.key_id.hex() for key in keys)}), created for this run: the tier "
@@ -285,29 +318,26 @@ class _CredentialDemo:
         )
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
-        clock, check = self.world.clock, scenario.check
-        demo = self.world.federation
-        operator = demo.federation.for_case(self._cases, tier=_TIER)
-        self._cases += 1
-        operator_id = operator.operator_id
-        issuer = CredentialIssuer(
-            operator_id,
-            self.world.source,
-            self._attester,
-            clock=clock,
-            keys=operator.credential_keys,
-        )
         record = Recorder()
-        phone = CredentialHolder(demo.trust, clock=clock)
+        phone, issuer = self._phone(case.subscriber)
+        operator_id = issuer.operator_id
 
         progress("the phone asks the operator for a credential")
-        ask = phone.request_credential(operator_id).to_bytes()
+        request = phone.request_credential(operator_id)
+        ask = request.to_bytes()
+        renewal = (
+            "; a renewal: it proves the commitment keeps the pseudonym secret of the credential "
+            "the phone holds"
+            if request.carry_over is not None
+            else ""
+        )
         record.send(
             "phone",
             "operator",
             CredentialRequest.KIND,
             ask,
-            "a commitment to the phone's secrets with its proof; names no verifier, no check",
+            "a commitment to the phone's secrets with its proof; names no verifier, no check"
+            + renewal,
         )
         progress("the operator authenticates the subscriber and signs")
         response: bytes | None = None
@@ -333,18 +363,19 @@ class _CredentialDemo:
                 f"a blind signature over the subscriber's facts, valid until {instant(expiry)}",
             )
 
-        policy = Policy(scenario.verifier_id, (check,), tiers=(_TIER,), max_age=scenario.max_age)
-        answer = ask_and_verify(
+        answer = self._ask(
             scenario,
             case,
-            Verifier(policy, demo.trust, clock=clock),
-            lambda request: phone.present(request).to_bytes(),
-            self.tier.explain_presentation,
-            "a fresh proof of the credential, bound to this request",
+            phone,
+            "a fresh proof of the credential, bound to this request"
+            + (", with the phone's pseudonym here" if scenario.one_account_per_person else ""),
             record,
             progress,
         )
         result, disclosed = answer.result, answer.disclosed
+        sign_ups: tuple[SignUp, ...] = ()
+        if scenario.one_account_per_person and result is not None:
+            sign_ups = self._sign_up_again(scenario, case, phone, result, record, progress)
         refusal = refusal_of(response is not None, answer)
         reason = (
             "the number typed is not the number in the subscriber's credential"
@@ -359,11 +390,136 @@ class _CredentialDemo:
             refusal=refusal,
             shown=result.checks if result is not None else (),
             disclosed=disclosed,
-            explanation=_verdict_words(scenario, operator_id, refusal, reason),
+            explanation=_verdict_words(scenario, operator_id, refusal, reason)
+            + _sign_up_words(sign_ups),
             messages=tuple(record.messages),
-            knowledge=_knowledge(scenario, case, operator_id, expiry, refusal, disclosed, reason),
+            knowledge=(
+                *_knowledge(scenario, case, operator_id, expiry, refusal, disclosed, reason),
+                *_sign_up_knowledge(scenario, sign_ups),
+            ),
             timings=tuple(record.timings),
+            sign_ups=sign_ups,
         )
+
+    def _ask(
+        self,
+        scenario: Scenario,
+        case: Case,
+        phone: CredentialHolder,
+        note: str,
+        record: Recorder,
+        progress: Progress,
+    ) -> Answer:
+        """The scenario's verifier asks the phone, whose application authenticated it as
+        its verifier id (the pseudonym's context, when one is asked), and verifies."""
+        return ask_and_verify(
+            scenario,
+            case,
+            self._verifier(scenario),
+            lambda request: phone.present(request, origin=scenario.verifier_id).to_bytes(),
+            self.tier.explain_presentation,
+            note,
+            record,
+            progress,
+        )
+
+    def _phone(self, subscriber: str) -> tuple[CredentialHolder, CredentialIssuer]:
+        """The subscriber's phone, and its operator's issuer: the next operator of the
+        federation for a subscriber seen first."""
+        found = self._phones.get(subscriber)
+        if found is None:
+            demo = self.world.federation
+            operator = demo.federation.for_case(len(self._phones), tier=_TIER)
+            issuer = CredentialIssuer(
+                operator.operator_id,
+                self.world.source,
+                self._attester,
+                clock=self.world.clock,
+                keys=operator.credential_keys,
+            )
+            found = CredentialHolder(demo.trust, clock=self.world.clock), issuer
+            self._phones[subscriber] = found
+        return found
+
+    def _verifier(self, scenario: Scenario) -> Verifier:
+        policy = Policy(
+            scenario.verifier_id,
+            (scenario.check,),
+            tiers=(_TIER,),
+            max_age=scenario.max_age,
+            pseudonym=scenario.one_account_per_person,
+        )
+        return Verifier(policy, self.world.federation.trust, clock=self.world.clock)
+
+    def _sign_up_again(
+        self,
+        scenario: Scenario,
+        case: Case,
+        phone: CredentialHolder,
+        first: VerifiedResult,
+        record: Recorder,
+        progress: Progress,
+    ) -> tuple[SignUp, ...]:
+        """The verifier keeps one account per pseudonym: the phone that just signed up
+        signs up there again, then at another verifier of the same kind."""
+        accounts: dict[str, set[bytes]] = {}
+        sign_ups = []
+        other = replace(
+            scenario, verifier=f"other {scenario.verifier}", verifier_id=scenario.other_verifier_id
+        )
+        attempts = (
+            (scenario, first, ""),
+            (scenario, None, "the same phone signs up again"),
+            (other, None, "the same phone signs up here"),
+        )
+        for where, result, note in attempts:
+            if result is None:
+                result = self._ask(
+                    where,
+                    case,
+                    phone,
+                    f"{note}: a fresh proof of the credential, with the phone's pseudonym here",
+                    record,
+                    progress,
+                ).result
+            pseudonym = result.pseudonym if result is not None else None
+            known = accounts.setdefault(where.verifier_id, set())
+            opened = pseudonym is not None and pseudonym not in known
+            sign_ups.append(SignUp(where.verifier_id, pseudonym, opened))
+            if pseudonym is not None:
+                known.add(pseudonym)
+        return tuple(sign_ups)
+
+
+def _sign_up_words(sign_ups: Sequence[SignUp]) -> str:
+    if not sign_ups:
+        return ""
+    _, again, elsewhere = sign_ups
+    return (
+        f" A second sign-up from the same phone shows the same pseudonym and is "
+        f"{'accepted' if again.opened else 'refused'} as a second account; at "
+        f"{elsewhere.verifier_id} the phone's pseudonym is another one, and an account is "
+        f"{'opened' if elsewhere.opened else 'refused'}."
+    )
+
+
+def _sign_up_knowledge(scenario: Scenario, sign_ups: Sequence[SignUp]) -> tuple[Knowledge, ...]:
+    if not sign_ups:
+        return ()
+    return (
+        Knowledge(
+            f"other {scenario.verifier}",
+            (
+                "that the number typed is the phone's",
+                f"a pseudonym for the phone of its own, unrelated to its pseudonym at "
+                f"{scenario.verifier_id}",
+            ),
+            (
+                f"the phone's pseudonym at {scenario.verifier_id}, or whether it has an "
+                "account there",
+            ),
+        ),
+    )
 
 
 def _verdict_words(
