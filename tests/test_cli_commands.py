@@ -49,15 +49,27 @@ from zkcheck.encoding.cbor import decode
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
 from zkcheck.encoding.token_messages import TokenChallengeHeader
 from zkcheck.errors import DecodeError, ZkcheckError
-from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
+from zkcheck.roles import (
+    CredentialHolder,
+    CredentialIssuer,
+    CredentialIssuerKeys,
+    Holder,
+    InsecureTestAttester,
+    OperatorKey,
+    Policy,
+    Verifier,
+)
 from zkcheck.sources import (
     DEMO_SUBSCRIBERS,
     MemorySubscriberSource,
+    SQLiteSubscriberSource,
     demo_subscribers,
 )
-from zkcheck.trust.authority import Authority
-from zkcheck.trust.clock import FixedClock, epoch_seconds
+from zkcheck.trust.authority import Authority, AuthorityKey
+from zkcheck.trust.clock import FixedClock, SystemClock, epoch_seconds
 from zkcheck.trust.federation import TrustListDraft, private_trust
+from zkcheck.trust.keyset import OperatorKeySet
+from zkcheck.trust.trust_client import TrustListAnchors
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 SWAPPED = DEMO_SUBSCRIBERS["recently_swapped"]
@@ -140,6 +152,39 @@ def test_keygen_issue_present_verify_through_files(z: Party, fmt: str) -> None:
     )
     # The presentation is single use: the same file again is a replay, refused.
     assert _verify(z, BANK, fmt).code == EXIT_REFUSED
+
+
+def test_the_credential_tier_is_requested_and_verified_under_the_trust_list(z: Party) -> None:
+    # The operator's BBS keys join its key set, and the federation lists them (the tier has
+    # no key files yet, so the operator's and the phone's steps go through the roles).
+    clock = SystemClock()
+    keys = CredentialIssuerKeys(now=epoch_seconds(clock.now()))
+    (entry,) = OperatorKeySet.from_bytes((z.dir / "operators.keyset").read_bytes()).operators
+    keyset = OperatorKeySet((entry.with_credential_keys(keys.credential_keys()),))
+    (z.dir / "operators.keyset").write_bytes(keyset.to_bytes())
+    z.ok("trust", "rotate", "--draft", z.path("federation.draft"), "--keyset",
+         z.path("operators.keyset"))  # fmt: skip
+    sign(z)
+    social = ["--verifier-id", "social.example", "--require", "number", "--tier", "credential",
+              "--max-age", str(21 * 86_400)]  # fmt: skip
+    _request(z, social)
+    # The phone trusts the same list under the same pin, and presents.
+    pin = AuthorityKey.from_bytes((z.dir / "authority.pin").read_bytes())
+    trust = TrustListAnchors(pin, clock=clock)
+    trust.load((z.dir / "federation.trust-list").read_bytes())
+    source = SQLiteSubscriberSource(z.dir / "subscribers.db")
+    attester = InsecureTestAttester()
+    issuer = CredentialIssuer("operator.example", source, attester, clock=clock, keys=keys)
+    phone = CredentialHolder(trust, clock=clock)
+    asked = phone.request_credential("operator.example")
+    phone.receive("operator.example", issuer.issue(attester.enrol(ADULT), asked))
+    source.close()
+    request = (z.dir / "request.cbor").read_bytes()
+    assert 6 not in decode(request)  # the request names no operator
+    (z.dir / "presentation.cbor").write_bytes(phone.present(request).to_bytes())
+    verified = _verify(z, social, "cbor", "--number", ADULT)
+    assert verified.code == EXIT_OK, verified.err
+    assert "attested by operator.example (credential tier)" in verified.out
 
 
 def test_secret_files_are_private_and_never_printed(z: Party) -> None:

@@ -54,7 +54,7 @@ from zkcheck.hazmat.privacypass import (
     parse_www_authenticate,
 )
 from zkcheck.roles import InsecureTestAttester, Policy, TokenHolder, TokenIssuer, Verifier
-from zkcheck.sources import MemorySubscriberSource, demo_subscribers
+from zkcheck.sources import DEMO_SUBSCRIBERS, MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.federation import private_trust
@@ -319,6 +319,44 @@ def test_token_of_an_operator_not_accepted_is_refused() -> None:
         both.verify(
             presentation(request, world.mint_for(AGE, request), other.mint_for(SWAP, request))
         )
+
+
+def test_a_holder_answers_its_own_operators_challenges_only() -> None:
+    world = make_token_world()
+    other = make_token_world(operator="operator-b.example", domain="tokens.operator-b.example")
+    trust = world.trust(other)
+    # The site names no operator: one challenge per operator on its list with age tokens.
+    policy = Policy("video.example", (AGE,), tiers=("token",), max_age=AGE_MAX_AGE)
+    site = Verifier(policy, trust, clock=world.clock)
+    request = site.create_request()
+    header = site.token_challenge_header(request)
+    ours, theirs = world.issuer.issuer_name(AGE), other.issuer.issuer_name(AGE)
+    assert sorted(item.challenge.issuer_name for item in parse_www_authenticate(header)) == sorted(
+        [ours, theirs]
+    )
+    fetched: list[str] = []
+
+    def directory(name: str) -> bytes:
+        fetched.append(name)
+        return (world if name == ours else other).issuer.directory(name)
+
+    # The phone asks its own operator, and fetches no other operator's directory.
+    phone = TokenHolder(trust, clock=world.clock, directory=directory)
+    asks = phone.request_tokens(request, header, operator_id=world.issuer.operator_id)
+    assert [ask.issuer_name for ask in asks] == [ours] and fetched == [ours]
+    evidence = world.attester.enrol(DEMO_SUBSCRIBERS["adult"])
+    for ask in asks:
+        phone.receive(ask, world.issuer.issue(ask.issuer_name, ask.token_request, evidence))
+    assert site.verify(phone.present(request)).operator == world.issuer.operator_id
+    # Without its operator named, a phone answers every challenge; an operator that is not
+    # on the list has none to answer.
+    request = site.create_request()
+    header = site.token_challenge_header(request)
+    everyone = TokenHolder(trust, clock=world.clock, directory=directory)
+    asked = everyone.request_tokens(request, header)
+    assert {ask.operator_id for ask in asked} == {"operator-a.example", "operator-b.example"}
+    with pytest.raises(PolicyError):
+        everyone.request_tokens(request, header, operator_id="operator-c.example")
 
 
 def test_any_flipped_byte_of_a_token_is_refused_and_consumes_nothing() -> None:

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.attest_world import ADULT, START
+from tests.credential_world import ALICE, make_credential_world
+from tests.credential_world import OPERATOR as CREDENTIAL_OPERATOR
+from tests.token_world import AGE_MAX_AGE, make_token_world
 from tests.trust_world import (
     AGE,
     LIST_ID,
@@ -40,12 +43,12 @@ from zkcheck.errors import (
     ZkcheckError,
 )
 from zkcheck.hazmat import bbs
-from zkcheck.roles import Holder, Issuer, Policy, Verifier
+from zkcheck.roles import CredentialHolder, CredentialIssuerKeys, Holder, Issuer, Policy, Verifier
 from zkcheck.roles.demo_federation import demo_federation
 from zkcheck.sources import MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.authority import Authority, AuthorityKey
 from zkcheck.trust.clock import FixedClock, epoch_seconds
-from zkcheck.trust.credential_keys import CredentialKeyEntry
+from zkcheck.trust.credential_keys import CREDENTIAL_LIFETIME, CredentialKeyEntry
 from zkcheck.trust.federation import ROTATION_LEAD, ROTATION_OVERLAP, TrustListDraft
 from zkcheck.trust.listed_keys import ENTRY_SIGNED, ListedKey, SignedKey, UnknownKey
 from zkcheck.trust.trust_client import FileSource, TrustListAnchors, UrlSource
@@ -196,6 +199,28 @@ def test_rotation_overlap_leaves_no_gap() -> None:
         verify(anchors, stale, clock)
 
 
+def test_epoch_keys_handed_in_again_are_added_and_the_signing_key_stays() -> None:
+    federation, (issuer,) = _federation("operator-a.example")
+    listed = federation.draft.operator("operator-a.example")
+    (signing,) = listed.keys
+    # The operator hands in its key set again, with the same signing key and the credential
+    # keys of this epoch and the next: they are listed from their epochs' start until what
+    # they sign has expired, and the signing key is not rotated away.
+    credential_keys = CredentialIssuerKeys(now=federation.now).credential_keys()
+    again = issuer.entry().with_credential_keys(credential_keys)
+    federation.draft = federation.draft.rotate(again, now=federation.now)
+    keys = federation.draft.operator("operator-a.example").keys
+    assert [key for key in keys if key.tier == "signed"] == [signing]
+    windows = sorted((key.not_before, key.not_after) for key in keys if key.tier == "credential")
+    assert windows == sorted(
+        (entry.not_before, entry.not_after + CREDENTIAL_LIFETIME) for entry in credential_keys
+    )
+    # Handed in once more, nothing changes: a key already listed is not listed twice.
+    assert (
+        federation.draft.rotate(again, now=federation.now).operators == federation.draft.operators
+    )
+
+
 def test_a_revoked_key_fails_from_the_next_list() -> None:
     federation, (issuer,) = _federation("operator-a.example")
     anchors = federation.relying_party(source=lambda: federation.latest())
@@ -213,6 +238,50 @@ def test_a_revoked_key_fails_from_the_next_list() -> None:
     with pytest.raises(UntrustedIssuer, match="revoked"):
         verify(anchors, copy, federation.clock)
     assert anchors.current().sequence == 2 and anchors.last_error is None
+
+
+def test_revoked_token_and_credential_keys_fail_from_the_next_list() -> None:
+    # The credential tier: a credential issued under a key the next list revokes.
+    world = make_credential_world()
+    federation = make_federation(clock=world.clock)
+    federation.draft = federation.draft.add_operator(
+        world.keyset.operators[0], name="Operator A", countries=("ES",), now=federation.now
+    )
+    anchors = federation.relying_party(load=False)
+    anchors.load(federation.publish())
+    wallet = CredentialHolder(anchors, clock=world.clock)
+    request = wallet.request_credential(CREDENTIAL_OPERATOR)
+    response = world.issuer.issue(world.attester.enrol(ALICE), request)
+    wallet.receive(CREDENTIAL_OPERATOR, response)
+    policy = Policy("rp.example", (Check.number(),), tiers=("credential",), max_age=WEEK * 3)
+    site = Verifier(policy, anchors, clock=world.clock)
+    assert site.verify(wallet.present(site.create_request()), number=ALICE)
+    later(world.clock, minutes=1)
+    federation.draft = federation.draft.revoke_key(CREDENTIAL_OPERATOR, response.key_id)
+    anchors.load(federation.publish())
+    with pytest.raises(UntrustedIssuer, match="revoked"):
+        site.verify(wallet.present(site.create_request()), number=ALICE)
+    # The token tier: a cached age token under a key the next list revokes.
+    tokens = make_token_world()
+    federation = make_federation(clock=tokens.clock)
+    federation.draft = federation.draft.add_operator(
+        tokens.entry(), name="Operator A", countries=("ES",), now=federation.now
+    )
+    anchors = federation.relying_party(load=False)
+    anchors.load(federation.publish())
+    policy = Policy("video.example", (AGE,), tiers=("token",), max_age=AGE_MAX_AGE)
+    video = Verifier(policy, anchors, clock=tokens.clock)
+    phone = tokens.holder(anchors)
+    request = video.create_request()
+    tokens.fetch(phone, request, video.token_challenge_header(request), batch=2)
+    assert video.verify(phone.present(request))
+    later(tokens.clock, minutes=1)
+    federation.draft = federation.draft.revoke_key(
+        tokens.issuer.operator_id, tokens.key(AGE).key_id
+    )
+    anchors.load(federation.publish())
+    with pytest.raises(UntrustedIssuer, match="revoked"):
+        video.verify(phone.present(video.create_request()))
 
 
 @pytest.mark.parametrize("status", [OperatorStatus.SUSPENDED, OperatorStatus.WITHDRAWN])
