@@ -31,6 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from benchmarks.harness import Session
+from benchmarks.verifying import repeated_verification
 from zkcheck.claims import Check, SubscriberFacts, SwapRecord
 from zkcheck.encoding.cose import COSESigningKey
 from zkcheck.hazmat import bbs, credential, presentation
@@ -208,12 +209,7 @@ def _roles() -> tuple[Op, Op, Op, Op]:
         verifier = Verifier(policy, trust, clock=clock, nonces=nonces)
         request = verifier.create_request()
         shown = holder.present(request, origin="social.example").to_bytes()
-        record = request.to_bytes()
-
-        def verify() -> None:
-            # Re-arm the single-use nonce the previous call consumed.
-            nonces._requests[request.nonce] = (record, request.expires_at, False)
-            verifier.verify(shown, number=NUMBER)
+        verify = repeated_verification(verifier, nonces, request, shown, number=NUMBER)
 
         verify()
         return verify

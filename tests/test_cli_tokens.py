@@ -231,6 +231,14 @@ def test_exit_2_usage_for_the_phone(z: Party, argv: list[str], message: str) -> 
         "--in", z.path("request.cbor"), "--out", z.path("token-request.cbor"),
     )  # fmt: skip
     assert missing.code == EXIT_USAGE and "--challenge" in missing.err
+    # The phone trusts the list under the key it pinned: one without the other is refused.
+    unpinned = z(
+        "keygen", "holder", "--tier", "token", "--wallet", z.path("phone.tokens"),
+        "--in", z.path("request.cbor"), "--challenge", z.path("request-challenge.cbor"),
+        "--trust-list", z.path("federation.trust-list"), "--directories",
+        z.path("directories.cbor"), "--out", z.path("token-request.cbor"),
+    )  # fmt: skip
+    assert unpinned.code == EXIT_USAGE and "--pin" in unpinned.err
     signed = z(
         "keygen", "holder", "--wallet", z.path("phone.wallet"), "--check", "sim_swap:72",
         "--challenge", z.path("request-challenge.cbor"), "--out", z.path("ask.cbor"),

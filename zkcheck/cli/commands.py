@@ -10,10 +10,13 @@
     verifier:  verify           ->  exit code 0 or 1, and a result record
     anyone:    inspect          ->  any of these files explained in words
 
-In the token tier the operator's keygen also writes its issuer directories,
-the verifier's request comes with a challenge (``request --challenge``), and
-the phone asks for tokens after it (``keygen holder --tier token`` with the
-request, the challenge, the key set and the directories).
+Every verifier step takes the federation's trust list and the key the
+verifier pinned (``--trust-list``, ``--pin``); the verifier's database keeps
+the list it accepted. In the token tier the operator's keygen also writes its
+issuer directories, the verifier's request comes with a challenge (``request
+--challenge``), and the phone asks its operator for tokens after it (``keygen
+holder --tier token`` with the request, the challenge, the trust list and pin,
+its operator and the directories).
 
 Each handler reads its files, hands bytes to a tier (which works through the
 role layer) or to the role layer directly, writes the outputs and returns an

@@ -154,8 +154,8 @@ def render(result: DemoResult, style: Style) -> str:
         'Nothing said "no": in a refused case the operator issued nothing, the phone had',
         "nothing to show, or the presentation did not show the check, and the verifier",
         "treated the check as not shown.",
-        f"The demo's operator keys, key sets and subscriber database are in {result.state};",
-        "zkcheck --help shows how the other commands use them.",
+        "The demo's operator keys, key set, trust list, pinned key and subscriber database",
+        f"are in {result.state}; zkcheck --help shows how the other commands use them.",
     ]
     return "\n".join(out) + "\n"
 

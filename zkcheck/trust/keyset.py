@@ -115,13 +115,6 @@ class OperatorEntry:
         """This entry with its credential keys replaced."""
         return replace(self, credential_keys=tuple(keys))
 
-    def token_issuer_name(self, check: Check) -> str | None:
-        """The issuer name under which this operator issues tokens for ``check``, if any."""
-        for entry in self.token_keys:
-            if entry.check == check:
-                return entry.issuer_name
-        return None
-
     def token_key_at(self, check: Check, now: int) -> TokenKeyEntry | None:
         """The token key for ``check`` whose epoch contains ``now``, if any."""
         for entry in self.token_keys:

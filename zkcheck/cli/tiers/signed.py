@@ -168,7 +168,8 @@ class SignedCommandTier:
         if given != PhoneInputs():
             raise ValueError(
                 "the signed tier asks for attestations before any request: "
-                "--in, --challenge, --keyset and --directories are for the token tier"
+                "--in, --challenge, --trust-list, --pin, --operator and --directories are for the "
+                "token tier"
             )
         holder = (
             Holder(clock=clock) if wallet is None else Holder.import_wallet(wallet, clock=clock)

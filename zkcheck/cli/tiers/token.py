@@ -319,7 +319,7 @@ def _explain_issuer_keys(data: bytes) -> Explanation:
         summary=(
             f"The token keys of {keys.operator_id}: one RSA-2048 key per check and epoch, "
             f"for {', '.join(checks) or 'no check'}. Their public parts are what the key set "
-            "and the issuer directories publish."
+            "hands the federation for its trust list, and what the issuer directories publish."
         ),
         audience="the operator alone",
         reveals=(
@@ -470,8 +470,8 @@ def _explain_challenge(data: bytes) -> Explanation:
         until_note="",
         fields=tuple(fields),
         notes=(
-            "every field is derived from the request and the key set, so a phone refuses a "
-            "challenge that carries anything else",
+            "every field is derived from the request and the federation's trust list, so a "
+            "phone refuses a challenge that carries anything else",
         ),
     )
 
@@ -501,7 +501,10 @@ def _explain_directories(data: bytes) -> Explanation:
         until=None,
         until_note="",
         fields=tuple(fields),
-        notes=("a phone uses a directory's key only if the key set lists it for the epoch",),
+        notes=(
+            "a phone uses a directory's key only if the federation's trust list lists it for "
+            "the epoch",
+        ),
     )
 
 
