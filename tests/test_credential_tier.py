@@ -12,6 +12,7 @@ properties, and a typed error for every tampered field of every message.
 from __future__ import annotations
 
 import os
+import pickle
 import re
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -54,7 +55,7 @@ from zkcheck.hazmat.backend import GROUP_ORDER
 from zkcheck.hazmat.bbs_pseudonym import generate_signer_nym_entropy
 from zkcheck.hazmat.credential import HOUR_SENTINEL, LayoutFacts
 from zkcheck.hazmat.secret import SecretBytes
-from zkcheck.roles import CredentialHolder, Policy, Verifier
+from zkcheck.roles import CredentialHolder, CredentialIssuerKeys, Policy, Verifier
 from zkcheck.roles.credential_issuer import layout_facts, swap_hour
 from zkcheck.trust.authority import Authority
 from zkcheck.trust.credential_keys import CREDENTIAL_LIFETIME, EXPIRY_SKEW_DAYS, CredentialKeyEntry
@@ -812,6 +813,20 @@ def test_credential_keys_travel_in_the_key_set() -> None:
     del fields[2][0][5]
     with pytest.raises(DecodeError):
         OperatorKeySet.from_bytes(encode(fields))
+
+
+def test_the_operators_credential_keys_keep_their_secrets() -> None:
+    keys = CredentialIssuerKeys(now=int(START.timestamp()))
+    secret = keys.signing_key(int(START.timestamp()))
+    assert secret is not None
+    assert secret.secret_key.reveal().hex() not in repr(keys) and "redacted" in repr(keys)
+    with pytest.raises(TypeError):
+        pickle.dumps(keys)
+    # Every key it made stays known by its id after its epoch, without its secret.
+    (current, upcoming) = keys.credential_keys()
+    keys.rotate(current.not_after)
+    assert keys.credential_keys()[0] == upcoming and keys.made(current.key_id) == current
+    assert keys.signing_key(current.not_before) is None
 
 
 def test_a_credential_key_is_accepted_in_its_listed_window_only() -> None:

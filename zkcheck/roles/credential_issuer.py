@@ -31,6 +31,7 @@ import hmac
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import NoReturn
 
 from zkcheck.claims import SubscriberFacts, SwapRecord
 from zkcheck.encoding.credential import CarryOver, CredentialRequest, CredentialResponse
@@ -150,6 +151,9 @@ class CredentialIssuerKeys:
 
     def __repr__(self) -> str:
         return f"CredentialIssuerKeys({len(self._keys)} keys, <redacted>)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("an operator's credential keys cannot be pickled")
 
     def rotate(self, now: int) -> None:
         """Drop keys whose epoch has ended; make keys for the current epoch and ``ahead`` more."""
