@@ -41,6 +41,10 @@ class Evidence:
 
     ``spend`` lists further single-use values (for example token nonces) to
     consume atomically with the request nonce, each with its expiry.
+    ``evaluated_at`` is the instant at which the tier's cryptography established
+    ``issued_at`` and the checks, when that is not the verification time: the
+    credential tier proves its predicates and its freshness at the request's
+    time. The verifier's shared expiry and maximum-age steps measure at it.
     """
 
     operator: OperatorEntry
@@ -48,6 +52,7 @@ class Evidence:
     issued_at: int
     expires_at: int
     spend: Mapping[bytes, int] = field(default_factory=dict)
+    evaluated_at: int | None = None
 
 
 class TierVerifier(Protocol):
