@@ -71,25 +71,25 @@ def _attested_claims(presentation: bytes) -> dict[int, object]:
 def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
     assert [scenario.key for scenario in SCENARIOS] == ["bank", "social", "age"]
     assert result.tiers == ("signed", "credential")
-    assert len(result.cases) == 8 and result.as_expected
+    assert len(result.cases) == 12 and result.as_expected
     verdicts = [(c.scenario.key, c.tier, c.verdict) for c in result.cases]
     assert verdicts == [
         ("bank", "signed", Verdict.REFUSED),
         ("bank", "signed", Verdict.ACCEPTED),
+        ("bank", "credential", Verdict.REFUSED),
+        ("bank", "credential", Verdict.ACCEPTED),
         ("social", "signed", Verdict.ACCEPTED),
         ("social", "signed", Verdict.REFUSED),
         ("social", "credential", Verdict.ACCEPTED),
         ("social", "credential", Verdict.REFUSED),
         ("age", "signed", Verdict.ACCEPTED),
         ("age", "signed", Verdict.REFUSED),
+        ("age", "credential", Verdict.ACCEPTED),
+        ("age", "credential", Verdict.REFUSED),
     ]
-    # The credential tier answers number by disclosure; the checks that need predicate
-    # proofs are not run in it, and the result says why.
-    assert [(key, tier) for key, tier, _ in result.skipped] == [
-        ("bank", "credential"),
-        ("age", "credential"),
-    ]
-    assert all("predicate proof" in reason for _, _, reason in result.skipped)
+    # Every scenario runs in the credential tier: the number by disclosure, the age and
+    # the swap by predicate proofs.
+    assert result.skipped == ()
     assert [entry.name for entry in result.not_built] == ["token"]
 
 
@@ -277,10 +277,10 @@ def test_zkcheck_demo_prints_plain_text_when_piped(
     assert "\x1b" not in out and "\r" not in out
     for scenario in SCENARIOS:
         assert scenario.title in out
-    assert out.count("REFUSED (not shown)") == 4 and out.count("ACCEPTED") == 4
+    assert out.count("REFUSED (not shown)") == 6 and out.count("ACCEPTED") == 6
     assert "bytes" in out and "did not learn" in out and "timings" in out
     assert "not built yet" in out and "token" in out
-    assert out.count("credential tier not run: ") == 2
+    assert "not run" not in out
 
 
 def test_the_transcript_is_rendered_from_the_result(result: DemoResult) -> None:
@@ -365,5 +365,38 @@ def test_the_credential_tier_shows_the_number_by_disclosure(result: DemoResult) 
     assert "not the number in the subscriber's credential" in mistyped.explanation
     ask = _message(right, "phone", "credential-request")
     assert ask is not None and DEMO_SUBSCRIBERS["adult"].encode() not in ask
-    text = render(result, Style(colour=False))
-    assert "credential tier not run: sim_swap:72 needs a predicate proof" in " ".join(text.split())
+
+
+def test_the_credential_tier_proves_the_age_and_the_swap_by_default(result: DemoResult) -> None:
+    for scenario, check in (("age", Check.age_over(18)), ("bank", Check.sim_swap(72))):
+        accepted = result.case(scenario, 0 if scenario == "age" else 1, tier="credential")
+        refused = result.case(scenario, 1 if scenario == "age" else 0, tier="credential")
+        assert accepted.shown == (check,) and accepted.refusal is None
+        shown = _message(accepted, "phone", Presentation.KIND)
+        assert shown is not None
+        body = decode(Presentation.from_bytes(shown).body)
+        # A predicate proof (and, for the swap, the freshness proof on the issue hour).
+        assert len(body[5]) == (3040 if scenario == "age" else 2272 + 1504)
+        # The operator issued a credential in both cases; the phone whose credential does
+        # not satisfy the check shows nothing, and says no "no".
+        assert _message(refused, "operator", "credential-response") is not None
+        assert _message(refused, "phone", Presentation.KIND) is None
+        assert refused.refusal is Refusal.NOTHING_TO_SHOW and refused.shown == ()
+        assert 'No "no" was sent.' in refused.explanation
+        verifier = accepted.knowledge_of(accepted.scenario.verifier)
+        assert verifier.learned == accepted.disclosed
+        assert accepted.scenario.hidden in verifier.not_learned
+    # What the site learned is the age at its own date, not a birth date.
+    site = result.case("age", 0, tier="credential")
+    request = _message(site, "age-gated site", "request")
+    assert request is not None
+    day = datetime.fromtimestamp(decode(request)[9], UTC).date().isoformat()
+    learned = site.knowledge_of("age-gated site").learned
+    assert learned[0] == f"age_over:18: at least 18 years old on {day}, its request's date"
+    birth = DEMO_SUBSCRIBERS["adult"]
+    assert not any(birth in item for item in learned)
+    bank = result.case("bank", 1, tier="credential").knowledge_of("bank").learned
+    assert bank[0].startswith("sim_swap:72: no SIM swap from 72 hours before ")
+    assert "at most 1 hour before that" in bank[0]
+    text = " ".join(render(result, Style(colour=False)).split())
+    assert f"age_over:18: at least 18 years old on {day}" in text
