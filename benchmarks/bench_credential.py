@@ -21,14 +21,16 @@ round trip through the roles. Ciphersuite BLS12-381-SHA-256, arkworks backend.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from benchmarks.harness import Session
 from zkcheck.claims import Check, SubscriberFacts, SwapRecord
 from zkcheck.encoding.cose import COSESigningKey
-from zkcheck.hazmat import bbs, credential, presentation
+from zkcheck.hazmat import bbs, credential, predicate_statements, presentation
 from zkcheck.hazmat.backend import get_backend
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms, generate_signer_nym_entropy
+from zkcheck.hazmat.predicates import predicate
 from zkcheck.roles import (
     CredentialHolder,
     CredentialIssuer,
@@ -39,7 +41,7 @@ from zkcheck.roles import (
 )
 from zkcheck.roles.credential_issuer import layout_facts
 from zkcheck.sources import MemorySubscriberSource
-from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.nonces import MemoryNonceStore
 
@@ -50,6 +52,10 @@ HEADER = b"zkcheck benchmark header"
 PH = b"zkcheck benchmark presentation header"
 PLAIN_MESSAGES = [f"message {i}: {'x' * (8 * i)}".encode() for i in range(12)]
 BOUND = 1.3
+AGE_BOUND = 5.0
+"""Chapter 9: an age_over:18 presentation verifies in at most 5 plain ProofVerify."""
+AGE_OCTETS = 4096
+"""Chapter 9: an age_over:18 presentation is at most 4 KiB."""
 NOW = datetime(2026, 3, 10, 12, 34, tzinfo=UTC)
 OPERATOR = "operator.example"
 NUMBER = "+34600000101"
@@ -114,8 +120,17 @@ def _hazmat() -> dict[str, Op]:
     }
 
 
-def _roles() -> tuple[Op, Op]:
-    """(a whole Verifier.verify of a number presentation, a whole issuance round trip)."""
+@dataclass(frozen=True)
+class _World:
+    """An operator with credential keys, a holder with one credential, their clock."""
+
+    holder: CredentialHolder
+    keyset: OperatorKeySet
+    clock: FixedClock
+    issue: Op
+
+
+def _world() -> _World:
     clock = FixedClock(NOW)
     source = MemorySubscriberSource([SUBSCRIBER])
     attester = InsecureTestAttester()
@@ -126,27 +141,91 @@ def _roles() -> tuple[Op, Op]:
     evidence = attester.enrol(NUMBER)
 
     def issue() -> None:
-        holder.receive(OPERATOR, issuer.issue(evidence, holder.request_credential(OPERATOR)))
         holder._held.clear()  # keep the wallet at one credential
+        holder.receive(OPERATOR, issuer.issue(evidence, holder.request_credential(OPERATOR)))
 
     issue()
-    holder.receive(OPERATOR, issuer.issue(evidence, holder.request_credential(OPERATOR)))
+    return _World(holder, keyset, clock, issue)
+
+
+def _role_verify(world: _World, checks: tuple[Check, ...], max_age: int) -> tuple[Op, int]:
+    """A whole Verifier.verify of one presentation answering ``checks``, and its length."""
     nonces = MemoryNonceStore()
-    policy = Policy(
-        "bank.example", (Check.number(),), (OPERATOR,), tiers=("credential",), max_age=21 * 86400
-    )
-    verifier = Verifier(policy, keyset, clock=clock, nonces=nonces)
+    policy = Policy("bank.example", checks, (OPERATOR,), tiers=("credential",), max_age=max_age)
+    verifier = Verifier(policy, world.keyset, clock=world.clock, nonces=nonces)
     request = verifier.create_request()
-    shown = holder.present(request).to_bytes()
+    shown = world.holder.present(request).to_bytes()
     record = request.to_bytes()
+    number = NUMBER if Check.number() in checks else None
 
     def verify() -> None:
         # Re-arm the single-use nonce the previous call consumed.
         nonces._requests[request.nonce] = (record, request.expires_at, False)
-        verifier.verify(shown, number=NUMBER)
+        verifier.verify(shown, number=number)
 
     verify()
-    return verify, issue
+    return verify, len(shown)
+
+
+def _same_credential() -> tuple[str, Op, Op, Op]:
+    """The floor, a plain BBS ProofVerify over the layout-1 credential's own 12 messages
+    (generators, header, type and expiry disclosed), and the age_over:18 presentation
+    of that credential: its verification and its proof."""
+    sk, pk = credential.generate_key(backend=BACKEND)
+    facts = layout_facts(SUBSCRIBER, NOW)
+    holder_secret = credential.generate_holder_secret()
+    (prover_nym,) = generate_prover_nyms(1)
+    commitment, blind = credential.commit(holder_secret, prover_nym, backend=BACKEND)
+    entropy = generate_signer_nym_entropy()
+    signature = credential.blind_sign(sk, pk, commitment, entropy, facts, backend=BACKEND)
+    nym_secret = credential.complete(
+        pk, signature, facts, holder_secret, prover_nym, entropy, blind, backend=BACKEND
+    )
+    messages = credential.message_scalars(facts, blind, holder_secret, nym_secret)
+    ciphersuite = bbs.get_ciphersuite(credential.SUITE, BACKEND)
+    generators = credential.generators(ciphersuite)
+    shown = [0, 2]
+    proof = bbs.core_proof_gen(
+        pk,
+        signature,
+        generators,
+        credential.HEADER,
+        PH,
+        messages,
+        shown,
+        credential.API_ID,
+        ciphersuite=ciphersuite,
+    )
+
+    def plain() -> None:
+        bbs.core_proof_verify(
+            pk,
+            proof,
+            generators,
+            credential.HEADER,
+            PH,
+            [messages[i] for i in shown],
+            shown,
+            credential.API_ID,
+            ciphersuite=ciphersuite,
+        )
+
+    t = epoch_seconds(NOW)
+    age = (predicate(predicate_statements.age_over(18, t, credential.Index.BIRTH_DAY)),)
+    presented = presentation.prove(
+        pk, signature, messages, shown, PH, statements=age, backend=BACKEND
+    )
+    disclosed = {i: messages[i] for i in shown}
+
+    def verify() -> None:
+        presentation.verify(pk, presented, disclosed, PH, statements=age, backend=BACKEND)
+
+    def prove() -> None:
+        presentation.prove(pk, signature, messages, shown, PH, statements=age, backend=BACKEND)
+
+    plain()
+    verify()
+    return "bbs ProofVerify, same credential, 2 disclosed", plain, verify, prove
 
 
 def run(session: Session) -> None:
@@ -160,7 +239,8 @@ def run(session: Session) -> None:
         floor_name=floor_name,
         bound=BOUND,
     )
-    role_verify, role_issue = _roles()
+    world = _world()
+    role_verify, _ = _role_verify(world, (Check.number(),), 21 * 86400)
     three_name, three = _plain_proof_verify([0, 2, 7])
     session.measure(
         "Verifier.verify credential (number, 3 disclosed)",
@@ -173,8 +253,46 @@ def run(session: Session) -> None:
         session.measure(name, op, floor=floor, floor_name=floor_name)
     session.measure(
         "issuance round trip through the roles",
-        role_issue,
+        world.issue,
         floor=floor,
         floor_name=floor_name,
         note="request_credential, CredentialIssuer.issue, receive; messages as bytes",
     )
+    _predicates(session, world)
+
+
+def _predicates(session: Session, world: _World) -> None:
+    """Predicate presentations against plain ProofVerify of the same credential."""
+    same_name, same, age_verify, age_prove = _same_credential()
+    session.measure(
+        "presentation verify age_over:18",
+        age_verify,
+        floor=same,
+        floor_name=same_name,
+        bound=AGE_BOUND,
+        note="the BBS proof and a 16-bit range proof, one challenge, pairing last",
+    )
+    age, age_length = _role_verify(world, (Check.age_over(18),), 21 * 86400)
+    session.measure(
+        "Verifier.verify credential age_over:18",
+        age,
+        floor=same,
+        floor_name=same_name,
+        bound=AGE_BOUND,
+        note=f"the whole presentation message is {age_length} octets (bound {AGE_OCTETS})",
+    )
+    bank_checks = (Check.age_over(18), Check.sim_swap(72), Check.tenure(12))
+    bank, bank_length = _role_verify(world, bank_checks, 3600)
+    session.measure(
+        "Verifier.verify credential age+swap+tenure",
+        bank,
+        floor=same,
+        floor_name=same_name,
+        note=f"with the freshness predicate, 52 bits; {bank_length} octets",
+    )
+    session.measure("presentation prove age_over:18", age_prove, floor=same, floor_name=same_name)
+    verdict = "ok" if age_length <= AGE_OCTETS else "OVER BOUND"
+    print(
+        f"  sizes (octets): age_over:18 presentation {age_length} (bound {AGE_OCTETS}: {verdict})"
+    )
+    print(f"    age_over:18 + sim_swap:72 + tenure:12 presentation {bank_length}")
