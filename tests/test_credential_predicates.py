@@ -20,6 +20,7 @@ import pytest
 from tests.credential_world import (
     ALICE,
     BOB,
+    CAROL,
     MAX_AGE,
     OPERATOR,
     START,
@@ -460,3 +461,10 @@ def test_bob_shows_nothing_for_checks_he_does_not_meet() -> None:
         else:
             with pytest.raises(PolicyError):
                 bob.present(request)
+    # Carol's operator knows nothing but her number: every predicate fails on the layout's
+    # sentinels, and her phone shows nothing for any of them.
+    carol = world.issued_holder(CAROL)
+    for checks in ((Check.age_over(13),), (Check.tenure(3),), (EEA,), (SWAP,), (DEVICE,)):
+        verifier = world.verifier(checks, max_age=_max_age(checks))
+        with pytest.raises(PolicyError):
+            carol.present(verifier.create_request())

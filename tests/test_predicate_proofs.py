@@ -35,6 +35,7 @@ from tests.predicate_harness import (
     HOME_COUNTRY,
     HOUR_SENTINEL,
     ISSUE_HOUR,
+    PK,
     SIM_CHANGE_HOUR,
     UNDISCLOSED,
     Y_0,
@@ -63,6 +64,7 @@ from zkcheck.claims import Check, SubscriberFacts, SwapRecord, add_months, anniv
 from zkcheck.errors import DecodeError, InvalidProof, PolicyError, ZkcheckError
 from zkcheck.hazmat import bbs, bbs_pseudonym, range_proof, set_membership
 from zkcheck.hazmat import predicate_statements as statements
+from zkcheck.hazmat import presentation as presentation_module
 from zkcheck.hazmat.backend import FIELD_MODULUS, get_backend
 from zkcheck.hazmat.backend import GROUP_ORDER as R
 from zkcheck.hazmat.predicate_parameters import (
@@ -72,6 +74,7 @@ from zkcheck.hazmat.predicate_parameters import (
     pred_gen_api,
     predicate_generators,
 )
+from zkcheck.hazmat.predicates import predicate
 from zkcheck.hazmat.scalar_source import FreshRandomnessRequired, ScalarSource
 
 T = 1_760_000_000
@@ -1170,6 +1173,103 @@ def test_batched_and_individual_checks_agree(q: int, field_name: str) -> None:
 
 
 # -- the transcript's octets and the wire format ----------------------------------------------
+
+
+def test_transcript_matches_the_specified_octets() -> None:
+    """The challenge of a fixed-seed presentation is hash_to_scalar of chapter 9's items 1
+    to 11, each written here from the text: constants spelled out, the statements' octets
+    literal, the recomputed first messages from the verifier's equations."""
+    eea = statements.home_country_in("EEA", EEA, T, HOME_COUNTRY)
+    provers = [_honest(ADULT, AGE_18), _honest(ADULT, eea)]
+    shown = present(ADULT, provers, PH, rng=seeded_rng(b"the transcript test"))
+    verify(shown, [AGE_18, eea], PH, DISCLOSED_VALUES)
+    again = present(
+        ADULT,
+        [_honest(ADULT, AGE_18), _honest(ADULT, eea)],
+        PH,
+        rng=seeded_rng(b"the transcript test"),
+    )
+    assert again == shown  # the seed fixes every octet
+    proof = bbs.octets_to_proof(shown.bbs_proof, ciphersuite=CIPHERSUITE)
+    c = proof.challenge
+    m_hat = dict(zip(UNDISCLOSED, proof.commitments, strict=True))
+    age, home = decode_predicates([AGE_18, eea], shown.predicate_proof)
+    assert isinstance(age, range_proof.RangeProof)
+    assert isinstance(home, set_membership.MembershipProof)
+    u64 = lambda value: value.to_bytes(8, "big")  # noqa: E731
+    u256 = lambda value: value.to_bytes(32, "big")  # noqa: E731
+    lp = lambda octets: u64(len(octets)) + octets  # noqa: E731
+    point = BACKEND.g1_to_bytes
+    msm = lambda points, scalars: BACKEND.g1_msm(points, [x % R for x in scalars])  # noqa: E731
+    # Item 9, the age range: D_i and A_i as sent, B_i = (b^_i - c) * D_i + t^_i * Y_0 with
+    # b^_0 = sigma * (m^_a - c * kappa) - sum(2^i * b^_i), sigma = -1.
+    b_hat = [
+        -(m_hat[BIRTH_DAY] - c * AGE_18.cutoff) - sum(b << i for i, b in enumerate(age.b_hat, 1)),
+        *age.b_hat,
+    ]
+    b_points = [
+        msm([d_i, Y_0], [b - c, t]) for d_i, b, t in zip(age.D, b_hat, age.t_hat, strict=True)
+    ]
+    age_octets = b"".join(point(d) for d in age.D) + b"".join(
+        point(a) + point(b) for a, b in zip(age.A, b_points, strict=True)
+    )
+    # Item 9, the membership: C as sent, C~ = m^_a * Y_1 + s^ * Y_0 - c * C, and
+    # W_j = z_j * Y_0 - c_j * (C - v_j * Y_1) with c_k = c - (c_1 + ... + c_(k-1)).
+    c_tilde = msm([Y_1, Y_0, home.C], [m_hat[HOME_COUNTRY], home.s_hat, -c])
+    subchallenges = [*home.subchallenges, c - sum(home.subchallenges)]
+    w_points = [
+        msm([Y_0, home.C, Y_1], [z, -c_j, c_j * v])
+        for z, c_j, v in zip(home.z, subchallenges, EEA, strict=True)
+    ]
+    home_octets = b"".join(point(p) for p in (home.C, c_tilde, *w_points))
+    init_res = bbs.proof_verify_init(
+        PK,
+        proof,
+        bbs.create_generators(10, API_ID, ciphersuite=CIPHERSUITE)
+        + bbs.create_generators(3, b"BLIND_" + API_ID, ciphersuite=CIPHERSUITE),
+        b"ZKCHECK-CREDENTIAL-SUBSCRIBER-LAYOUT-1" + u64(1),
+        DISCLOSED_VALUES,
+        [0, 2],
+        API_ID,
+        ciphersuite=CIPHERSUITE,
+    )
+    kappa = date(2007, 10, 9).toordinal()
+    items = [
+        lp(b"ZKCHECK-PRESENTATION-V1"),  # 1
+        lp(b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_"),  # 2
+        PK,  # 3
+        lp(b"ZKCHECK-CREDENTIAL-SUBSCRIBER-LAYOUT-1" + u64(1)),  # 4
+        u64(1),  # 5
+        u64(2) + u64(0) + u256(65537) + u64(2) + u256(DISCLOSED_VALUES[1]),  # 6
+        u64(2)  # 7
+        + (lp(b"age_over:18") + u64(1) + u64(3) + u64(18) + u64(T) + u64(16) + u64(kappa))
+        + (lp(b"home_country_in:EEA") + u64(3) + u64(8) + u64(0) + u64(T) + u64(8))
+        + b"".join(u64(v) for v in EEA),
+        lp(PH),  # 8
+        age_octets + home_octets,  # 9
+        u64(0),  # 10: no pseudonym block
+        b"".join(point(p) for p in init_res[:5]) + u256(init_res.domain),  # 11
+    ]
+    dst = b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_BLIND_H2G_TM2S_ZKCHECK-V1_PRESENTATION_V1_H2S_"
+    assert bbs.hash_to_scalar(b"".join(items), dst) == c
+    # The package builds the same octets, item by item.
+    built = presentation_module.challenge_input(
+        PK,
+        list(zip([0, 2], DISCLOSED_VALUES, strict=True)),
+        [predicate(AGE_18), predicate(eea)],
+        PH,
+        [age_octets, home_octets],
+        [],
+        [],
+        init_res,
+        ciphersuite=CIPHERSUITE,
+    )
+    assert built == b"".join(items)
+    # Any one item changed changes the challenge.
+    for index in range(len(items)):
+        changed = list(items)
+        changed[index] = items[index][:-1] + bytes([items[index][-1] ^ 1])
+        assert bbs.hash_to_scalar(b"".join(changed), dst) != c
 
 
 def test_statement_and_message_octets_are_the_specified_octets() -> None:
