@@ -13,7 +13,7 @@ import gmpy2  # type: ignore[import-untyped]
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rsa_support import ReplayRng, rfc9578_private_key, rfc9578_vectors, shared_key
 from vectors_loader import load_json, unhex
@@ -27,8 +27,10 @@ from zkcheck.hazmat.blind_rsa import (
     emsa_pss_encode,
     finalize,
     generate_private_key,
+    load_private_key,
     load_public_key,
     prepare,
+    private_key_to_der,
     public_key_to_spki,
     verify,
 )
@@ -421,6 +423,57 @@ def test_generate_private_key() -> None:
         inv,
         Variant.RSABSSA_SHA384_PSS_RANDOMIZED,
     )
+
+
+def test_private_key_round_trips_as_canonical_pkcs8_and_nothing_else_loads() -> None:
+    key = shared_key()
+    der = private_key_to_der(key)
+    assert repr(der).startswith("SecretBytes(")
+    loaded = load_private_key(der.reveal())
+    assert loaded.private_numbers() == key.private_numbers()
+    other_forms = [
+        der.reveal() + b"\x00",
+        der.reveal()[:-1],
+        b"",
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ),
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        ),
+        rsa.generate_private_key(public_exponent=3, key_size=2048).private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        rsa.generate_private_key(public_exponent=65537, key_size=1024).private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    ]
+    for data in other_forms:
+        with pytest.raises(DecodeError):
+            load_private_key(data)
+
+
+# OpenSSL checks each key it loads (tens of milliseconds): fewer examples keep this quick.
+@settings(max_examples=20)
+@given(position=st.integers(0, 1200), value=st.integers(0, 255))
+def test_changed_private_key_bytes_load_the_same_key_or_raise(position: int, value: int) -> None:
+    data = bytearray(private_key_to_der(shared_key()).reveal())
+    data[position % len(data)] = value
+    with contextlib.suppress(DecodeError):
+        assert load_private_key(bytes(data)).private_numbers() == shared_key().private_numbers()
 
 
 # --- The signer's private operation: cache, base blinding, fault check -----------------------

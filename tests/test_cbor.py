@@ -7,7 +7,7 @@ from typing import Any
 
 import cbor2
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkcheck.encoding.cbor import Tag, decode, encode
@@ -113,18 +113,17 @@ leaves = (
     | st.booleans()
     | st.none()
 )
-values = st.recursive(
-    leaves,
-    lambda children: (
-        st.lists(children, max_size=5)
-        | st.dictionaries(
-            st.integers(min_value=-(2**64), max_value=2**64 - 1) | st.text(max_size=8),
-            children,
-            max_size=5,
-        )
-    ),
-    max_leaves=25,
-)
+
+
+def _containers(children: Any) -> Any:
+    return st.lists(children, max_size=5) | st.dictionaries(
+        st.integers(min_value=-(2**64), max_value=2**64 - 1) | st.text(max_size=8),
+        children,
+        max_size=5,
+    )
+
+
+values = st.recursive(leaves, _containers, max_leaves=25)
 
 
 @given(values)
@@ -169,3 +168,171 @@ def test_any_flipped_byte_is_refused_or_decodes_to_another_value(value: Any, dat
         return
     # Deterministic encoding: one value, one encoding, so different bytes are a different value.
     assert result != value or type(result) is not type(value)
+
+
+# -- the deterministic-encoding check ------------------------------------------------
+#
+# The decoder accepts an input only when its length is the size of the deterministic
+# encoding of the value cbor2 decoded from it. The properties below check that this
+# is the same as "the input is the deterministic encoding": every variant that
+# encodes the same value some other way is refused, and whatever is accepted is
+# byte for byte what cbor2 itself encodes from the decoded value.
+
+tagged_values = st.recursive(
+    leaves,
+    lambda children: _containers(children) | st.builds(lambda item: Tag(18, item), children),
+    max_leaves=25,
+)
+
+
+def _head(major: int, argument: int, width: int) -> bytes:
+    """A head with the argument in ``width`` extra bytes (0: in the initial byte)."""
+    if width == 0:
+        return bytes([major << 5 | argument])
+    info = {1: 24, 2: 25, 4: 26, 8: 27}[width]
+    return bytes([major << 5 | info]) + argument.to_bytes(width, "big")
+
+
+def _shortest_width(argument: int) -> int:
+    for width, limit in ((0, 24), (1, 0x100), (2, 0x10000), (4, 0x100000000)):
+        if argument < limit:
+            return width
+    return 8
+
+
+class _Variant:
+    """Encodes a value like the deterministic encoder, except in at most one place,
+    chosen by Hypothesis, where it deviates (so that a refusal has that one cause)."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.deviations: list[str] = []
+
+    def _deviate(self, what: str) -> bool:
+        if self.deviations or self.data.draw(st.integers(min_value=0, max_value=3)) != 0:
+            return False
+        self.deviations.append(what)
+        return True
+
+    def head(self, major: int, argument: int) -> bytes:
+        width = _shortest_width(argument)
+        if width < 8 and self._deviate("a head not in its shortest form"):
+            wider = [w for w in (1, 2, 4, 8) if w > width]
+            width = self.data.draw(st.sampled_from(wider))
+        return _head(major, argument, width)
+
+    def encode(self, value: Any) -> bytes:
+        if value is None or type(value) is bool:
+            simple = {False: 20, True: 21, None: 22}[value]
+            if self._deviate("a simple value in two bytes"):
+                return bytes([0xF8, simple])
+            return bytes([0xE0 | simple])
+        if type(value) is int:
+            major, argument = (0, value) if value >= 0 else (1, -1 - value)
+            return self.head(major, argument)
+        if type(value) in (bytes, str):
+            major, raw = (2, value) if type(value) is bytes else (3, value.encode())
+            if self._deviate("an indefinite-length string"):
+                return bytes([major << 5 | 31]) + self.head(major, len(raw)) + raw + b"\xff"
+            return self.head(major, len(raw)) + raw
+        if type(value) is list:
+            body = b"".join(self.encode(item) for item in value)
+            if self._deviate("an indefinite-length array"):
+                return b"\x9f" + body + b"\xff"
+            return self.head(4, len(value)) + body
+        if type(value) is dict:
+            entries = [(encode(key), key, item) for key, item in value.items()]
+            entries.sort()
+            if len(entries) > 1 and self._deviate("map keys out of order"):
+                entries.append(entries.pop(0))
+            if entries and self._deviate("a duplicate key"):
+                entries.append(entries[-1])
+            body = b"".join(self.encode(key) + self.encode(item) for _, key, item in entries)
+            if self._deviate("an indefinite-length map"):
+                return b"\xbf" + body + b"\xff"
+            return self.head(5, len(entries)) + body
+        assert type(value) is Tag
+        return self.head(6, value.tag) + self.encode(value.value)
+
+
+@settings(max_examples=200)
+@given(tagged_values, st.data())
+def test_every_other_encoding_of_a_value_is_refused(value: Any, data: Any) -> None:
+    variant = _Variant(data)
+    encoded = variant.encode(value)
+    if not variant.deviations:
+        assert encoded == encode(value)  # the test's encoder agrees with zkcheck's
+        encoded += bytes([data.draw(st.integers(min_value=0, max_value=255))])  # trailing
+    with pytest.raises(DecodeError):
+        decode(encoded, tags=frozenset({18}))
+
+
+_BOUNDARIES = [0, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**64 - 1]
+
+
+@pytest.mark.parametrize("argument", _BOUNDARIES)
+def test_integers_and_heads_at_the_size_boundaries_round_trip(argument: int) -> None:
+    for value in (argument, -1 - argument, Tag(18, argument) if argument < 2**32 else argument):
+        encoded = encode(value)
+        assert decode(encoded, tags=frozenset({18})) == value
+    if argument <= 65536:
+        for value in (b"x" * argument, "x" * argument, "\u00e9" * (argument // 2)):
+            assert decode(encode(value), max_size=2**20) == value
+        for container in ([0] * argument, dict.fromkeys(range(argument), 0)):
+            assert decode(encode(container), max_size=2**20) == container
+
+
+@given(tagged_values)
+def test_round_trip_with_tags_is_byte_identical(value: Any) -> None:
+    encoded = encode(value)
+    decoded = decode(encoded, tags=frozenset({18}))
+    assert decoded == value
+    assert encode(decoded) == encoded
+    assert cbor2.dumps(decoded) == encoded
+
+
+@given(tagged_values, st.data())
+def test_whatever_is_accepted_is_cbor2s_encoding_of_the_value(value: Any, data: Any) -> None:
+    # Mutations of a valid encoding reach the corners of the size check: changed
+    # heads, lengths that swallow or leave bytes, inserted and deleted bytes.
+    mutated = bytearray(encode(value))
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        index = data.draw(st.integers(min_value=0, max_value=len(mutated)))
+        action = data.draw(st.sampled_from(["flip", "insert", "delete"]))
+        if action == "insert" or index == len(mutated):
+            mutated.insert(index, data.draw(st.integers(min_value=0, max_value=255)))
+        elif action == "delete" and len(mutated) > 1:
+            del mutated[index]
+        else:
+            mutated[index] ^= data.draw(st.integers(min_value=1, max_value=255))
+    try:
+        result = decode(bytes(mutated), tags=frozenset({18}))
+    except DecodeError:
+        return
+    assert cbor2.dumps(result) == bytes(mutated)
+
+
+@pytest.mark.parametrize(
+    "hex_input",
+    [
+        "a1011801",  # a value not in shortest form inside a map
+        "821801a0",  # ... inside an array
+        "d2841801a0f6f6",  # ... inside a tag
+        "d81284a0a0a0a0",  # a tag number not in shortest form
+        "d2840102030400",  # trailing bytes after a tagged item
+        "a201010101",  # a duplicate key
+        "59000141",  # a byte-string length not in shortest form
+    ],
+)
+def test_non_canonical_detail_is_refused(hex_input: str) -> None:
+    with pytest.raises(DecodeError):
+        decode(bytes.fromhex(hex_input), tags=frozenset({18}))
+
+
+def test_boolean_key_is_refused_after_the_same_integer_key() -> None:
+    # Key encodings are cached; True == 1 in Python, so the cache must tell them apart.
+    assert decode(bytes.fromhex("a10101")) == {1: 1}
+    with pytest.raises(DecodeError):
+        decode(bytes.fromhex("a1f501"))
+    with pytest.raises(TypeError):
+        encode({True: 1})

@@ -22,10 +22,14 @@ import pytest
 
 from tests.attest_world import ADULT, make_world
 from tests.credential_world import ALICE, OPERATOR, make_credential_world
+from tests.token_world import AGE, AGE_MAX_AGE, SWAP, make_token_world
 from zkcheck.claims import Check
 from zkcheck.encoding.cbor import Tag, decode, encode
 from zkcheck.encoding.cose import Curve
 from zkcheck.encoding.messages import Presentation
+from zkcheck.encoding.token_messages import TokenChallengeHeader
+from zkcheck.sources import DEMO_SUBSCRIBERS
+from zkcheck.trust.clock import epoch_seconds
 
 CDDL = (Path(__file__).resolve().parent.parent / "spec" / "cddl" / "zkcheck.cddl").read_text()
 # RFC 8610 (section 3.8.3) regular expressions are XSD ones, implicitly
@@ -153,3 +157,70 @@ def test_pycddl_limitation_the_relaxation_works_around() -> None:
     data = _messages(Curve.ED25519, Curve.ED25519)["attestation"][0]
     with pytest.raises(pycddl.ValidationError):
         pycddl.Schema(f"root = attestation\n{CDDL}").validate_cbor(data)
+
+
+def test_token_tier_messages_validate() -> None:
+    world = make_token_world()
+    keyset = world.keyset()
+    site = world.verifier((AGE, SWAP), verifier_id="bank.example", max_age=AGE_MAX_AGE)
+    phone = world.holder(keyset)
+    request = site.create_request()
+    world.fetch(phone, request, site.token_challenge_header(request))
+    presentation = phone.present(request)
+    _validate("operator-keyset", keyset.to_bytes())
+    _validate("message", keyset.to_bytes())
+    _validate("presentation", presentation.to_bytes())
+    _validate("token-presentation-body", presentation.body)
+    _validate("result", site.verify(presentation).to_bytes())
+    # The schema refuses a token key for number or under an upper-case issuer
+    # name, and a body with a short token.
+    for field, value in ((3, "number"), (2, "Age-over-18.tokens.operator-a.example")):
+        fields = decode(keyset.to_bytes())
+        fields[2][0][4][0][field] = value
+        with pytest.raises(pycddl.ValidationError):
+            _validate("operator-keyset", encode(fields))
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-presentation-body", encode([bytes(353)]))
+
+
+def test_token_tier_files_validate() -> None:
+    world = make_token_world()
+    bank = world.verifier((SWAP,), verifier_id="bank.example", optional=(AGE,), max_age=AGE_MAX_AGE)
+    request = bank.create_request()
+    challenge = TokenChallengeHeader(bank.token_challenge_header(request))
+    phone = world.holder()
+    asks = phone.request_tokens(request, challenge.header, batch=2)
+    ask = phone.issuance_request(asks)
+    # Swapped an hour ago: the age tokens are signed, the swap token is not (it stays pending).
+    response = world.issuer.issue_all(
+        ask, world.attester.enrol(DEMO_SUBSCRIBERS["recently_swapped"])
+    )
+    phone.wallet.receive_issuance(response)
+    wallet = phone.wallet.export_wallet()
+    assert (phone.wallet.remaining(), phone.wallet.pending()) == (2, 1)
+    now = epoch_seconds(world.clock.now())
+    messages = {
+        "token-challenge": challenge.to_bytes(),
+        "token-directories": world.issuer.keys.directories(now).to_bytes(),
+        "token-request": ask.to_bytes(),
+        "token-response": response.to_bytes(),
+    }
+    for rule, data in messages.items():
+        _validate(rule, data)
+        _validate("message", data)
+    _validate("token-issuer-key", world.issuer.keys.to_bytes())
+    _validate("token-wallet", wallet)
+    # The schema refuses a short TokenRequest, a short blinding inverse, and a key file
+    # without its epoch lengths.
+    fields = decode(messages["token-request"])
+    fields[2][0][1] = fields[2][0][1][:-1]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-request", encode(fields))
+    fields = decode(wallet, max_size=1 << 20)
+    fields[3][0][6] = fields[3][0][6][:-1]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-wallet", encode(fields))
+    fields = decode(world.issuer.keys.to_bytes(), max_size=1 << 20)
+    del fields[5]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("token-issuer-key", encode(fields))

@@ -150,8 +150,8 @@ def test_a_tier_not_built_is_unavailable_and_an_unknown_one_a_usage_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     args = ["--operator-id", "op.example", "--out", str(tmp_path / "k"), "--keyset", "-"]
-    assert main(["keygen", "operator", "--tier", "token", *args]) == EXIT_UNAVAILABLE
-    assert "token tier" in capsys.readouterr().err
+    assert main(["keygen", "operator", "--tier", "credential", *args]) == EXIT_UNAVAILABLE
+    assert "credential tier" in capsys.readouterr().err
     assert main(["keygen", "operator", "--tier", "quantum", *args]) == EXIT_USAGE
     assert not (tmp_path / "k").exists()
 

@@ -10,20 +10,22 @@ import json
 import shlex
 import stat
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.attest_world import START
+from tests.cli_party import Party, Run, leaks, operator_party, secret_forms, token_files
 from tests.credential_world import ALICE, make_credential_world
 from tests.credential_world import OPERATOR as CREDENTIAL_OPERATOR
+from tests.token_world import make_token_world
 from zkcheck.claims import Check
+from zkcheck.cli import tiers
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -33,67 +35,26 @@ from zkcheck.cli.exits import (
 )
 from zkcheck.cli.files import from_json, to_json
 from zkcheck.cli.inspect import explain, known_kinds
-from zkcheck.cli.main import main
 from zkcheck.encoding.cbor import decode
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
+from zkcheck.encoding.token_messages import TokenChallengeHeader
 from zkcheck.errors import DecodeError, ZkcheckError
 from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.sources import (
     DEMO_SUBSCRIBERS,
     MemorySubscriberSource,
-    SQLiteSubscriberSource,
     demo_subscribers,
 )
-from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.clock import FixedClock, epoch_seconds
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 SWAPPED = DEMO_SUBSCRIBERS["recently_swapped"]
 BANK = ["--verifier-id", "bank.example", "--require", "sim_swap:72"]
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-class Party:
-    """Runs the command in-process, in one directory, capturing its output."""
-
-    def __init__(self, directory: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.dir = directory
-        self._capsys = capsys
-
-    def path(self, name: str) -> str:
-        return str(self.dir / name)
-
-    def __call__(self, *argv: str) -> Run:
-        self._capsys.readouterr()
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:  # argparse's own usage errors and --help
-            code = int(exc.code or 0)
-        captured = self._capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    def ok(self, *argv: str) -> Run:
-        run = self(*argv)
-        assert run.code == EXIT_OK, run.err
-        return run
-
-
 @pytest.fixture
-def z(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Party]:
-    source = SQLiteSubscriberSource(tmp_path / "subscribers.db")
-    source.add_all(demo_subscribers(datetime.now(UTC)))
-    source.close()
-    party = Party(tmp_path, capsys)
-    party.ok(
-        "keygen", "operator", "--operator-id", "operator.example",
-        "--out", party.path("operator.key"), "--keyset", party.path("operators.keyset"),
-    )  # fmt: skip
-    yield party
+def z(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Party:
+    return operator_party(tmp_path, capsys)
 
 
 def _ask(z: Party, check: str = "sim_swap:72", count: int = 2, fmt: str = "cbor") -> None:
@@ -183,7 +144,7 @@ def test_secret_files_are_private_and_never_printed(z: Party) -> None:
         z.ok("inspect", "--format", "json", z.path("operator.key")),
     ]  # fmt: skip
     for run in outputs:
-        assert not _leaks(_secret_forms(secret), run.out + run.err)
+        assert not leaks(secret_forms(secret), run.out + run.err)
 
 
 def test_keygen_never_overwrites_a_key_unless_forced(z: Party) -> None:
@@ -267,16 +228,19 @@ def test_exit_2_usage_for_a_bad_msisdn_and_a_missing_option(z: Party) -> None:
     assert z("keygen").code == EXIT_USAGE
 
 
-def test_exit_3_unavailable_for_a_tier_not_built(z: Party) -> None:
-    args = ["--verifier-id", "b.example", "--require", "age_over:18", "--tier", "token"]
+def test_exit_3_unavailable_for_a_tier_not_built(z: Party, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every tier of the design is built; one a later version plans is unavailable.
+    planned = {**tiers.REGISTRY, "future": tiers.Planned("future", "a tier of a later version")}
+    monkeypatch.setattr(tiers, "REGISTRY", planned)
+    args = ["--verifier-id", "b.example", "--require", "age_over:18", "--tier", "future"]
     run = z("request", *_verifier_args(z, args), "--out", z.path("r"))
-    assert run.code == EXIT_UNAVAILABLE and "token tier" in run.err
+    assert run.code == EXIT_UNAVAILABLE and "future tier" in run.err
+    assert z("demo", "--tier", "future", "--state", z.path("state")).code == EXIT_UNAVAILABLE
     # A built tier whose key and wallet files are not built yet says so.
     run = z("keygen", "operator", "--tier", "credential", "--operator-id", "op.example",
             "--out", z.path("k"), "--keyset", z.path("ks"))  # fmt: skip
     assert run.code == EXIT_UNAVAILABLE and "not built in this version" in run.err
     assert not (z.dir / "k").exists()
-    assert z("demo", "--tier", "token", "--state", z.path("state")).code == EXIT_UNAVAILABLE
 
 
 def test_exit_4_bad_input(z: Party) -> None:
@@ -340,6 +304,7 @@ def every_object(z: Party) -> dict[str, Path]:
     (z.dir / "credential-ask.cbor").write_bytes(ask.to_bytes())
     answer = world.issuer.issue(world.attester.enrol(ALICE), ask).to_bytes()
     (z.dir / "credential.cbor").write_bytes(answer)
+    tokens = token_files(z)
     names = {
         "credential-request": "credential-ask.cbor",
         "credential-response": "credential.cbor",
@@ -352,7 +317,7 @@ def every_object(z: Party) -> dict[str, Path]:
         "presentation": "presentation.cbor",
         "result": "result.cbor",
     }
-    return {kind: z.dir / name for kind, name in names.items()}
+    return {kind: z.dir / name for kind, name in names.items()} | tokens
 
 
 def test_inspect_explains_every_object_type(z: Party, every_object: dict[str, Path]) -> None:
@@ -365,7 +330,8 @@ def test_inspect_explains_every_object_type(z: Party, every_object: dict[str, Pa
         document = json.loads(z.ok("inspect", "--format", "json", str(path)).out)
         assert document["type"] == kind and document["size"] == path.stat().st_size
         assert document["reveals"] and document["to_whom"]
-        assert (document["secret"] is not None) == (kind in ("operator-key", "wallet"))
+        secret_kinds = ("operator-key", "wallet", "token-issuer-key", "token-wallet")
+        assert (document["secret"] is not None) == (kind in secret_kinds)
 
 
 def test_inspect_says_what_reveals_to_whom_until_when(
@@ -383,17 +349,37 @@ def test_inspect_says_what_reveals_to_whom_until_when(
 
 
 def test_inspect_prints_no_secret_key_material(z: Party, every_object: dict[str, Path]) -> None:
-    secrets = _secret_forms(OperatorKey.from_bytes(every_object["operator-key"].read_bytes())
+    secrets = secret_forms(OperatorKey.from_bytes(every_object["operator-key"].read_bytes())
                             .signing_key.secret.reveal())  # fmt: skip
     wallet = decode(every_object["wallet"].read_bytes(), max_size=1 << 20, tags=frozenset({18}))
     holder_secrets = [entry[0][-4] for entry in wallet[2]] + [key[-4] for key in wallet[3]]
     assert len(holder_secrets) == 2  # one attestation's key, one pending key
     for secret in holder_secrets:
-        secrets |= _secret_forms(secret)
+        secrets |= secret_forms(secret)
+    secrets |= _token_secrets(every_object)
     for path in every_object.values():
         for form in ("text", "json"):
             run = z.ok("inspect", "--format", form, str(path))
-            assert not _leaks(secrets, run.out), path.name
+            assert not leaks(secrets, run.out), path.name
+
+
+def _token_secrets(every_object: dict[str, Path]) -> set[str]:
+    """The token tier's secrets: the operator's RSA private keys (their PKCS #8 encodings
+    and private exponents), the phone's unused tokens and its blinding inverses."""
+    forms: set[str] = set()
+    keys = decode(every_object["token-issuer-key"].read_bytes(), max_size=1 << 20)[6]
+    for _, der in keys:
+        private = serialization.load_der_private_key(der, password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)
+        forms |= secret_forms(der) | secret_forms(private.private_numbers().d.to_bytes(256, "big"))
+    wallet = decode(every_object["token-wallet"].read_bytes(), max_size=1 << 20)
+    assert len(wallet[2]) == 1 and len(wallet[3]) == 1  # one token kept, one asked for
+    for held in wallet[2]:
+        forms |= secret_forms(held[3]) | secret_forms(held[3][2:34])
+    for pending in wallet[3]:
+        forms |= secret_forms(pending[6])
+    assert len(keys) == 4 and forms
+    return forms
 
 
 def test_inspect_reads_standard_input(
@@ -404,10 +390,16 @@ def test_inspect_reads_standard_input(
     assert "request (verifier -> phone)" in z.ok("inspect", "-").out
 
 
-def test_a_presentation_of_a_tier_not_built_is_explained_as_such() -> None:
-    presentation = Presentation("token", b"\x01" * 32, b"\x02" * 354)
+def test_a_presentation_of_a_tier_not_built_is_explained_as_such(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    planned = {**tiers.REGISTRY, "future": tiers.Planned("future", "a tier of a later version")}
+    monkeypatch.setattr(tiers, "REGISTRY", planned)
+    presentation = Presentation("future", b"\x01" * 32, b"\x02" * 354)
     explanation = explain(presentation.to_bytes())
     assert "not built" in explanation.summary and explanation.kind == "presentation"
+    unknown = explain(Presentation("quantum", b"\x01" * 32, b"\x02").to_bytes())
+    assert "unknown to this version" in unknown.summary
 
 
 # -- the JSON form --------------------------------------------------------------------
@@ -445,24 +437,10 @@ def test_json_form_is_strict() -> None:
 # -- helpers --------------------------------------------------------------------------
 
 
-def _secret_forms(secret: bytes) -> set[str]:
-    """How a secret could appear in text: hex (either case), base64, base64url."""
-    return {
-        secret.hex(),
-        secret.hex().upper(),
-        base64.b64encode(secret).decode().rstrip("="),
-        base64.urlsafe_b64encode(secret).decode().rstrip("="),
-    }
-
-
-def _leaks(forms: set[str], text: str) -> bool:
-    return any(form in text for form in forms)
-
-
 def test_the_secret_check_can_fail() -> None:
     secret = b"\x07" * 32
-    assert _leaks(_secret_forms(secret), f"leaked: {secret.hex()}")
-    assert not _leaks(_secret_forms(secret), "nothing here")
+    assert leaks(secret_forms(secret), f"leaked: {secret.hex()}")
+    assert not leaks(secret_forms(secret), "nothing here")
 
 
 # -- the README's walk-through --------------------------------------------------------
@@ -470,9 +448,10 @@ def test_the_secret_check_can_fail() -> None:
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def _readme_commands() -> list[list[str]]:
+def _readme_commands(block_index: int = 0) -> list[list[str]]:
     text = README.read_text(encoding="utf-8")
-    block = text.split("## The command", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    section = text.split("## The command", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n")[block_index + 1].split("```", 1)[0]
     lines = block.replace("\\\n", " ").splitlines()
     return [shlex.split(line.split("#", 1)[0])[1:] for line in lines if line.startswith("zkcheck")]
 
@@ -489,6 +468,15 @@ def test_the_readme_walk_through_runs(
     runs = [party.ok(*argv) for argv in commands]
     assert runs[-2].out.startswith("accepted: sim_swap:72")
     assert runs[-1].out.startswith("presentation (phone -> verifier), signed tier")
+    # Then the token tier's walk-through, on the same files.
+    tokens = _readme_commands(1)
+    assert [argv[0] for argv in tokens] == [
+        "keygen", "request", "keygen", "issue", "receive", "present", "verify", "inspect",
+    ]  # fmt: skip
+    runs = [party.ok(*argv) for argv in tokens]
+    assert runs[3].out.count("InsecureTestAttester") == 1
+    assert runs[-2].out.startswith("accepted: sim_swap:72") and "(token tier)" in runs[-2].out
+    assert runs[-1].out.startswith("token request (phone -> operator), token tier")
 
 
 # -- inspect never fails with a foreign exception ---------------------------------------
@@ -519,6 +507,33 @@ def _objects() -> tuple[bytes, ...]:
         request.to_bytes(),
         presentation.to_bytes(),
         result.to_bytes(),
+        *_token_objects(),
+    )
+
+
+def _token_objects() -> tuple[bytes, ...]:
+    """One object of every token-tier type, made through the roles (no files)."""
+    world = make_token_world()
+    bank = world.verifier((Check.sim_swap(72),), verifier_id="bank.example")
+    request = bank.create_request()
+    challenge = TokenChallengeHeader(bank.token_challenge_header(request))
+    phone = world.holder()
+    asks = phone.request_tokens(request, challenge.header)
+    ask = phone.issuance_request(asks)
+    response = world.issuer.issue_all(ask, world.attester.enrol(ADULT))
+    with_pending = phone.wallet.export_wallet()
+    phone.wallet.receive_issuance(response)
+    now = epoch_seconds(world.clock.now())
+    return (
+        world.issuer.keys.to_bytes(),
+        world.keyset().to_bytes(),
+        world.issuer.keys.directories(now).to_bytes(),
+        challenge.to_bytes(),
+        ask.to_bytes(),
+        response.to_bytes(),
+        with_pending,
+        phone.wallet.export_wallet(),
+        phone.present(request).to_bytes(),
     )
 
 

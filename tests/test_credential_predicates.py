@@ -47,6 +47,7 @@ from zkcheck.hazmat.credential import Index
 from zkcheck.hazmat.predicates import Predicate, PredicateCommitment, predicate
 from zkcheck.hazmat.presentation import Recomputed, bbs_proof_length
 from zkcheck.roles import CredentialHolder, Policy, Verifier, credential_holder
+from zkcheck.roles.verifier import tiers_serving
 from zkcheck.trust.keyset import OperatorKeySet
 
 AGE = Check.age_over(18)
@@ -430,14 +431,26 @@ def test_swap_freshness_comes_from_the_hidden_issue_time() -> None:
 
 
 def test_a_policy_with_a_swap_check_in_the_credential_tier_needs_a_freshness_on_the_menu() -> None:
+    world = make_credential_world()
+
+    def policy(checks: tuple[Check, ...], tiers: tuple[str, ...], max_age: int) -> Policy:
+        return Policy("bank.example", checks, (OPERATOR,), tiers=tiers, max_age=max_age)
+
+    def configure(checks: tuple[Check, ...], tiers: tuple[str, ...], max_age: int) -> None:
+        Verifier(policy(checks, tiers, max_age), world.keyset, clock=world.clock)
+
     for max_age in (HOUR, 24 * HOUR, 168 * HOUR):
-        Policy("bank.example", (SWAP,), (OPERATOR,), tiers=("credential",), max_age=max_age)
+        configure((SWAP,), ("credential",), max_age)
+        configure((AGE, DEVICE), ("signed", "credential"), max_age)
     for max_age in (1800, 2 * HOUR, 21 * 86400):
-        with pytest.raises(ValueError, match="maximum age"):
-            Policy("bank.example", (SWAP,), (OPERATOR,), tiers=("credential",), max_age=max_age)
+        for checks in ((SWAP,), (AGE, DEVICE)):
+            with pytest.raises(NotRequested, match="maximum age"):
+                configure(checks, ("signed", "credential"), max_age)
+            # The tiers that can serve such a policy leave the credential tier out.
+            assert tiers_serving(policy(checks, ("signed", "credential"), max_age)) == ("signed",)
         # Static checks, and the signed tier, keep any maximum age.
-        Policy("bank.example", (AGE,), (OPERATOR,), tiers=("credential",), max_age=max_age)
-        Policy("bank.example", (SWAP,), (OPERATOR,), tiers=("signed",), max_age=max_age)
+        configure((AGE,), ("credential",), max_age)
+        configure((SWAP,), ("signed",), max_age)
 
 
 def test_bob_shows_nothing_for_checks_he_does_not_meet() -> None:

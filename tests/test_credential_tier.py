@@ -797,7 +797,9 @@ def test_credential_keys_travel_in_the_key_set() -> None:
         OperatorKeySet.from_bytes(encode(fields))
     # An operator that issues only credentials lists no signing key; one with no key of
     # any tier is refused.
-    only = OperatorEntry(OPERATOR, (), Menu.default(), world.issuer.credential_keys())
+    only = OperatorEntry(
+        OPERATOR, (), Menu.default(), credential_keys=world.issuer.credential_keys()
+    )
     assert OperatorKeySet.from_bytes(OperatorKeySet((only,)).to_bytes()).operators == (only,)
     with pytest.raises(ValueError):
         OperatorEntry(OPERATOR, (), Menu.default())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import stat
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from zkcheck.claims import NUMBER, Check
 from zkcheck.cli import demo as demo_module
+from zkcheck.cli import tiers
 from zkcheck.cli.demo import STATE_MARKER, DemoResult, default_state_dir, run_demo
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
@@ -25,6 +27,7 @@ from zkcheck.cli.exits import (
 from zkcheck.cli.main import main
 from zkcheck.cli.scenarios import SCENARIOS, CaseResult, Refusal, Verdict
 from zkcheck.cli.transcript import Style, TerminalProgress, render, wants_colour
+from zkcheck.cli.words import instant
 from zkcheck.encoding import cwt
 from zkcheck.encoding.cbor import decode
 from zkcheck.encoding.messages import IssuanceResponse, Presentation
@@ -34,8 +37,11 @@ from zkcheck.encoding.signed import (
     CLAIM_VERSION,
     decode_presentation_body,
 )
+from zkcheck.encoding.token import decode_token_body
+from zkcheck.hazmat.privacypass import Token, TokenChallenge, parse_www_authenticate
 from zkcheck.sources import DEMO_SUBSCRIBERS, SQLiteSubscriberSource
 from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.keyset import OperatorKeySet
 
 ATTESTATION_CLAIMS = {
     cwt.CLAIM_ISS,
@@ -70,12 +76,14 @@ def _attested_claims(presentation: bytes) -> dict[int, object]:
 
 def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
     assert [scenario.key for scenario in SCENARIOS] == ["bank", "social", "age"]
-    assert result.tiers == ("signed", "credential")
-    assert len(result.cases) == 12 and result.as_expected
+    assert result.tiers == ("signed", "token", "credential")
+    assert len(result.cases) == 16 and result.as_expected
     verdicts = [(c.scenario.key, c.tier, c.verdict) for c in result.cases]
     assert verdicts == [
         ("bank", "signed", Verdict.REFUSED),
         ("bank", "signed", Verdict.ACCEPTED),
+        ("bank", "token", Verdict.REFUSED),
+        ("bank", "token", Verdict.ACCEPTED),
         ("bank", "credential", Verdict.REFUSED),
         ("bank", "credential", Verdict.ACCEPTED),
         ("social", "signed", Verdict.ACCEPTED),
@@ -84,13 +92,17 @@ def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
         ("social", "credential", Verdict.REFUSED),
         ("age", "signed", Verdict.ACCEPTED),
         ("age", "signed", Verdict.REFUSED),
+        ("age", "token", Verdict.ACCEPTED),
+        ("age", "token", Verdict.REFUSED),
         ("age", "credential", Verdict.ACCEPTED),
         ("age", "credential", Verdict.REFUSED),
     ]
-    # Every scenario runs in the credential tier: the number by disclosure, the age and
-    # the swap by predicate proofs.
-    assert result.skipped == ()
-    assert [entry.name for entry in result.not_built] == ["token"]
+    # The token tier cannot carry number: no case is run, and the result says why. The
+    # credential tier runs every scenario: the number by disclosure, the age and the swap
+    # by predicate proofs.
+    assert [(key, tier) for key, tier, _ in result.skipped] == [("social", "token")]
+    assert "blind" in result.skipped[0][2]
+    assert result.not_built == ()
 
 
 def test_bank_swapped_an_hour_ago_is_refused_because_nothing_was_issued(
@@ -130,10 +142,10 @@ def test_bank_not_swapped_is_accepted_and_learns_no_swap_date(result: DemoResult
 
 def test_the_operator_is_never_told_which_verifier_asks(result: DemoResult) -> None:
     for case in result.cases:
-        kind = "issuance-request" if case.tier == "signed" else "credential-request"
-        ask = _message(case, "phone", kind)
-        assert ask is not None
-        assert case.scenario.verifier_id.encode() not in ask
+        to_operator = [m.data for m in case.messages if m.receiver == "operator"]
+        assert to_operator and all(data is not None for data in to_operator)
+        for data in to_operator:
+            assert data is not None and case.scenario.verifier_id.encode() not in data
         operator = case.knowledge_of("operator")
         assert any(case.scenario.verifier_id in item for item in operator.not_learned)
 
@@ -176,10 +188,131 @@ def test_each_case_records_sizes_three_parties_and_its_steps(result: DemoResult)
         for message in case.messages:
             assert message.size == (0 if message.data is None else len(message.data))
         steps = [timing.step for timing in case.timings]
-        assert steps[:2] == ["operator issues", "phone presents"]
+        if case.tier == "token":
+            # The phone fetches its tokens for the request, then presents.
+            unblinds = ["phone unblinds"] if _message(case, "operator", "TokenResponse") else []
+            expected = ["phone blinds", "operator issues", *unblinds, "phone presents"]
+        else:
+            expected = ["operator issues", "phone presents"]
+        assert steps[: len(expected)] == expected
         assert (f"{case.scenario.verifier} verifies" in steps) == (
             _message(case, "phone", Presentation.KIND) is not None
         )
+
+
+# -- the token tier --------------------------------------------------------------------
+
+
+def _challenge(case: CaseResult) -> TokenChallenge:
+    header = _message(case, case.scenario.verifier, "WWW-Authenticate")
+    assert header is not None
+    (item,) = parse_www_authenticate(header.decode())
+    return item.challenge
+
+
+def _token_of(case: CaseResult) -> Token:
+    presentation = _message(case, "phone", Presentation.KIND)
+    assert presentation is not None
+    ((_, token),) = decode_token_body(Presentation.from_bytes(presentation).body)
+    return token
+
+
+def test_token_bank_refuses_the_swapped_subscriber_because_nothing_was_signed(
+    result: DemoResult,
+) -> None:
+    case = result.case("bank", 0, "token")
+    assert case.case.subscriber == DEMO_SUBSCRIBERS["recently_swapped"]
+    assert case.verdict is Verdict.REFUSED and case.refusal is Refusal.NOTHING_ISSUED
+    # The phone asked; the operator signed nothing, so there is no token to show.
+    assert _message(case, "phone", "TokenRequest") is not None
+    assert _message(case, "operator", "TokenResponse") is None
+    assert _message(case, "phone", Presentation.KIND) is None
+    assert case.shown == () and case.disclosed == ()
+    assert 'No token for "no" exists.' in case.explanation
+    bank = case.knowledge_of("bank")
+    assert any("not shown" in item for item in bank.learned)
+    assert any("when the SIM was last swapped" in item for item in bank.not_learned)
+    assert "signed nothing" in case.knowledge_of("operator").learned[0]
+
+
+def test_token_bank_accepts_a_per_request_token_and_learns_check_operator_epoch(
+    result: DemoResult,
+) -> None:
+    case = result.case("bank", 1, "token")
+    assert case.verdict is Verdict.ACCEPTED and case.shown == (Check.sim_swap(72),)
+    # The challenge names the bank alone and binds the token to this request.
+    challenge = _challenge(case)
+    assert challenge.origin_info == "bank.example"
+    assert challenge.issuer_name == "sim-swap-72.tokens.operator.example"
+    assert len(challenge.redemption_context) == 32
+    # Sizes as the RFCs define them: one TokenRequest, one TokenResponse, one token.
+    assert len(_message(case, "phone", "TokenRequest") or b"") == 259
+    assert len(_message(case, "operator", "TokenResponse") or b"") == 256
+    token = _token_of(case)
+    assert token.challenge_digest == challenge.digest()
+    # The token's key is the operator's sim_swap:72 key: that is all the bank reads.
+    keyset = OperatorKeySet.from_bytes((result.state / "token-operators.keyset").read_bytes())
+    operator, key = keyset.find_token_key(token.token_key_id)
+    assert (operator.operator_id, key.check) == ("operator.example", Check.sim_swap(72))
+    presentation = _message(case, "phone", Presentation.KIND) or b""
+    assert DEMO_SUBSCRIBERS["adult"].encode() not in presentation
+    # What the bank learned is what the presentation reveals: the check, the operator,
+    # the epoch, a spent nonce; nothing else.
+    bank = case.knowledge_of("bank")
+    assert bank.learned == case.disclosed
+    assert any("sim_swap:72 holds" in item for item in case.disclosed)
+    epoch = f"{instant(key.not_before)} to {instant(key.not_after)}"
+    assert any("operator.example" in item and epoch in item for item in case.disclosed)
+    assert "when the SIM was last swapped" in bank.not_learned
+    assert any("unlinkable" in item for item in bank.not_learned)
+    # The operator learned the subscriber, the check and the epoch, not the bank.
+    operator_knew = case.knowledge_of("operator")
+    assert epoch in operator_knew.learned[0] and "sim_swap:72" in operator_knew.learned[0]
+    assert any("blinded" in item for item in operator_knew.not_learned)
+    # No message to the operator carries the challenge, the token or its digest.
+    for message in case.messages:
+        if message.receiver == "operator" and message.data is not None:
+            assert challenge.digest() not in message.data
+            assert token.nonce not in message.data
+
+
+def test_token_age_site_gets_cached_tokens_and_turns_the_17_year_old_away(
+    result: DemoResult,
+) -> None:
+    adult, young = result.case("age", 0, "token"), result.case("age", 1, "token")
+    # Static fact: no redemption context, a batch of three fetched, two kept for later.
+    assert _challenge(adult).redemption_context == b""
+    assert _challenge(adult).origin_info == "age-gated.example"
+    assert len(_message(adult, "phone", "TokenRequest") or b"") == 3 * 259
+    assert len(_message(adult, "operator", "TokenResponse") or b"") == 3 * 256
+    assert adult.shown == (Check.age_over(18),)
+    assert "2 more tokens kept" in adult.knowledge_of("phone").learned[0]
+    assert any("age_over:18 holds" in item for item in adult.disclosed)
+    assert young.case.subscriber == DEMO_SUBSCRIBERS["turns_18_tomorrow"]
+    assert young.refusal is Refusal.NOTHING_ISSUED
+    assert _message(young, "operator", "TokenResponse") is None
+    assert any("date of birth" in item for item in young.knowledge_of("age-gated site").not_learned)
+
+
+def test_the_token_tier_does_not_invent_a_number_result(result: DemoResult) -> None:
+    assert not [case for case in result.cases if case.scenario.key == "social" and case.tier
+                == "token"]  # fmt: skip
+    (reason,) = [reason for key, tier, reason in result.skipped if tier == "token"]
+    assert [s.check for s in SCENARIOS if s.key == "social"] == [NUMBER]
+    assert "blind" in reason and "other tiers" in reason
+    text = " ".join(render(result, Style(colour=False)).split())
+    assert "token tier not run: tokens do not carry number" in text
+
+
+def test_the_token_keys_are_kept_private_and_reused(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    run_demo(state=state, tier_names=("token",))
+    key = (state / "token-issuer.key").read_bytes()
+    assert stat.S_IMODE((state / "token-issuer.key").stat().st_mode) == 0o600
+    assert (state / "token-directories.cbor").is_file()
+    again = run_demo(state=state, tier_names=("token",))
+    assert (state / "token-issuer.key").read_bytes() == key
+    assert any("token tier" in line and "reused" in line for line in again.setup)
 
 
 # -- the state directory --------------------------------------------------------------
@@ -255,11 +388,23 @@ def test_the_default_state_falls_back_to_the_temporary_directory(
 # -- tiers ---------------------------------------------------------------------------
 
 
-def test_picking_a_tier_runs_it_alone_and_an_unbuilt_one_is_unavailable(tmp_path: Path) -> None:
+def test_picking_a_tier_runs_it_alone_and_an_unbuilt_one_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     picked = run_demo(state=tmp_path / "a", tier_names=("signed",))
     assert picked.tiers == ("signed",) and picked.not_built == ()
+    assert {case.tier for case in picked.cases} == {"signed"} and picked.skipped == ()
+    tokens = run_demo(state=tmp_path / "t", tier_names=("token",))
+    assert tokens.tiers == ("token",) and tokens.as_expected
+    assert [(c.scenario.key, c.tier) for c in tokens.cases] == [
+        ("bank", "token"), ("bank", "token"), ("age", "token"), ("age", "token"),
+    ]  # fmt: skip
+    assert not (tmp_path / "t" / "operator.key").exists()
+    # Every tier of the design is built; one a later version plans is unavailable.
+    planned = {**tiers.REGISTRY, "future": tiers.Planned("future", "a tier of a later version")}
+    monkeypatch.setattr(tiers, "REGISTRY", planned)
     with pytest.raises(CommandError) as unbuilt:
-        run_demo(state=tmp_path / "b", tier_names=("token",))
+        run_demo(state=tmp_path / "b", tier_names=("future",))
     assert unbuilt.value.code == EXIT_UNAVAILABLE
     with pytest.raises(CommandError) as unknown:
         run_demo(state=tmp_path / "c", tier_names=("quantum",))
@@ -277,10 +422,12 @@ def test_zkcheck_demo_prints_plain_text_when_piped(
     assert "\x1b" not in out and "\r" not in out
     for scenario in SCENARIOS:
         assert scenario.title in out
-    assert out.count("REFUSED (not shown)") == 6 and out.count("ACCEPTED") == 6
+    assert out.count("REFUSED (not shown)") == 8 and out.count("ACCEPTED") == 8
     assert "bytes" in out and "did not learn" in out and "timings" in out
-    assert "not built yet" in out and "token" in out
-    assert "not run" not in out
+    assert "not built yet" not in out
+    flowing = " ".join(out.split())
+    assert "credential tier not run" not in flowing
+    assert flowing.count("token tier not run: ") == 1
 
 
 def test_the_transcript_is_rendered_from_the_result(result: DemoResult) -> None:

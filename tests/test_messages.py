@@ -20,7 +20,12 @@ from zkcheck.encoding.messages import (
     ResultRecord,
     decode_message,
 )
-from zkcheck.encoding.signed import AttestationClaims, KeyBindingClaims, decode_presentation_body
+from zkcheck.encoding.signed import (
+    CLAIM_NUMBER_DIGEST,
+    AttestationClaims,
+    KeyBindingClaims,
+    decode_presentation_body,
+)
 from zkcheck.errors import DecodeError
 from zkcheck.trust.keyset import OperatorKeySet
 
@@ -168,3 +173,17 @@ def test_other_messages_refuse_extra_or_wrong_fields() -> None:
         )
     with pytest.raises(DecodeError):
         decode_message(b"\x01")
+
+
+def test_a_null_number_digest_is_not_an_absent_one() -> None:
+    # The digest's presence, not its value, says whether an attestation claims
+    # the number check: a null digest beside other checks is malformed.
+    world = make_world()
+    holder = world.issued_holder([Check.age_over(18)])
+    verifier = world.verifier((Check.age_over(18),), max_age=86400)
+    body = decode_presentation_body(holder.present(verifier.create_request()).body)
+    claims = decode(body.attestation.payload)
+    assert AttestationClaims.from_payload(encode(claims)).number_digest is None
+    claims[CLAIM_NUMBER_DIGEST] = None
+    with pytest.raises(DecodeError):
+        AttestationClaims.from_payload(encode(claims))

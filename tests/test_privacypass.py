@@ -494,6 +494,36 @@ def test_client_state_is_secret() -> None:
         pickle.dumps(state)
 
 
+def test_client_state_exports_and_restores_to_the_same_token() -> None:
+    request, state = create_token_request(PKI, CHALLENGE)
+    response = issue_token_response(shared_key(), request)
+    nonce, digest, inv = state.export()
+    assert state.issuer_spki == PKI and digest == CHALLENGE.digest()
+    assert repr(inv).startswith("SecretBytes(")
+    restored = TokenRequestState.restore(PKI, nonce, digest, inv.reveal())
+    token = finalize_token(restored, response)
+    assert token == finalize_token(state, response)
+    verify_token(PKI, token, CHALLENGE)
+    # Values of the wrong shape, an inverse out of range, an unusable key.
+    n = shared_key().public_key().public_numbers().n
+    bad = [
+        (PKI, nonce[:-1], digest, inv.reveal()),
+        (PKI, nonce, digest + b"\x00", inv.reveal()),
+        (PKI, nonce, digest, inv.reveal()[1:]),
+        (PKI, nonce, digest, bytes(256)),
+        (PKI, nonce, digest, n.to_bytes(256, "big")),
+        (PKI[:-1], nonce, digest, inv.reveal()),
+        (PKI, 7, digest, inv.reveal()),
+    ]
+    for arguments in bad:
+        with pytest.raises(DecodeError):
+            TokenRequestState.restore(*arguments)  # type: ignore[arg-type]
+    # Another inverse of the right shape gives a token that does not verify.
+    wrong = TokenRequestState.restore(PKI, nonce, digest, (1).to_bytes(256, "big"))
+    with pytest.raises(InvalidSignature):
+        finalize_token(wrong, response)
+
+
 # --- Properties: any flipped bit is refused --------------------------------------------------
 
 

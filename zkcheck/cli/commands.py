@@ -9,6 +9,11 @@
     verifier:  verify           ->  exit code 0 or 1, and a result record
     anyone:    inspect          ->  any of these files explained in words
 
+In the token tier the operator's keygen also writes its issuer directories,
+the verifier's request comes with a challenge (``request --challenge``), and
+the phone asks for tokens after it (``keygen holder --tier token`` with the
+request, the challenge, the key set and the directories).
+
 Each handler reads its files, hands bytes to a tier (which works through the
 role layer) or to the role layer directly, writes the outputs and returns an
 exit code (:mod:`zkcheck.cli.exits`). Nothing here computes cryptography, and
@@ -20,8 +25,9 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from zkcheck.claims import NUMBER, is_e164
@@ -36,13 +42,15 @@ from zkcheck.cli.exits import (
     CommandError,
 )
 from zkcheck.cli.explain import render_json, render_text
-from zkcheck.cli.files import read_object, write_object, write_secret
+from zkcheck.cli.files import MAX_OBJECT_SIZE, read_object, write_object, write_secret
 from zkcheck.cli.inspect import explain, known_kinds
+from zkcheck.cli.tiers.base import PhoneInputs, TierFiles
 from zkcheck.cli.transcript import Style, TerminalProgress, render, wants_colour
 from zkcheck.cli.words import check_in_words, checks_in_words, instant, plural
-from zkcheck.encoding.messages import Presentation, Request
+from zkcheck.encoding.messages import Presentation, Request, decode_message
 from zkcheck.errors import DecodeError, PolicyError, ZkcheckError
 from zkcheck.roles import Policy, Verifier
+from zkcheck.roles.verifier import tiers_serving
 from zkcheck.sources import SQLiteSubscriberSource
 from zkcheck.trust.clock import SystemClock
 from zkcheck.trust.keyset import OperatorKeySet
@@ -60,7 +68,7 @@ __all__ = [
     "cmd_verify",
 ]
 
-_WALLET = "wallet"
+_KEYSET = "operator-keyset"
 
 
 def _report(args: argparse.Namespace, text: str) -> None:
@@ -79,19 +87,28 @@ def _input(path: str) -> Iterator[None]:
         raise CommandError(EXIT_BAD_INPUT, f"{path}: {exc}") from None
 
 
-def _tier_of(kind: str, path: str) -> tiers.Tier:
-    owner = tiers.owner(kind)
-    if owner is None:  # read_object admits only the kinds of built tiers
-        raise CommandError(EXIT_BAD_INPUT, f"{path}: no built tier reads a {kind}")
-    return owner
+def _step_kinds(step: Callable[[TierFiles], str | None]) -> dict[str, tiers.Tier]:
+    """The object types of one step (``step`` picks it from each built tier's files)."""
+    found = {}
+    for entry in tiers.landed():
+        kind = step(entry.files)
+        if kind is not None:
+            found[kind] = entry
+    return found
 
 
-def _kinds_of(tier: tiers.Tier, *wanted: str) -> set[str]:
-    return {kind for kind in wanted if kind in tier.kinds}
+def _tier_file(
+    path: str, step: Callable[[TierFiles], str | None], *, secret: bool = False
+) -> tuple[bytes, tiers.Tier]:
+    """The object in ``path``, of the type ``step`` picks in some built tier, and that tier."""
+    wanted = _step_kinds(step)
+    data = read_object(path, set(wanted), secret=secret)
+    return data, wanted[decode_message(data, max_size=MAX_OBJECT_SIZE)]
 
 
-def _all_kinds(*wanted: str) -> set[str]:
-    return {kind for entry in tiers.landed() for kind in _kinds_of(entry, *wanted)}
+def _given(path: str | None, step: Callable[[TierFiles], str | None]) -> bytes | None:
+    """An optional input file of the type ``step`` picks in some built tier."""
+    return None if path is None else _tier_file(path, step)[0]
 
 
 # -- keygen ---------------------------------------------------------------------------
@@ -99,41 +116,78 @@ def _all_kinds(*wanted: str) -> set[str]:
 
 def cmd_keygen_operator(args: argparse.Namespace) -> int:
     tier = tiers.tier(args.tier)
+    published = tier.files.published
+    if published is not None and args.directories is None:
+        raise CommandError(
+            EXIT_USAGE,
+            f"the {tier.name} tier also writes the objects phones need ({published}): "
+            "give --directories FILE",
+        )
+    if published is None and args.directories is not None:
+        raise CommandError(EXIT_USAGE, f"the {tier.name} tier writes no --directories")
+    keyset: bytes | None = None
+    if args.keyset != "-" and Path(args.keyset).exists():
+        keyset = read_object(args.keyset, {_KEYSET})
+        with _input(args.keyset):
+            OperatorKeySet.from_bytes(keyset)
     try:
-        secret, keyset = tier.keygen_operator(args.operator_id)
+        made = tier.keygen_operator(
+            args.operator_id,
+            tuple(dict.fromkeys(args.check)),
+            domain=args.domain,
+            keyset=keyset,
+            clock=SystemClock(),
+        )
     except DecodeError as exc:
         raise CommandError(EXIT_USAGE, f"--operator-id: {exc}") from None
-    write_secret(args.out, secret, args.format, replace=args.force)
-    write_object(args.keyset, keyset, args.format)
+    except ValueError as exc:
+        raise CommandError(EXIT_USAGE, str(exc)) from None
+    write_secret(args.out, made.secret, args.format, replace=args.force)
+    write_object(args.keyset, made.keyset, args.format)
+    outputs = f"its public key set to {args.keyset}: give that to verifiers and phones"
+    if made.published is not None:
+        write_object(args.directories, made.published, args.format)
+        outputs += f"; what phones fetch ({published}) to {args.directories}: publish it"
     _report(
         args,
-        f"operator key of {args.operator_id} ({tier.name} tier) written to {args.out} "
-        f"(secret, mode 0600); its public key set to {args.keyset}: give that to verifiers",
+        f"operator keys of {args.operator_id} ({tier.name} tier) written to {args.out} "
+        f"(secret, mode 0600); {outputs}",
     )
     return EXIT_OK
 
 
 def cmd_keygen_holder(args: argparse.Namespace) -> int:
     tier = tiers.tier(args.tier)
-    if _WALLET not in tier.kinds:
-        raise CommandError(EXIT_USAGE, f"the {tier.name} tier keeps no holder wallet")
     wallet: bytes | None = None
-    if Path(args.wallet).exists():
-        wallet = read_object(args.wallet, {_WALLET}, secret=True)
-    with _input(args.wallet):
+    if tier.files.wallet is not None and Path(args.wallet).exists():
+        wallet = read_object(args.wallet, {tier.files.wallet}, secret=True)
+    given = PhoneInputs(
+        request=None if args.input is None else read_object(args.input, {Request.KIND}),
+        challenge=_given(args.challenge, lambda files: files.challenge),
+        keyset=None if args.keyset is None else read_object(args.keyset, {_KEYSET}),
+        directories=_given(args.directories, lambda files: files.published),
+    )
+    with _input(f"{args.wallet} or an input"):
         try:
             wallet, request = tier.keygen_holder(
-                wallet, tuple(args.check), args.count, clock=SystemClock()
+                wallet, tuple(args.check), args.count, given, clock=SystemClock()
             )
         except ValueError as exc:
             raise CommandError(EXIT_USAGE, str(exc)) from None
+        except PolicyError as exc:
+            raise CommandError(
+                EXIT_BAD_INPUT,
+                f"the phone refuses the challenge ({type(exc).__name__}: {exc}); nothing was asked",
+            ) from None
     write_secret(args.wallet, wallet, replace=True)
+    if request is None:
+        _report(args, f"{args.wallet} already holds what the request needs: nothing to ask")
+        return EXIT_OK
     write_object(args.out, request, args.format)
     _report(
         args,
-        f"{plural(args.count, 'fresh holder key')} added to {args.wallet} (secret, mode 0600); "
-        f"the issuance request for {checks_in_words(args.check)} is in {args.out}: "
-        "send it to the operator",
+        f"{args.wallet} updated (secret, mode 0600). {explain(request).summary} "
+        f"Written to {args.out}: send it to the operator.",
     )
     return EXIT_OK
 
@@ -144,9 +198,8 @@ def cmd_keygen_holder(args: argparse.Namespace) -> int:
 def cmd_issue(args: argparse.Namespace) -> int:
     if not is_e164(args.msisdn):
         raise CommandError(EXIT_USAGE, "--msisdn takes an E.164 number such as +34600000001")
-    key = read_object(args.key, _all_kinds("operator-key"), secret=True)
-    tier = _tier_of("operator-key", args.key)
-    request = read_object(args.input, _kinds_of(tier, "issuance-request"))
+    key, tier = _tier_file(args.key, lambda files: files.operator_key, secret=True)
+    request = read_object(args.input, {tier.files.issuance_request})
     if not Path(args.subscribers).is_file():
         raise CommandError(EXIT_BAD_INPUT, f"cannot read {args.subscribers}: no such file")
     try:
@@ -168,7 +221,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         )
         return EXIT_REFUSED
     write_object(args.out, response, args.format)
-    _report(args, f"{explain(response).summary} Written to {args.out}.")
+    _report(args, f"{explain(response).summary} Written to {args.out}. Note: {tier.attester}.")
     return EXIT_OK
 
 
@@ -176,19 +229,17 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_receive(args: argparse.Namespace) -> int:
-    wallet = read_object(args.wallet, {_WALLET}, secret=True)
-    tier = _tier_of(_WALLET, args.wallet)
-    response = read_object(args.input, _kinds_of(tier, "issuance-response"))
+    wallet, tier = _tier_file(args.wallet, lambda files: files.wallet, secret=True)
+    response = read_object(args.input, {tier.files.issuance_response})
     with _input(f"{args.wallet} or {args.input}"):
         wallet, stored = tier.receive(wallet, response, clock=SystemClock())
     write_secret(args.wallet, wallet, replace=True)
-    _report(args, f"{plural(stored, 'attestation')} stored in {args.wallet}")
+    _report(args, f"{plural(stored, tier.noun)} stored in {args.wallet}")
     return EXIT_OK
 
 
 def cmd_present(args: argparse.Namespace) -> int:
-    wallet = read_object(args.wallet, {_WALLET}, secret=True)
-    tier = _tier_of(_WALLET, args.wallet)
+    wallet, tier = _tier_file(args.wallet, lambda files: files.wallet, secret=True)
     request = read_object(args.input, {Request.KIND})
     with _input(f"{args.wallet} or {args.input}"):
         asked = Request.from_bytes(request)
@@ -196,13 +247,13 @@ def cmd_present(args: argparse.Namespace) -> int:
             wallet, presentation = tier.present(wallet, request, clock=SystemClock())
         except PolicyError:
             sys.stderr.write(
-                f"zkcheck present: nothing to show: no attestation in {args.wallet} answers "
+                f"zkcheck present: nothing to show: no {tier.noun} in {args.wallet} answers "
                 f"{asked.verifier_id}'s request for {checks_in_words(asked.checks)} "
                 f"(from {', '.join(asked.operators)}, issued at most {asked.max_age} s ago)\n"
             )
             return EXIT_REFUSED
-    # The wallet forgets the attestation before the presentation leaves, so a
-    # failure in between can lose an attestation but never show one twice.
+    # The wallet forgets what it shows before the presentation leaves, so a
+    # failure in between can lose an attestation or token but never show one twice.
     write_secret(args.wallet, wallet, replace=True)
     write_object(args.out, presentation, args.format)
     _report(args, f"presentation for {asked.verifier_id} written to {args.out}")
@@ -213,13 +264,12 @@ def cmd_present(args: argparse.Namespace) -> int:
 
 
 def _verifier(args: argparse.Namespace) -> Verifier:
-    keyset_bytes = read_object(args.keyset, {"operator-keyset"})
+    keyset_bytes = read_object(args.keyset, {_KEYSET})
     with _input(args.keyset):
         keyset = OperatorKeySet.from_bytes(keyset_bytes)
     operators = tuple(args.operator) or tuple(e.operator_id for e in keyset.operators)
-    landed = tuple(entry.name for entry in tiers.landed())
-    tier_names = tuple(dict.fromkeys(args.tier)) or landed
-    for name in tier_names:
+    chosen = tuple(dict.fromkeys(args.tier))
+    for name in chosen:
         tiers.tier(name)
     try:
         policy = Policy(
@@ -227,25 +277,49 @@ def _verifier(args: argparse.Namespace) -> Verifier:
             tuple(dict.fromkeys(args.require)),
             operators,
             optional=tuple(dict.fromkeys(args.optional)),
-            tiers=tier_names,
+            tiers=chosen or tuple(entry.name for entry in tiers.landed()),
             max_age=args.max_age,
             request_lifetime=args.lifetime,
         )
+        if not chosen:
+            # By default, every built tier whose rules admit the policy: the token tier,
+            # for one, carries no number and needs a verifier id that is a server name.
+            serving = tiers_serving(policy)
+            if not serving:
+                raise ValueError("no built tier can serve this policy")
+            policy = replace(policy, tiers=serving)
         store = SQLiteNonceStore(args.nonces)
         return Verifier(policy, keyset, clock=SystemClock(), nonces=store)
-    except (ValueError, DecodeError) as exc:
+    except (ValueError, DecodeError, PolicyError) as exc:
         raise CommandError(EXIT_USAGE, str(exc)) from None
     except sqlite3.Error as exc:
         raise CommandError(EXIT_BAD_INPUT, f"{args.nonces}: not a nonce store ({exc})") from None
 
 
 def cmd_request(args: argparse.Namespace) -> int:
-    request = _verifier(args).create_request()
+    verifier = _verifier(args)
+    request = verifier.create_request()
+    challenges = []
+    for entry in tiers.landed():
+        try:
+            challenge = entry.challenge(verifier, request)
+        except ValueError as exc:
+            if args.challenge is not None:
+                raise CommandError(EXIT_USAGE, f"--challenge: {exc}") from None
+            continue
+        if challenge is not None:
+            challenges.append(challenge)
+    if args.challenge is not None and len(challenges) != 1:
+        raise CommandError(EXIT_USAGE, "--challenge: no tier of this request sends a challenge")
     write_object(args.out, request.to_bytes(), args.format)
+    written = ""
+    if args.challenge is not None:
+        write_object(args.challenge, challenges[0], args.format)
+        written = f", its challenge to {args.challenge}"
     _report(
         args,
         f"request of {request.verifier_id} for {checks_in_words(request.checks)} written to "
-        f"{args.out}; it can be answered once, until {instant(request.expires_at)}",
+        f"{args.out}{written}; it can be answered once, until {instant(request.expires_at)}",
     )
     return EXIT_OK
 

@@ -9,14 +9,21 @@ directory; ``--state DIR`` chooses one):
   person's data), refreshed on every run because the named subscribers' facts
   are relative to now (a SIM swapped "an hour ago");
 * each tier's operator keys (the signed tier: ``operator.key``, secret, 0600,
-  and the public ``operators.keyset``), reused from run to run; the credential
-  tier, which has no key file yet, creates its BBS keys for each run;
+  and the public ``operators.keyset``; the token tier: ``token-issuer.key``,
+  ``token-operators.keyset`` and the issuer directories
+  ``token-directories.cbor``), reused from run to run (token keys are renewed
+  when their epoch has ended); the credential tier, which has no key file
+  yet, creates its BBS keys for each run;
 * ``zkcheck-demo-state``, the marker that lets a later run recognise the
   directory. A non-empty directory without it is refused, never cleared.
 
 ``--fresh`` recreates the keys and the database. The other commands can use
 the files: ``zkcheck issue --key DIR/operator.key --subscribers
 DIR/subscribers.db`` issues from the demo operator.
+
+A tier that does not answer a scenario's check (the token tier never
+carries ``number``) runs none of its cases; the result records why, and the
+transcript says so.
 
 :func:`run_demo` returns a :class:`DemoResult`, the structured record the
 transcript is rendered from and the tests read.

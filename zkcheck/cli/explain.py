@@ -169,6 +169,7 @@ def explain_keyset(data: bytes) -> Explanation:
     """A published operator key set."""
     keyset = OperatorKeySet.from_bytes(data)
     fields: list[tuple[str, str]] = []
+    token_keys = [key for entry in keyset.operators for key in entry.token_keys]
     for entry in keyset.operators:
         kids = ", ".join(
             f"{key.kid.hex() if key.kid else '?'} ({key.curve.value})" for key in entry.keys
@@ -181,21 +182,37 @@ def explain_keyset(data: bytes) -> Explanation:
             )
             fields.append(("", f"credential keys {epochs}"))
         fields.append(("", "menu " + " ".join(entry.menu.identifiers())))
+        fields += [
+            (
+                "",
+                f"token key {key.check.identifier}: {key.issuer_name}, epoch "
+                f"{instant(key.not_before)} to {instant(key.not_after)}, key id "
+                f"{key.token_key_id.hex()}",
+            )
+            for key in entry.token_keys
+        ]
     names = ", ".join(entry.operator_id for entry in keyset.operators)
+    reveals = [
+        "which operators a verifier trusts, their public keys and key ids",
+        "which checks and thresholds each operator answers (its menu)",
+    ]
+    if token_keys:
+        reveals.append(
+            "for the token tier, one key per check and epoch with its issuer name: the key "
+            "id in a token names its operator, check and epoch"
+        )
     return Explanation(
         kind="operator-keyset",
         title="operator key set (operators -> verifiers)",
         summary=(
             f"The public keys and menus of {plural(len(keyset.operators), 'operator')} "
             f"({names}): a verifier accepts attestations signed with these keys, "
-            "for checks on these menus."
+            "for checks on these menus"
+            + (f", and tokens under {plural(len(token_keys), 'token key')}." if token_keys else ".")
         ),
-        audience="public: every verifier, anyone",
-        reveals=(
-            "which operators a verifier trusts, their public keys and key ids",
-            "which checks and thresholds each operator answers (its menu)",
-        ),
-        until=None,
-        until_note="",
+        audience="public: every verifier and phone, anyone",
+        reveals=tuple(reveals),
+        until=max((key.not_after for key in token_keys), default=None),
+        until_note="the last token key's epoch ends (the signing keys have no limit here)",
         fields=tuple(fields),
     )

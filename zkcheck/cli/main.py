@@ -53,12 +53,19 @@ the parties and their commands (each step reads and writes files):
   verifier   request, verify
   anyone     inspect (any file explained: what it reveals, to whom, until when)
 
+tiers:
+  signed     the phone asks for attestations ahead (keygen holder --check), the
+             operator signs them, the phone shows one per request
+  token      the verifier's request comes with a challenge (request --challenge);
+             the phone asks for blind tokens for it (keygen holder --tier token),
+             the operator signs blind, the phone shows a token once
+
 files:
   Every object is written as its CBOR bytes, exactly as it travels. With
   --format json, or an output name ending in .json, the bytes are wrapped as
   {{"type": "<object type>", "cbor": "<base64url of the bytes, no padding>"}}.
   Either form is read back. "-" is standard input or output. Secret files
-  (operator.key, wallets) are created with mode 0600 and never printed.
+  (operator keys, wallets) are created with mode 0600 and never printed.
 
 exit codes:
 {_EXIT_TABLE}
@@ -80,9 +87,27 @@ examples:
       --keyset operators.keyset --nonces bank.db --in presentation.cbor
   zkcheck inspect presentation.cbor
 
+  the token tier (a per-request token for the bank):
+  zkcheck keygen operator --tier token --operator-id operator.example \
+      --check sim_swap:72 --out token-issuer.key --keyset operators.keyset \
+      --directories directories.cbor
+  zkcheck request --verifier-id bank.example --require sim_swap:72 --tier token \
+      --keyset operators.keyset --nonces bank.db --out request.cbor \
+      --challenge challenge.cbor
+  zkcheck keygen holder --tier token --wallet phone.tokens --in request.cbor \
+      --challenge challenge.cbor --keyset operators.keyset \
+      --directories directories.cbor --out token-request.cbor
+  zkcheck issue --key token-issuer.key --subscribers ./demo/subscribers.db \
+      --msisdn +34600000001 --in token-request.cbor --out token-response.cbor
+  zkcheck receive --wallet phone.tokens --in token-response.cbor
+  zkcheck present --wallet phone.tokens --in request.cbor --out presentation.cbor
+  zkcheck verify --verifier-id bank.example --require sim_swap:72 --tier token \
+      --keyset operators.keyset --nonces bank.db --in presentation.cbor
+
   (the subscriber database in the example is the demo's: run
-  "zkcheck demo --state ./demo" first; its operator key ./demo/operator.key and
-  key set ./demo/operators.keyset work with these commands too)
+  "zkcheck demo --state ./demo" first; its operator keys ./demo/operator.key and
+  ./demo/token-issuer.key, key sets ./demo/operators.keyset and
+  ./demo/token-operators.keyset work with these commands too)
 """
 
 
@@ -271,20 +296,48 @@ def _parser() -> argparse.ArgumentParser:
     operator = _command(
         roles,
         "operator",
-        "an operator's signing key and its public key set",
-        "Create an operator's signing key (secret, mode 0600; an existing file is kept "
-        "unless --force) and the public key set to give to verifiers. The operator answers "
-        "the default menu of checks: ages 13/16/18/21/65, swap windows 24/72/168/720 h, "
-        "tenure 3/6/12/24 months, number, reachable, country:ES.",
+        "an operator's keys and its public key set",
+        "Create an operator's keys (secret, mode 0600; an existing file is kept unless "
+        "--force) and the public key set to give to verifiers and phones. The operator "
+        "answers the checks given with --check, by default the default menu: ages "
+        "13/16/18/21/65, swap windows 24/72/168/720 h, tenure 3/6/12/24 months, number, "
+        "reachable, country:ES. Signed tier: one signing key; the key set names this "
+        "operator alone. Token tier: one RSA key per check and epoch (this epoch and the "
+        "next; never for number) under the issuer names <check>.<domain>; the token keys "
+        "are added to the key set file if it exists (its other keys and operators are "
+        "kept), and the issuer directories go to --directories. Keys from an earlier epoch "
+        "are renewed by running this again with --force.",
         "  zkcheck keygen operator --operator-id operator.example --out operator.key \\\n"
-        "      --keyset operators.keyset\n",
+        "      --keyset operators.keyset\n"
+        "  zkcheck keygen operator --tier token --operator-id operator.example \\\n"
+        "      --check sim_swap:72 --check age_over:18 --out token-issuer.key \\\n"
+        "      --keyset operators.keyset --directories directories.cbor\n",
     )
     operator.add_argument(
         "--operator-id", required=True, metavar="ID", help="e.g. operator.example"
     )
     _file(operator, "--out", "the secret key file")
     _file(operator, "--keyset", "the public key set")
+    _repeated(
+        operator,
+        "--check",
+        "CHECK",
+        "a check the operator answers (repeat for more; default: the default menu)",
+        check=True,
+    )
     operator.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
+    operator.add_argument(
+        "--domain",
+        metavar="NAME",
+        help="token tier: the server name the issuer names live under "
+        "(default: tokens.<operator id>)",
+    )
+    _file(
+        operator,
+        "--directories",
+        "token tier: where to write the issuer directories (public, for phones)",
+        required=False,
+    )
     operator.add_argument("--force", action="store_true", help="replace an existing key file")
     _add_format(operator)
     operator.set_defaults(handler=commands.cmd_keygen_operator)
@@ -292,28 +345,40 @@ def _parser() -> argparse.ArgumentParser:
     holder = _command(
         roles,
         "holder",
-        "fresh holder keys in a wallet, and the issuance request for them",
-        "Add fresh holder keys to a wallet (created if missing; secret, mode 0600), one per "
-        "attestation wanted, and write the issuance request that carries their public halves "
-        "and the checks to the operator. The request names no verifier. Ask for a batch "
-        "(--count): each attestation is shown once, so two verifiers never see the same one.",
+        "fresh holder secrets in a wallet, and the issuance request for them",
+        "Signed tier: add fresh holder keys to a wallet (created if missing; secret, mode "
+        "0600), one per attestation wanted, and write the issuance request that carries "
+        "their public halves and the checks to the operator. Ask for a batch (--count): each "
+        "attestation is shown once, so two verifiers never see the same one. Token tier: for "
+        "a verifier's request and its challenge, check the challenge and the issuers' keys "
+        "against the key set and directories, and write blinded TokenRequests for the tokens "
+        "the wallet lacks (--count tokens of a check whose tokens may be cached, one for a "
+        "per-request check); the wallet keeps their secrets until the answer comes. Neither "
+        "request names a verifier.",
         "  zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 \\\n"
-        "      --out ask.cbor\n",
+        "      --out ask.cbor\n"
+        "  zkcheck keygen holder --tier token --wallet phone.tokens --in request.cbor \\\n"
+        "      --challenge challenge.cbor --keyset operators.keyset \\\n"
+        "      --directories directories.cbor --out token-request.cbor\n",
     )
     _file(holder, "--wallet", "the phone's wallet")
+    _repeated(
+        holder, "--check", "CHECK", "signed tier: a check to have attested (repeat for more)",
+        check=True,
+    )  # fmt: skip
     holder.add_argument(
-        "--check",
-        type=_check,
-        action="append",
-        required=True,
-        metavar="CHECK",
-        help="a check to have attested (repeat for more)",
-    )
-    holder.add_argument(
-        "--count", type=_positive, default=1, help="attestations wanted (default: 1; at most 64)"
+        "--count",
+        type=_positive,
+        default=1,
+        help="attestations wanted, or tokens of a check that may be cached (default: 1; "
+        "at most 64)",
     )
     _file(holder, "--out", "the issuance request")
     holder.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
+    _file(holder, "--in", "token tier: the verifier's request", required=False)
+    _file(holder, "--challenge", "token tier: the verifier's challenge", required=False)
+    _file(holder, "--keyset", "token tier: the operators' key set", required=False)
+    _file(holder, "--directories", "token tier: the issuer directories", required=False)
     _add_format(holder)
     holder.set_defaults(handler=commands.cmd_keygen_holder)
 
@@ -322,17 +387,28 @@ def _parser() -> argparse.ArgumentParser:
         "issue",
         "operator: attest the requested checks that hold",
         "Answer an issuance request for the subscriber the operator authenticated (--msisdn), "
-        "from its subscriber database. Only checks on the operator's menu that hold are "
-        "attested; when none holds nothing is issued and the exit code is 1 (there is no "
-        "negative attestation).",
+        "from its subscriber database; the key file's tier decides how. Only checks on the "
+        "operator's menu that hold are attested (signed) or blind-signed (token); when none "
+        "holds nothing is issued and the exit code is 1 (there is no negative attestation "
+        "and no token for 'no'). The command line authenticates nobody: in the token tier "
+        "its attester is InsecureTestAttester, the insecure test and demo attester, which "
+        "takes --msisdn on trust.",
         "  zkcheck issue --key operator.key --subscribers subscribers.db \\\n"
-        "      --msisdn +34600000001 --in ask.cbor --out attestations.cbor\n",
+        "      --msisdn +34600000001 --in ask.cbor --out attestations.cbor\n"
+        "  zkcheck issue --key token-issuer.key --subscribers subscribers.db \\\n"
+        "      --msisdn +34600000001 --in token-request.cbor --out token-response.cbor\n",
     )
-    _file(issue, "--key", "the operator key file")
+    _file(issue, "--key", "the operator key file (signed or token tier)")
     issue.add_argument(
         "--subscribers", required=True, metavar="DB", help="the subscriber database (SQLite)"
     )
-    issue.add_argument("--msisdn", required=True, metavar="NUMBER", help="the subscriber, E.164")
+    issue.add_argument(
+        "--msisdn",
+        required=True,
+        metavar="NUMBER",
+        help="the subscriber, E.164, taken as authenticated (token tier: by "
+        "InsecureTestAttester, for tests and demonstrations only)",
+    )
     _file(issue, "--in", "the issuance request")
     _file(issue, "--out", "the issuance response")
     _add_format(issue)
@@ -341,9 +417,12 @@ def _parser() -> argparse.ArgumentParser:
     receive = _command(
         sub,
         "receive",
-        "phone: store the operator's attestations in the wallet",
-        "Store the attestations of an issuance response in the wallet whose keys asked for them.",
-        "  zkcheck receive --wallet phone.wallet --in attestations.cbor\n",
+        "phone: store the operator's attestations or tokens in the wallet",
+        "Store the attestations of an issuance response in the wallet whose keys asked for "
+        "them; or, in the token tier, unblind the operator's TokenResponses into tokens with "
+        "the secrets the wallet kept for its TokenRequests.",
+        "  zkcheck receive --wallet phone.wallet --in attestations.cbor\n"
+        "  zkcheck receive --wallet phone.tokens --in token-response.cbor\n",
     )
     _file(receive, "--wallet", "the phone's wallet")
     _file(receive, "--in", "the issuance response")
@@ -354,22 +433,32 @@ def _parser() -> argparse.ArgumentParser:
         "request",
         "verifier: create a request with a fresh single-use nonce",
         "Create a request for the policy's checks and register its nonce in the verifier's "
-        "nonce store, where verify finds it.",
+        "nonce store, where verify finds it. When the request accepts tokens, --challenge "
+        "writes the token tier's challenges to send with it: one per check, naming the "
+        "operator's issuer for the check and this verifier as the only origin.",
         "  zkcheck request --verifier-id bank.example --require sim_swap:72 \\\n"
-        "      --keyset operators.keyset --nonces bank.db --out request.cbor\n",
+        "      --keyset operators.keyset --nonces bank.db --out request.cbor \\\n"
+        "      --challenge challenge.cbor\n",
     )
     _add_policy(request)
     _file(request, "--out", "the request")
+    _file(
+        request,
+        "--challenge",
+        "token tier: write the PrivateToken challenges (RFC 9577 WWW-Authenticate) to send "
+        "with the request",
+        required=False,
+    )
     _add_format(request)
     request.set_defaults(handler=commands.cmd_request)
 
     present = _command(
         sub,
         "present",
-        "phone: answer a request with one attestation from the wallet",
-        "Answer a verifier's request with one unused attestation, bound to that request; the "
-        "wallet forgets it (each is shown once). Exit code 1 when nothing in the wallet answers "
-        "the request.",
+        "phone: answer a request with one attestation or token from the wallet",
+        "Answer a verifier's request with one unused attestation, bound to that request, or "
+        "with one token per check made for its challenge; the wallet forgets what it shows "
+        "(each is shown once). Exit code 1 when nothing in the wallet answers the request.",
         "  zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor\n",
     )
     _file(present, "--wallet", "the phone's wallet")
@@ -405,8 +494,12 @@ def _parser() -> argparse.ArgumentParser:
         "explain any zkcheck file in words",
         "Explain any zkcheck object: what it is, who it goes to, what it reveals to them and "
         "until when it can be used, with its public fields. Secret key material is never "
-        "printed. Signatures are not checked (verify does that).",
-        "  zkcheck inspect presentation.cbor\n  zkcheck inspect --format json operator.key\n",
+        "printed. Signatures are not checked (verify does that). Every file the other "
+        "commands write can be inspected: keys, key sets, wallets, issuance requests and "
+        "responses, requests, presentations, results, and the token tier's challenges, "
+        "token requests and responses, token wallets and issuer directories.",
+        "  zkcheck inspect presentation.cbor\n  zkcheck inspect --format json operator.key\n"
+        "  zkcheck inspect token-request.cbor\n",
     )
     inspect.add_argument("file", metavar="FILE", help='the object ("-": standard input)')
     inspect.add_argument("--format", choices=("text", "json"), default="text", help="default: text")

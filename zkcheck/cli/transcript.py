@@ -83,7 +83,9 @@ def _case(result: CaseResult, label: str, style: Style) -> list[str]:
         route = f"{message.sender} -> {message.receiver}"
         size = count(message.data)
         head = f"      {route:<{width}}  {size:>10}  "
-        text = textwrap.wrap(f"{message.kind}: {message.note}", WIDTH - len(head))
+        text = textwrap.wrap(
+            f"{message.kind}: {message.note}", WIDTH - len(head), break_on_hyphens=False
+        )
         lines.append(head + text[0])
         lines.extend(" " * len(head) + rest for rest in text[1:])
     if result.verdict is Verdict.ACCEPTED:
@@ -152,7 +154,7 @@ def render(result: DemoResult, style: Style) -> str:
         'Nothing said "no": in a refused case the operator issued nothing, the phone had',
         "nothing to show, or the presentation did not show the check, and the verifier",
         "treated the check as not shown.",
-        f"The demo's operator key, key set and subscriber database are in {result.state};",
+        f"The demo's operator keys, key sets and subscriber database are in {result.state};",
         "zkcheck --help shows how the other commands use them.",
     ]
     return "\n".join(out) + "\n"

@@ -8,10 +8,12 @@
 * :mod:`zkcheck.encoding.messages`: request, presentation, issuance and result
   messages;
 * :mod:`zkcheck.encoding.signed`: the signed tier's attestation and
-  key-binding token.
+  key-binding token;
+* :mod:`zkcheck.encoding.token`: the token tier's challenges, redemption
+  contexts and presentation body.
 
-The formats are specified in spec/03-encoding.md and spec/04-signed-tier.md,
-with CDDL in spec/cddl/zkcheck.cddl.
+The formats are specified in spec/03-encoding.md, spec/04-signed-tier.md and
+spec/07-token-tier.md, with CDDL in spec/cddl/zkcheck.cddl.
 """
 
 __all__: list[str] = []

@@ -20,14 +20,28 @@ section 4.2.1:
   therefore sorts every map itself and asks cbor2 to keep the order it is
   given.
 
-Decoding is strict and total: input larger than ``max_size`` or nested deeper
-than ``max_depth`` is refused before or while cbor2 reads it; indefinite
-lengths and duplicate keys are refused by cbor2; every tag cbor2 would
-interpret (dates, bignums, shared references, regular expressions, ...) is
-refused; and the decoded value is encoded again and compared with the input,
-so trailing bytes, integers or lengths not in shortest form, and maps not in
-deterministic order are refused too. Whatever goes wrong surfaces as
-:class:`zkcheck.errors.DecodeError`, never as an exception of cbor2.
+Decoding is strict and total. Input larger than ``max_size`` or nested deeper
+than ``max_depth`` is refused before or while cbor2 reads it; cbor2 refuses
+input that is not well formed, indefinite lengths and duplicate keys; every
+tag cbor2 would interpret (dates, bignums, shared references, regular
+expressions, ...) is refused before cbor2 builds anything for it. One pass
+over the decoded value then checks it against the data model (types, map keys
+in deterministic order, accepted tags, depth) and adds up the size of its
+deterministic encoding, and the input is accepted only when it has exactly
+that size. This makes the input the deterministic encoding of the value:
+
+* every data item of the input takes at least as many bytes as the
+  deterministic encoding of the value cbor2 decoded from it (the same
+  argument, content or items, behind a head at least as long as the shortest
+  one), and exactly as many only when its head is the shortest;
+* so the sizes are equal only when every integer, length and tag number is in
+  its shortest form and nothing follows the data item; with map keys in
+  deterministic order, the input is then, byte for byte, the deterministic
+  encoding of the value (tests/test_cbor.py checks this against non-canonical
+  variants and against cbor2's own encoding).
+
+Whatever goes wrong surfaces as :class:`zkcheck.errors.DecodeError`, never as
+an exception of cbor2.
 """
 
 from __future__ import annotations
@@ -61,8 +75,8 @@ _INT_MIN = -(2**64)
 _INT_MAX = 2**64 - 1
 
 # Tags cbor2 decodes into Python objects of its own (found by probing cbor2 6;
-# the round-trip comparison below would refuse any it starts to interpret
-# later, but refusing them here keeps cbor2 from even building the object).
+# the data-model check below would refuse any it starts to interpret later,
+# but refusing them here keeps cbor2 from even building the object).
 _INTERPRETED_TAGS = (
     0, 1, 2, 3, 4, 5, 25, 28, 29, 30, 35, 36, 37, 52, 54, 100, 256, 258, 260, 261,
     1004, 43000, 55799,
@@ -80,10 +94,17 @@ def _refuse(*_: object) -> NoReturn:
 _SEMANTIC_DECODERS: dict[int, Any] = dict.fromkeys(_INTERPRETED_TAGS, _refuse)
 
 
-@lru_cache(maxsize=4096)
-def _encoded_key(key: int | str) -> bytes:
+@lru_cache(maxsize=4096, typed=True)
+def _encoded_key(key: object) -> bytes:
+    """The deterministic encoding of a map key; ``TypeError`` for a key that is not an
+    integer or a text string (``True`` is not ``1`` here: the cache is typed)."""
     # Map keys repeat across messages, so their encodings are cached; the
     # cache is bounded, so hostile input cannot grow it.
+    if type(key) is not str:
+        if type(key) is not int:
+            raise TypeError("map keys are integers or text strings")
+        if not _INT_MIN <= key <= _INT_MAX:
+            raise ValueError("integer map key outside the 64-bit range")
     return cbor2.dumps(key)
 
 
@@ -106,11 +127,6 @@ def _canonical(value: Any, depth: int, max_depth: int) -> Any:
     if isinstance(value, Mapping):
         entries = []
         for key, item in value.items():
-            key_kind = type(key)
-            if key_kind is not int and key_kind is not str:
-                raise TypeError("map keys are integers or text strings")
-            if key_kind is int and not _INT_MIN <= key <= _INT_MAX:
-                raise ValueError("integer map key outside the 64-bit range")
             entries.append((_encoded_key(key), key, item))
         # Distinct int and str keys have distinct encodings, so sorting by
         # encoding is a total order on the keys of one map.
@@ -123,97 +139,92 @@ def _canonical(value: Any, depth: int, max_depth: int) -> Any:
     raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
 
 
-def _check_decoded(value: Any, depth: int, max_depth: int, tags: frozenset[int]) -> None:
-    """Check a value cbor2 decoded against the data model and the key order.
+def _head_size(argument: int) -> int:
+    """Bytes of the shortest head that carries ``argument`` (RFC 8949, section 3)."""
+    if argument < 24:
+        return 1
+    if argument < 0x100:
+        return 2
+    if argument < 0x10000:
+        return 3
+    if argument < 0x100000000:
+        return 5
+    if argument <= _INT_MAX:
+        return 9
+    raise ValueError("integer outside the 64-bit range of CBOR major types 0 and 1")
 
-    No sorting and no copying: the keys of a decoded map are in input order,
-    and they must already be strictly increasing in the bytewise order of
-    their encodings (which also rules out duplicates). Leaves are checked
-    inline, since this runs over every message a verifier reads.
+
+_FROZENDICT = cbor2.frozendict
+
+
+def _checked(items: Any, depth: int, max_depth: int, tags: frozenset[int]) -> tuple[Any, int]:
+    """Check an array or map cbor2 decoded; return it and the size of its deterministic
+    encoding.
+
+    Arrays come back as lists and maps as dicts (inside a tag cbor2 returns
+    tuples and frozendicts, which are copied). The keys of a map are in input
+    order, and their encodings must be strictly increasing in bytewise order
+    (RFC 8949, section 4.2.1), which also rules out duplicates. Leaves are
+    checked inline, and heads of up to two bytes sized inline, since this runs
+    over every message a verifier reads. Raises ``TypeError`` or
+    ``ValueError`` for anything outside the data model.
     """
-    kind = type(value)
-    if kind is list or kind is tuple:
-        items: Any = value
-    elif kind is dict or kind is _FROZENDICT:
-        # Integer keys are ordered by arithmetic: the deterministic encodings of
-        # unsigned integers sort as their values, those of negative integers
-        # after them and in the order of -1 - n; text keys (major type 3) sort
-        # after every integer, by their encodings.
-        previous_int: tuple[bool, int] | None = None
-        previous_text = b""
-        for key in value:
-            key_kind = type(key)
-            if key_kind is int:
-                if previous_text:
-                    raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
-                rank = (False, key) if key >= 0 else (True, -1 - key)
-                if previous_int is not None and rank <= previous_int:
-                    raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
-                previous_int = rank
-            elif key_kind is str:
-                encoded = _encoded_key(key)
-                if encoded <= previous_text:
-                    raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
-                previous_text = encoded
-            else:
-                raise TypeError("map keys are integers or text strings")
-        items = value.values()
-    elif kind is Tag:
-        if value.tag not in tags:
-            raise ValueError(f"tag {value.tag} is not accepted here")
-        items = (value.value,)
-    elif kind in _LEAVES or (kind is int and _INT_MIN <= value <= _INT_MAX):
-        return
-    else:
-        raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
     if depth >= max_depth:
         raise ValueError(f"nesting deeper than {max_depth}")
-    for item in items:
+    kind = type(items)
+    count = len(items)
+    size = 1 if count < 24 else _head_size(count)
+    slots: Any
+    if kind is list or kind is tuple:
+        if kind is tuple:
+            items = list(items)
+        slots = enumerate(items)
+    elif kind is dict or kind is _FROZENDICT:
+        if kind is _FROZENDICT:
+            items = dict(items)
+        previous = b""
+        for key in items:
+            encoded = _encoded_key(key)
+            if encoded <= previous:
+                raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
+            previous = encoded
+            size += len(encoded)
+        slots = items.items()
+    else:
+        raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
+    for slot, item in slots:
         item_kind = type(item)
-        if item_kind in _LEAVES:
-            continue
-        if item_kind is int:
-            if not _INT_MIN <= item <= _INT_MAX:
-                raise ValueError("integer outside the 64-bit range of CBOR major types 0 and 1")
-            continue
-        _check_decoded(item, depth + 1, max_depth, tags)
+        if item_kind is bytes or item_kind is str:
+            length = len(item) if item_kind is bytes or item.isascii() else len(item.encode())
+            size += length + (1 if length < 24 else 2 if length < 0x100 else _head_size(length))
+        elif item_kind is int:
+            argument = item if item >= 0 else -1 - item
+            size += 1 if argument < 24 else 2 if argument < 0x100 else _head_size(argument)
+        elif item_kind is bool or item is None:
+            size += 1
+        elif item_kind is Tag:
+            tagged, item_size = _checked_tag(item, depth + 1, max_depth, tags)
+            items[slot] = tagged
+            size += item_size
+        else:
+            checked, item_size = _checked(item, depth + 1, max_depth, tags)
+            if checked is not item:
+                items[slot] = checked
+            size += item_size
+    return items, size
 
 
-def _thawed(value: Any) -> Any:
-    """Inside a tag cbor2 returns tuples and frozendicts; zkcheck returns lists and dicts."""
-    kind = type(value)
-    if kind in _LEAVES or kind is int:
-        return value
-    if kind is tuple or kind is list:
-        return [_thawed(item) for item in value]
-    if kind is Tag:
-        return Tag(value.tag, _thawed(value.value))
-    if kind is _FROZENDICT or kind is dict:
-        return {key: _thawed(item) for key, item in value.items()}
-    return value
-
-
-def _refuse_tag(tag: Tag, immutable: bool) -> NoReturn:
-    raise _RefusedTag
-
-
-@lru_cache(maxsize=16)
-def _tag_hook(tags: frozenset[int]) -> Any:
-    """cbor2's hook for tags it does not interpret: allowed ones come back with
-    their content as lists and dicts, others are refused while decoding."""
-    if not tags:
-        return _refuse_tag
-
-    def hook(tag: Tag, immutable: bool) -> Tag:
-        if tag.tag not in tags:
-            raise _RefusedTag
-        return Tag(tag.tag, _thawed(tag.value))
-
-    return hook
-
-
-_LEAVES = frozenset({bytes, str, bool, type(None)})
-_FROZENDICT = cbor2.frozendict
+def _checked_tag(tag: Tag, depth: int, max_depth: int, tags: frozenset[int]) -> tuple[Tag, int]:
+    """A tag with its content checked, and the size of its deterministic encoding."""
+    if tag.tag not in tags:
+        raise ValueError(f"tag {tag.tag} is not accepted here")
+    content = tag.value
+    if type(content) is tuple or type(content) is _FROZENDICT:  # the usual: an array or map
+        content, size = _checked(content, depth + 1, max_depth, tags)
+    else:  # checked as the one item of an array, whose head (one byte) stands in for the tag's
+        (content,), size = _checked([content], depth, max_depth, tags)
+        size -= 1
+    return Tag(tag.tag, content), size + _head_size(tag.tag)
 
 
 def encode(value: Any) -> bytes:
@@ -256,17 +267,19 @@ def decode(
             allow_duplicate_keys=False,
             max_depth=max_depth,
             semantic_decoders=_SEMANTIC_DECODERS,
-            tag_hook=_tag_hook(tags),
         )
-        _check_decoded(value, 0, max_depth, tags)
-        # Keys are in order, so encoding again reproduces the input exactly when
-        # every integer, length and tag number was in its shortest form and
-        # nothing followed the data item.
-        again = cbor2.dumps(value)
+        kind = type(value)
+        if kind is list or kind is dict:
+            value, size = _checked(value, 0, max_depth, tags)
+        elif kind is Tag:
+            value, size = _checked_tag(value, 0, max_depth, tags)
+        else:  # a leaf, checked as the one item of an array whose head is one byte
+            (value,), size = _checked([value], -1, max_depth, tags)
+            size -= 1
     except Exception as exc:  # cbor2 and the data-model check; nothing foreign escapes
         raise DecodeError("malformed or unsupported CBOR") from exc
-    if again != data:
-        if data.startswith(again):
-            raise DecodeError("trailing bytes after the CBOR data item")
-        raise DecodeError("CBOR is not deterministically encoded (RFC 8949, section 4.2.1)")
+    if size != len(data):
+        raise DecodeError(
+            "CBOR is not deterministically encoded (RFC 8949, section 4.2.1) or has trailing bytes"
+        )
     return value

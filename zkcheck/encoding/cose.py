@@ -103,6 +103,11 @@ class Curve(enum.Enum):
     ED25519 = "Ed25519"
     P256 = "P-256"
 
+    # Members are singletons compared by identity, so the identity hash is
+    # consistent with equality, and much cheaper than Enum's hash of the name
+    # (a key's curve is looked up on every verification).
+    __hash__ = object.__hash__
+
     @property
     def algorithm(self) -> Algorithm:
         """The fully-specified identifier zkcheck emits for this curve."""
@@ -113,6 +118,10 @@ _ACCEPTED = {
     Curve.ED25519: frozenset({Algorithm.ED25519, Algorithm.EDDSA}),
     Curve.P256: frozenset({Algorithm.ESP256, Algorithm.ES256}),
 }
+
+
+_SIGNATURE1_PREFIX = bytes([0x84]) + cbor2.dumps("Signature1")
+"""The head of a four-item array and the context text of a Sig_structure (RFC 9052, 4.4)."""
 
 
 def _bstr(value: object, what: str, size: int | None = None) -> bytes:
@@ -211,7 +220,7 @@ class COSEKey:
 
     def verify(self, algorithm: int, message: bytes, signature: bytes) -> None:
         """Return if ``signature`` over ``message`` verifies; raise :class:`InvalidSignature`."""
-        if not self.accepts(algorithm):
+        if algorithm not in _ACCEPTED[self.curve]:
             raise InvalidSignature("signature invalid")
         if self.curve is Curve.ED25519:
             ed25519.verify(self.public, message, signature)
@@ -290,12 +299,6 @@ class COSESigningKey:
         return f"COSESigningKey({self.curve.value}, public={self.public_key.public.hex()})"
 
 
-def _header_map(value: object, what: str) -> dict[int | str, Any]:
-    if type(value) is not dict:
-        raise DecodeError(f"the {what} header bucket must be a map")
-    return value
-
-
 @dataclass(frozen=True)
 class Sign1:
     """A COSE_Sign1 message (RFC 9052, section 4.2) with an attached payload.
@@ -316,8 +319,9 @@ class Sign1:
         (RFC 9052, section 4.4), with ``h'A0'`` read as "no protected attributes"."""
         body_protected = b"" if protected == b"\xa0" else protected
         # An array of one text and three byte strings has one encoding, the
-        # deterministic one, so cbor2 encodes it directly.
-        return cbor2.dumps(["Signature1", body_protected, external_aad, payload])
+        # deterministic one: the array's head and the four items' encodings.
+        dumps = cbor2.dumps
+        return _SIGNATURE1_PREFIX + dumps(body_protected) + dumps(external_aad) + dumps(payload)
 
     def to_be_signed(self, external_aad: bytes = b"") -> bytes:
         return self.sig_structure(self.protected, self.payload, external_aad)
@@ -358,7 +362,8 @@ class Sign1:
             algorithm = self.algorithm
         except DecodeError:
             raise InvalidSignature("signature invalid") from None
-        key.verify(algorithm, self.to_be_signed(external_aad), self.signature)
+        message = self.sig_structure(self.protected, self.payload, external_aad)
+        key.verify(algorithm, message, self.signature)
 
     def to_item(self, *, tagged: bool = True) -> Any:
         """The message as a CBOR data item, tagged 18 unless told otherwise."""
@@ -385,15 +390,22 @@ class Sign1:
         if type(item) is not list or len(item) != 4:
             raise DecodeError("a COSE_Sign1 is an array of four elements")
         protected, unprotected, payload, signature = item
-        protected = _bstr(protected, "the protected bucket")
+        if type(protected) is not bytes:
+            raise DecodeError("the protected bucket must be a byte string")
+        if type(unprotected) is not dict:
+            raise DecodeError("the unprotected header bucket must be a map")
+        if type(payload) is not bytes:
+            raise DecodeError(
+                "the payload must be a byte string (detached payloads are not supported)"
+            )
+        if type(signature) is not bytes:
+            raise DecodeError("the signature must be a byte string")
         # A key-binding token carries a COSE_Sign1 in its protected bucket (kcwt).
-        decoded = decode(protected, tags=SIGN1_TAGS) if protected else {}
-        headers = _header_map(decoded, "protected")
-        unprotected = _header_map(unprotected, "unprotected")
-        if unprotected and headers.keys() & unprotected.keys():
+        headers = decode(protected, tags=SIGN1_TAGS) if protected else {}
+        if type(headers) is not dict:
+            raise DecodeError("the protected header bucket must be a map")
+        if unprotected and not headers.keys().isdisjoint(unprotected):
             raise DecodeError("a header label appears in both buckets")
-        payload = _bstr(payload, "the payload (detached payloads are not supported)")
-        signature = _bstr(signature, "the signature")
         return cls(protected, headers, unprotected, payload, signature)
 
     @classmethod

@@ -143,14 +143,19 @@ def message_fields(
 def _fields(
     fields: object, kind: str, required: set[int], optional: frozenset[int] = frozenset()
 ) -> dict[int, Any]:
-    if not isinstance(fields, dict):
+    if type(fields) is not dict:
         raise DecodeError("a zkcheck message is a map")
-    if fields.get(0) != VERSION or type(fields.get(0)) is not int:
+    version = fields.get(0)
+    if version != VERSION or type(version) is not int:
         raise DecodeError(f"unsupported message version (this is version {VERSION})")
     if fields.get(1) != kind:
         raise DecodeError(f"not a {kind} message")
-    keys = set(fields) - {0, 1}
-    if not required <= keys or keys - required - optional:
+    # Keys 0 and 1 are there; with every required key, a map of 2 + len(required)
+    # entries has no other.
+    keys = fields.keys()
+    if not keys >= required or (
+        len(fields) != 2 + len(required) and not keys - {0, 1} - required <= optional
+    ):
         raise DecodeError(f"a {kind} message has keys {sorted(required)} and {sorted(optional)}")
     return fields
 
@@ -239,9 +244,9 @@ class Presentation:
     def from_bytes(cls, data: bytes) -> Presentation:
         fields = message_fields(data, cls.KIND, {2, 3, 4})
         return cls(
-            tier=_tier(fields[2]),
-            nonce=_bytes(fields[3], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
-            body=_bytes(fields[4], "the body", 1, MAX_MESSAGE_SIZE),
+            _tier(fields[2]),
+            _bytes(fields[3], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
+            _bytes(fields[4], "the body", 1, MAX_MESSAGE_SIZE),
         )
 
 

@@ -26,7 +26,7 @@ others, all deterministically encoded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from zkcheck.claims import NUMBER, NUMBER_SALT_SIZE, Check, sort_checks
 from zkcheck.encoding import cwt
@@ -81,23 +81,23 @@ _DIGEST_SIZE = 32
 _KID_SIZE = 16
 
 
+# The claim keys each object must have, and those it may have besides.
 _ATTESTATION_CLAIMS = frozenset(
     {cwt.CLAIM_ISS, cwt.CLAIM_IAT, cwt.CLAIM_EXP, cwt.CLAIM_CNF, CLAIM_VERSION, CLAIM_CHECKS}
 )
-_ATTESTATION_OPTIONAL = frozenset({CLAIM_NUMBER_DIGEST})
+_ATTESTATION_ALLOWED = _ATTESTATION_CLAIMS | {CLAIM_NUMBER_DIGEST}
 _BINDING_CLAIMS = frozenset({cwt.CLAIM_AUD, cwt.CLAIM_CNONCE, CLAIM_REQUEST_DIGEST})
-_BINDING_OPTIONAL = frozenset({CLAIM_NUMBER_SALT})
+_BINDING_ALLOWED = _BINDING_CLAIMS | {CLAIM_NUMBER_SALT}
 _CNF = frozenset({cwt.CNF_COSE_KEY})
-_NONE: frozenset[int] = frozenset()
 
 
 def _exact_keys(
-    claims: object, required: frozenset[int], optional: frozenset[int], what: str
+    claims: object, required: frozenset[int], allowed: frozenset[int], what: str
 ) -> dict[int, Any]:
     if type(claims) is not dict:
         raise DecodeError(f"{what} must be a map")
     keys = claims.keys()
-    if not (keys >= required and keys <= required | optional):
+    if not (keys >= required and keys <= allowed):
         raise DecodeError(f"{what} has unexpected or missing entries")
     return claims
 
@@ -135,11 +135,12 @@ class AttestationClaims:
     @classmethod
     def from_payload(cls, payload: bytes) -> AttestationClaims:
         claims = _exact_keys(
-            decode(payload), _ATTESTATION_CLAIMS, _ATTESTATION_OPTIONAL, "the attestation claims"
+            decode(payload), _ATTESTATION_CLAIMS, _ATTESTATION_ALLOWED, "the attestation claims"
         )
-        if claims[CLAIM_VERSION] != ATTESTATION_VERSION or type(claims[CLAIM_VERSION]) is not int:
+        version = claims[CLAIM_VERSION]
+        if version != ATTESTATION_VERSION or type(version) is not int:
             raise DecodeError("unsupported attestation version")
-        cnf = _exact_keys(claims[cwt.CLAIM_CNF], _CNF, _NONE, "cnf")
+        cnf = _exact_keys(claims[cwt.CLAIM_CNF], _CNF, _CNF, "cnf")
         checks = parse_checks(claims[CLAIM_CHECKS], "the attested checks")
         number = CLAIM_NUMBER_DIGEST in claims
         if number != (NUMBER in checks):
@@ -149,14 +150,12 @@ class AttestationClaims:
         if expires_at <= issued_at:
             raise DecodeError("an attestation expires after it is issued")
         return cls(
-            operator=check_identifier(claims[cwt.CLAIM_ISS], "iss"),
-            issued_at=issued_at,
-            expires_at=expires_at,
-            holder_key=COSEKey.from_map(cnf[cwt.CNF_COSE_KEY]),
-            checks=checks,
-            number_digest=_digest(claims[CLAIM_NUMBER_DIGEST], "the number digest")
-            if number
-            else None,
+            check_identifier(claims[cwt.CLAIM_ISS], "iss"),
+            issued_at,
+            expires_at,
+            COSEKey.from_map(cnf[cwt.CNF_COSE_KEY]),
+            checks,
+            _digest(claims[CLAIM_NUMBER_DIGEST], "the number digest") if number else None,
         )
 
 
@@ -182,7 +181,7 @@ class KeyBindingClaims:
     @classmethod
     def from_payload(cls, payload: bytes) -> KeyBindingClaims:
         claims = _exact_keys(
-            decode(payload), _BINDING_CLAIMS, _BINDING_OPTIONAL, "the key-binding claims"
+            decode(payload), _BINDING_CLAIMS, _BINDING_ALLOWED, "the key-binding claims"
         )
         nonce = claims[cwt.CLAIM_CNONCE]
         if type(nonce) is not bytes or not MIN_NONCE_SIZE <= len(nonce) <= MAX_NONCE_SIZE:
@@ -191,17 +190,17 @@ class KeyBindingClaims:
         if salt is not None and (type(salt) is not bytes or len(salt) != NUMBER_SALT_SIZE):
             raise DecodeError("the number salt is 16 bytes")
         return cls(
-            audience=check_identifier(claims[cwt.CLAIM_AUD], "aud"),
-            nonce=nonce,
-            request_digest=_digest(claims[CLAIM_REQUEST_DIGEST], "the request digest"),
-            number_salt=salt,
+            check_identifier(claims[cwt.CLAIM_AUD], "aud"),
+            nonce,
+            _digest(claims[CLAIM_REQUEST_DIGEST], "the request digest"),
+            salt,
         )
 
 
 def _protected(sign1: Sign1, parameter: int, typ: str, what: str) -> Any:
     """Check the protected header is exactly {alg, ``parameter``, typ} and return ``parameter``."""
     headers = sign1.headers
-    if set(headers) != {HEADER_ALG, parameter, HEADER_TYP} or sign1.unprotected:
+    if headers.keys() != {HEADER_ALG, parameter, HEADER_TYP} or sign1.unprotected:
         raise DecodeError(f"the {what} headers are not zkcheck's")
     if headers[HEADER_TYP] != typ:
         raise DecodeError(f"not a zkcheck {what} (typ)")
@@ -225,9 +224,9 @@ def decode_attestation(item: object) -> tuple[Sign1, AttestationClaims]:
     return attestation, AttestationClaims.from_payload(attestation.payload)
 
 
-@dataclass(frozen=True)
-class SignedPresentation:
-    """A decoded key-binding token with the attestation it carries."""
+class SignedPresentation(NamedTuple):
+    """A decoded key-binding token with the attestation it carries (a named tuple:
+    one is made on every verification)."""
 
     token: Sign1
     claims: KeyBindingClaims

@@ -49,6 +49,7 @@ exponent before it leaves the function (RFC 9474 section 4.3 steps 3-4).
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 import secrets
@@ -64,6 +65,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from zkcheck.errors import DecodeError, InvalidSignature, ZkcheckError
 from zkcheck.hazmat import Rng, default_rng
+from zkcheck.hazmat.secret import SecretBytes
 
 __all__ = [
     "MAX_MODULUS_BITS",
@@ -75,8 +77,10 @@ __all__ = [
     "emsa_pss_encode",
     "finalize",
     "generate_private_key",
+    "load_private_key",
     "load_public_key",
     "prepare",
+    "private_key_to_der",
     "public_key_to_spki",
     "verify",
 ]
@@ -115,7 +119,13 @@ class Variant(enum.Enum):
         return self.value.endswith("-Randomized")
 
     def _padding(self) -> padding.PSS:
-        return padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=self.salt_length)
+        return _pss_padding(self.salt_length)
+
+
+@functools.cache
+def _pss_padding(salt_length: int) -> padding.PSS:
+    """The RSASSA-PSS parameters with SHA-384 and MGF1-SHA-384 (immutable, so built once)."""
+    return padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=salt_length)
 
 
 # --- Encoding (RFC 8017) ---------------------------------------------------------------------
@@ -298,6 +308,43 @@ def generate_private_key(bits: int = 2048) -> rsa.RSAPrivateKey:
     if not MIN_MODULUS_BITS <= bits <= MAX_MODULUS_BITS:
         raise ValueError(f"modulus size must be {MIN_MODULUS_BITS}..{MAX_MODULUS_BITS} bits")
     return rsa.generate_private_key(public_exponent=_PUBLIC_EXPONENT, key_size=bits)
+
+
+def private_key_to_der(private_key: rsa.RSAPrivateKey) -> SecretBytes:
+    """The unencrypted PKCS #8 DER encoding of ``private_key`` (RFC 5208), to store a
+    signing key; whoever reads it can sign, so it comes wrapped as a secret."""
+    return SecretBytes(
+        private_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+def load_private_key(der: bytes) -> rsa.RSAPrivateKey:
+    """An RSA signing key from :func:`private_key_to_der`'s encoding.
+
+    OpenSSL checks the key's consistency as it loads it. Anything that is not
+    one canonical unencrypted PKCS #8 RSA key with public exponent 65537 and a
+    modulus of :data:`MIN_MODULUS_BITS` to :data:`MAX_MODULUS_BITS` bits
+    raises :class:`~zkcheck.errors.DecodeError`, which says nothing of the key.
+    """
+    data = bytes(der)
+    try:
+        key = serialization.load_der_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise DecodeError("not an unencrypted PKCS #8 RSA private key") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise DecodeError("not an RSA private key")
+    if not MIN_MODULUS_BITS <= key.key_size <= MAX_MODULUS_BITS:
+        raise DecodeError(f"RSA modulus of {key.key_size} bits is out of range")
+    if key.private_numbers().public_numbers.e != _PUBLIC_EXPONENT:
+        raise DecodeError("RSA public exponent other than 65537")
+    # Re-encoding refuses every other form of the same key (BER, trailing bytes).
+    if not hmac.compare_digest(private_key_to_der(key).reveal(), data):
+        raise DecodeError("not in canonical PKCS #8 DER")
+    return key
 
 
 # --- Client ----------------------------------------------------------------------------------

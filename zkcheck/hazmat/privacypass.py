@@ -95,6 +95,7 @@ __all__ = [
     "token_authenticator_input",
     "token_key_id",
     "truncated_token_key_id",
+    "verify_parsed_token",
     "verify_token",
 ]
 
@@ -119,6 +120,8 @@ TOKEN_REQUEST_MEDIA_TYPE = "application/private-token-request"  # noqa: S105 (a 
 TOKEN_RESPONSE_MEDIA_TYPE = "application/private-token-response"  # noqa: S105
 
 _MODULUS_BITS = 2048
+_TOKEN_LENGTH = 2 + NONCE_LENGTH + 32 + NID + NK
+_TOKEN_TYPE_BYTES = TOKEN_TYPE_BLIND_RSA.to_bytes(2, "big")
 _MAX_HEADER_LENGTH = 65536
 _MAX_DIRECTORY_LENGTH = 1 << 20
 
@@ -410,6 +413,12 @@ class Token:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Token:
+        data = bytes(data)
+        if len(data) == _TOKEN_LENGTH and data[:2] == _TOKEN_TYPE_BYTES:
+            # Every field has a fixed length, so a well-formed token is read by slicing
+            # (verifiers parse one per redemption); anything else takes the reader,
+            # which says what is wrong.
+            return cls(data[2:34], data[34:66], data[66:98], data[98:])
         reader = _Reader(data, "Token")
         _check_token_type(reader.uint(2), "Token")
         token = cls(reader.take(NONCE_LENGTH), reader.take(32), reader.take(NID), reader.take(NK))
@@ -438,6 +447,38 @@ class TokenRequestState:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("token request state cannot be pickled")
+
+    @property
+    def issuer_spki(self) -> bytes:
+        """The issuer key the request was made for."""
+        return self._token_key.spki
+
+    def export(self) -> tuple[bytes, bytes, SecretBytes]:
+        """The state's values, to keep it across processes until the TokenResponse arrives:
+        the token nonce, the challenge digest and the blind's inverse ``inv`` (secret:
+        with it, the blinded message and the token can be linked)."""
+        return self._nonce, self._challenge_digest, self._inv
+
+    @classmethod
+    def restore(
+        cls, issuer_spki: bytes, nonce: bytes, challenge_digest: bytes, inv: bytes
+    ) -> TokenRequestState:
+        """A state from :meth:`export`'s values and the issuer key's SPKI.
+
+        Raises :class:`~zkcheck.errors.DecodeError` for an unusable key, values
+        of the wrong length, or an ``inv`` that is not in 1..n-1. A wrong
+        ``inv`` of the right shape yields a token that :func:`finalize_token`
+        refuses (:class:`~zkcheck.errors.InvalidSignature`).
+        """
+        if not all(isinstance(value, bytes) for value in (nonce, challenge_digest, inv)):
+            raise DecodeError("TokenRequestState: values are byte strings")
+        token_key = TokenKey.from_spki(issuer_spki)
+        _check_length(nonce, NONCE_LENGTH, "TokenRequestState.nonce")
+        _check_length(challenge_digest, 32, "TokenRequestState.challenge_digest")
+        _check_length(inv, NK, "TokenRequestState.inv")
+        if not 0 < int.from_bytes(inv, "big") < token_key.public_key.public_numbers().n:
+            raise DecodeError("TokenRequestState.inv: not in 1..n-1")
+        return cls(token_key, bytes(nonce), bytes(challenge_digest), SecretBytes(bytes(inv)))
 
 
 def create_token_request(
@@ -545,7 +586,12 @@ class IssuerKeyring:
 # --- Origin (RFC 9578 section 6.4, RFC 9577 section 2.2.3) -----------------------------------
 
 
-def _verify(token_key: TokenKey, token: Token, challenge: TokenChallenge) -> None:
+def verify_parsed_token(token_key: TokenKey, token: Token, challenge: TokenChallenge) -> None:
+    """:func:`verify_token` for a token already parsed, under a key already loaded.
+
+    For callers that read the token's key id first to find its key (as an
+    :class:`OriginKeyring` does), so the token is parsed and the key loaded once.
+    """
     _check_token_type(challenge.token_type, "TokenChallenge")
     # Both comparisons run, so the failure does not say which field differed.
     same_challenge = hmac.compare_digest(token.challenge_digest, challenge.digest())
@@ -570,7 +616,7 @@ def verify_token(issuer_spki: bytes, token: bytes, challenge: TokenChallenge) ->
     verify. Double-spending is the caller's to prevent (RFC 9577 section 2.2.2).
     """
     token_key = TokenKey.from_spki(issuer_spki)
-    _verify(token_key, Token.from_bytes(token), challenge)
+    verify_parsed_token(token_key, Token.from_bytes(token), challenge)
 
 
 class OriginKeyring:
@@ -599,7 +645,7 @@ class OriginKeyring:
         """
         parsed = Token.from_bytes(token)
         token_key = self.find(parsed.token_key_id)
-        _verify(token_key, parsed, challenge)
+        verify_parsed_token(token_key, parsed, challenge)
         return token_key
 
 

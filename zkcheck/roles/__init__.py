@@ -1,6 +1,6 @@
-"""The roles: operator (:class:`Issuer`, :class:`CredentialIssuer` with its
-:class:`Attester`), phone (:class:`Holder`, :class:`CredentialHolder`), relying party
-(:class:`Verifier` with its :class:`Policy`).
+"""The roles: operator (:class:`Issuer`, :class:`TokenIssuer`, :class:`CredentialIssuer`,
+the last two with an :class:`Attester`), phone (:class:`Holder`, :class:`TokenHolder`,
+:class:`CredentialHolder`), relying party (:class:`Verifier` with its :class:`Policy`).
 
 This is the only layer that combines the others. A flow, message by message
 (every message has ``to_bytes`` / ``from_bytes``, so each arrow can be a file)::
@@ -14,6 +14,21 @@ This is the only layer that combines the others. A flow, message by message
 
 The operator never sees the Request or the verifier; the verifier sees one
 attestation of the batch, bound to a key used nowhere else.
+
+The token tier (:class:`TokenIssuer`, :class:`TokenHolder`; spec/07-token-tier.md)::
+
+    Verifier                      Holder                        TokenIssuer (operator)
+       | -- Request + PrivateToken > |                             |
+       |    challenges (RFC 9577)    | -- evidence, TokenRequest > |  attester, check holds?
+       |                             | <------------ TokenResponse |  blind signature
+       | <------------ Presentation  |                             |
+    VerifiedResult (or a ZkcheckError)
+
+A static check's tokens may be fetched ahead and cached; a swap check's token
+is bound to the request, so it is fetched after the request arrives. The
+operator's keys (:class:`TokenIssuerKeys`) and the phone's tokens
+(:class:`TokenWallet`) have file forms, and so does every arrow (the
+``token-*`` messages of :mod:`zkcheck.encoding.token_messages`).
 
 The credential tier (:class:`CredentialIssuer`, :class:`CredentialHolder`;
 spec/08-credential-tier.md)::
@@ -37,18 +52,27 @@ from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
 from zkcheck.roles.operator_key import OperatorKey
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult
+from zkcheck.roles.token_holder import HeldToken, TokenAsk, TokenHolder, TokenWallet
+from zkcheck.roles.token_issuer import DEFAULT_EPOCHS, TokenIssuer, TokenIssuerKeys
 from zkcheck.roles.verifier import Verifier
 
 __all__ = [
+    "DEFAULT_EPOCHS",
     "DEFAULT_VALIDITY",
     "Attester",
     "CredentialHolder",
     "CredentialIssuer",
+    "HeldToken",
     "Holder",
     "InsecureTestAttester",
     "Issuer",
     "OperatorKey",
     "Policy",
+    "TokenAsk",
+    "TokenHolder",
+    "TokenIssuer",
+    "TokenIssuerKeys",
+    "TokenWallet",
     "Validity",
     "VerifiedResult",
     "Verifier",

@@ -55,6 +55,7 @@ from zkcheck.hazmat.predicate_parameters import FRESHNESS_MENU, TIME_TOLERANCE
 from zkcheck.hazmat.predicates import Predicate, predicate
 from zkcheck.hazmat.presentation import PresentationProof
 from zkcheck.roles._tiers import Evidence, VerificationContext
+from zkcheck.roles.policy import Policy
 
 __all__ = [
     "EXPIRY_SKEW_DAYS",
@@ -193,6 +194,13 @@ class CredentialTier:
     "Verifier: presentation verification")."""
 
     name = TIER
+
+    def check_policy(self, policy: Policy) -> None:
+        """A swap check needs a maximum age of whole hours on the freshness menu, the
+        bound of the hidden freshness predicate (:class:`NotRequested` otherwise); every
+        other policy can be configured, and a check this tier does not answer is refused
+        when a presentation shows it (:func:`answered_checks`)."""
+        freshness_hours(policy.checks, policy.max_age)
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         request = context.request

@@ -26,6 +26,7 @@ from zkcheck.encoding.signed import (
 )
 from zkcheck.errors import DecodeError, UntrustedIssuer, WrongVerifier
 from zkcheck.roles._tiers import Evidence, VerificationContext
+from zkcheck.roles.policy import Policy
 
 __all__ = ["TIER", "SignedTier", "issue_attestation", "present_attestation"]
 
@@ -78,6 +79,9 @@ class SignedTier:
     """Verification of a ``signed`` presentation body (spec/04-signed-tier.md, section 4)."""
 
     name = TIER
+
+    def check_policy(self, policy: Policy) -> None:
+        """Every policy is one the signed tier can serve."""
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         presented = decode_presentation_body(body)

@@ -12,18 +12,22 @@ a tier is adding a module with a :class:`TierVerifier` and one entry in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from types import MappingProxyType
+from typing import NamedTuple, Protocol
 
 from zkcheck.claims import Check
 from zkcheck.encoding.messages import Request
+from zkcheck.roles.policy import Policy
 from zkcheck.trust.keyset import OperatorEntry, TrustAnchors
 
 __all__ = ["Evidence", "TierVerifier", "VerificationContext"]
 
 
-@dataclass(frozen=True)
-class VerificationContext:
+# Both records are made on every verification: immutable named tuples, which
+# cost a fraction of a frozen dataclass to construct.
+
+
+class VerificationContext(NamedTuple):
     """What a tier verifies against: the verifier's own stored request (and the
     SHA-256 digest of its encoding), its trust anchors, the time, and the number
     the user typed (for ``number``)."""
@@ -35,8 +39,7 @@ class VerificationContext:
     number: str | None
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """What a tier established: who issued which checks, when, until when.
 
     ``spend`` lists further single-use values (for example token nonces) to
@@ -51,7 +54,7 @@ class Evidence:
     checks: tuple[Check, ...]
     issued_at: int
     expires_at: int
-    spend: Mapping[bytes, int] = field(default_factory=dict)
+    spend: Mapping[bytes, int] = MappingProxyType({})
     evaluated_at: int | None = None
 
 
@@ -59,6 +62,10 @@ class TierVerifier(Protocol):
     """One tier's verification of a presentation body."""
 
     name: str
+
+    def check_policy(self, policy: Policy) -> None:
+        """Refuse, when a verifier is configured, a policy this tier cannot serve."""
+        ...
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         """Evidence for ``context.request``; raise a :class:`~zkcheck.errors.ZkcheckError`."""

@@ -6,9 +6,6 @@ from dataclasses import dataclass
 
 from zkcheck.claims import Check, sort_checks
 from zkcheck.encoding.messages import MAX_CHECKS, check_identifier
-from zkcheck.errors import NotRequested
-from zkcheck.roles._credential import TIER as CREDENTIAL_TIER
-from zkcheck.roles._credential import freshness_hours
 
 __all__ = ["Policy"]
 
@@ -24,11 +21,6 @@ class Policy:
     long a request stays answerable; ``result_bucket`` is the width of the
     issue-time bucket a result reports; ``clock_skew`` is how far in the
     future an issue time may lie before it is refused.
-
-    A policy that accepts the ``credential`` tier and asks a swap check sets
-    ``max_age`` to a whole number of hours on the freshness menu (1, 24 or 168
-    hours): in that tier it is the bound of the hidden freshness predicate
-    (spec/08-credential-tier.md, "Binding to the request").
     """
 
     verifier_id: str
@@ -58,13 +50,6 @@ class Policy:
                 raise ValueError(f"{name} is a positive number of seconds")
         if self.clock_skew < 0:
             raise ValueError("clock_skew is not negative")
-        if CREDENTIAL_TIER in self.tiers:
-            # The credential tier proves a swap check's freshness with a hidden
-            # predicate whose bound is max_age, in hours from a fixed menu.
-            try:
-                freshness_hours(self.checks, self.max_age)
-            except NotRequested as exc:
-                raise ValueError(str(exc)) from None
 
     @property
     def checks(self) -> tuple[Check, ...]:

@@ -1,8 +1,8 @@
 """The relying party's side: requests, and the verification every tier shares.
 
 :meth:`Verifier.verify` follows spec/04-signed-tier.md, section 4 (and
-spec/08-credential-tier.md for credentials): it finds
-the verifier's own stored request by the presentation's nonce, lets the tier
+spec/07-token-tier.md for tokens, spec/08-credential-tier.md for credentials):
+it finds the verifier's own stored request by the presentation's nonce, lets the tier
 verify its cryptography against that request, applies the policy, consumes
 the nonce, and only then constructs a :class:`VerifiedResult`. Every failure
 raises a :class:`~zkcheck.errors.ZkcheckError` subclass:
@@ -11,15 +11,17 @@ raises a :class:`~zkcheck.errors.ZkcheckError` subclass:
 failure                                                 error
 ======================================================= =====================
 malformed bytes                                         DecodeError
-a signature (operator's or holder's) does not verify;   InvalidSignature
-the holder key is not the one the attestation names
-unknown operator key; operator not accepted; a check    UntrustedIssuer
-outside the operator's published menu
-attestation expired; older than the policy allows;      Expired
-request expired
-nonce unknown or already used                           Replayed
+a signature (operator's or holder's) or a token does    InvalidSignature
+not verify; the holder key is not the one the
+attestation names
+unknown operator or token key; operator not accepted;   UntrustedIssuer
+a check outside the operator's published menu
+attestation expired (for a token: its key's epoch);     Expired
+older than the policy allows; request expired
+nonce unknown or already used; token already spent      Replayed
 made for another verifier or another request            WrongVerifier
-(a shared nonce store's request of another verifier)
+(a shared nonce store's request of another verifier;
+a token for another challenge)
 a required check missing; a check not requested;        NotRequested
 a tier not accepted
 ======================================================= =====================
@@ -34,17 +36,25 @@ from collections.abc import Mapping
 
 from zkcheck.claims import NUMBER
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord
-from zkcheck.errors import Expired, NotRequested, Replayed, UntrustedIssuer, WrongVerifier
+from zkcheck.errors import (
+    Expired,
+    NotRequested,
+    PolicyError,
+    Replayed,
+    UntrustedIssuer,
+    WrongVerifier,
+)
 from zkcheck.roles._credential import CredentialTier
 from zkcheck.roles._signed import SignedTier
 from zkcheck.roles._tiers import TierVerifier, VerificationContext
+from zkcheck.roles._token import TokenTier, challenge_header
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult, _mint
 from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.keyset import TrustAnchors
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
 
-__all__ = ["NONCE_SIZE", "TIERS", "Verifier"]
+__all__ = ["NONCE_SIZE", "TIERS", "Verifier", "tiers_serving"]
 
 _CREATED_CACHE = 4096
 
@@ -53,9 +63,27 @@ NONCE_SIZE = 32
 
 TIERS: Mapping[str, TierVerifier] = {
     SignedTier.name: SignedTier(),
+    TokenTier.name: TokenTier(),
     CredentialTier.name: CredentialTier(),
 }
 """The tiers this installation verifies, by wire name."""
+
+
+def tiers_serving(policy: Policy) -> tuple[str, ...]:
+    """The tiers of ``policy.tiers`` that this installation verifies and that can serve
+    the policy: the token tier, for instance, cannot when ``number`` is required or the
+    verifier id is not a server name (spec/07-token-tier.md)."""
+    serving = []
+    for name in policy.tiers:
+        tier = TIERS.get(name)
+        if tier is None:
+            continue
+        try:
+            tier.check_policy(policy)
+        except (PolicyError, ValueError):
+            continue
+        serving.append(name)
+    return tuple(serving)
 
 
 class Verifier:
@@ -72,6 +100,8 @@ class Verifier:
         unsupported = set(policy.tiers) - set(TIERS)
         if unsupported:
             raise ValueError(f"tiers not available: {sorted(unsupported)}")
+        for name in policy.tiers:
+            TIERS[name].check_policy(policy)
         operators = {}
         for operator_id in policy.operators:
             entry = trust.operator(operator_id)
@@ -111,6 +141,14 @@ class Verifier:
         if len(self._created) > _CREATED_CACHE:
             self._created.popitem(last=False)
         return request
+
+    def token_challenge_header(self, request: Request) -> str:
+        """The RFC 9577 ``WWW-Authenticate`` value to send alongside ``request`` for the
+        token tier: one PrivateToken challenge per check and accepted operator
+        (spec/07-token-tier.md, "Redemption")."""
+        if "token" not in request.tiers:
+            raise ValueError("the request does not accept the token tier")
+        return challenge_header(request, self._trust, epoch_seconds(self._clock.now()))
 
     def verify(
         self, presentation: Presentation | bytes, *, number: str | None = None

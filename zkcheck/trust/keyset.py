@@ -4,13 +4,25 @@ An operator key set is a zkcheck message (spec/03-encoding.md)::
 
     {0: 1, 1: "operator-keyset",
      2: [{1: operator id, 2: [COSE_Key with kid, ...], 3: [menu check, ...],
-          ? 5: [credential key, ...]}, ...]}
+          ? 4: [token key, ...], ? 5: [credential key, ...]}, ...]}
+
+An operator lists up to 16 signing keys, up to 1024 token keys and up to 1024
+credential keys, at least one key in all: an operator that issues only tokens
+or only credentials lists no signing key.
 
 Every key's ``kid`` is :func:`key_id` of the key (the first 16 bytes of its
 COSE Key Thumbprint), so a kid cannot be claimed by two keys and a
 verifier can check it; kids are unique across the whole set. The verifier
 uses the set through the :class:`TrustAnchors` interface, which a signed trust
 list will implement too.
+
+Key 4 lists the operator's token-tier keys
+(:class:`~zkcheck.trust.token_keys.TokenKeyEntry`, spec/07-token-tier.md), and
+is absent when there are none. Within an operator each issuer name serves one
+check and each check one issuer name; under one issuer name the epochs do not
+overlap (so at any instant at most one key answers a check) and the
+truncated key ids differ; issuer names and token key ids are unique across
+the whole set.
 
 Key 5 lists the operator's credential-tier keys
 (:class:`~zkcheck.trust.credential_keys.CredentialKeyEntry`,
@@ -20,8 +32,9 @@ key ids are unique across the whole set.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +44,7 @@ from zkcheck.encoding.cose import COSEKey
 from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
 from zkcheck.errors import DecodeError, UntrustedIssuer
 from zkcheck.trust.credential_keys import CredentialKeyEntry
+from zkcheck.trust.token_keys import TokenKeyEntry
 
 __all__ = [
     "KID_SIZE",
@@ -46,6 +60,7 @@ _KIND = "operator-keyset"
 _MAX_OPERATORS = 1024
 _MAX_KEYS = 16
 _MAX_MENU = 64
+_MAX_TOKEN_KEYS = 1024
 _MAX_CREDENTIAL_KEYS = 1024
 _MAX_FILE = 1024 * 1024
 
@@ -62,26 +77,81 @@ class OperatorEntry:
     operator_id: str
     keys: tuple[COSEKey, ...]
     menu: Menu
+    token_keys: tuple[TokenKeyEntry, ...] = ()
     credential_keys: tuple[CredentialKeyEntry, ...] = ()
 
     def __post_init__(self) -> None:
         check_identifier(self.operator_id, "the operator id")
-        # An operator that issues only credentials needs no signing key, but every
-        # operator lists at least one key of some tier.
-        if len(self.keys) > _MAX_KEYS or not (self.keys or self.credential_keys):
-            raise ValueError(f"an operator has 1..{_MAX_KEYS} signing keys, or credential keys")
+        # An operator that issues only tokens or only credentials needs no signing key,
+        # but every operator lists at least one key of some tier.
+        if len(self.keys) > _MAX_KEYS:
+            raise ValueError(f"an operator has at most {_MAX_KEYS} signing keys")
+        if not (self.keys or self.token_keys or self.credential_keys):
+            raise ValueError("an operator has a signing key, token keys or credential keys")
+        if len(self.token_keys) > _MAX_TOKEN_KEYS:
+            raise ValueError(f"an operator has at most {_MAX_TOKEN_KEYS} token keys")
         if len(self.credential_keys) > _MAX_CREDENTIAL_KEYS:
             raise ValueError(f"an operator has at most {_MAX_CREDENTIAL_KEYS} credential keys")
+        names: dict[str, list[TokenKeyEntry]] = {}
+        for entry in self.token_keys:
+            if not self.menu.allows(entry.check):
+                raise ValueError("a token key's check must be on the operator's menu")
+            names.setdefault(entry.issuer_name, []).append(entry)
+        if len({entries[0].check for entries in names.values()}) != len(names):
+            raise ValueError("each check has one issuer name")
+        for entries in names.values():
+            _check_issuer_keys(entries)
 
     @classmethod
-    def create(cls, operator_id: str, keys: Iterable[COSEKey], menu: Menu) -> OperatorEntry:
+    def create(
+        cls,
+        operator_id: str,
+        keys: Iterable[COSEKey],
+        menu: Menu,
+        token_keys: Iterable[TokenKeyEntry] = (),
+    ) -> OperatorEntry:
         """An entry whose keys carry their :func:`key_id`."""
         with_kids = tuple(COSEKey(key.curve, key.public, key_id(key)) for key in keys)
-        return cls(operator_id, with_kids, menu)
+        return cls(operator_id, with_kids, menu, tuple(token_keys))
+
+    def with_token_keys(self, token_keys: Iterable[TokenKeyEntry]) -> OperatorEntry:
+        """This entry with its token keys replaced."""
+        return replace(self, token_keys=tuple(token_keys))
 
     def with_credential_keys(self, keys: Iterable[CredentialKeyEntry]) -> OperatorEntry:
         """This entry with its credential keys replaced."""
         return replace(self, credential_keys=tuple(keys))
+
+    def token_issuer_name(self, check: Check) -> str | None:
+        """The issuer name under which this operator issues tokens for ``check``, if any."""
+        for entry in self.token_keys:
+            if entry.check == check:
+                return entry.issuer_name
+        return None
+
+    def token_key_at(self, check: Check, now: int) -> TokenKeyEntry | None:
+        """The token key for ``check`` whose epoch contains ``now``, if any."""
+        for entry in self.token_keys:
+            if entry.check == check and entry.valid_at(now):
+                return entry
+        return None
+
+
+def _check_issuer_keys(entries: list[TokenKeyEntry]) -> None:
+    """The keys of one issuer name: one check, epochs apart, truncated key ids apart.
+
+    RFC 9578 section 6.5 asks issuers to keep truncated key ids distinct among
+    keys in rotation; with epochs apart, a standard client that takes the
+    first usable key of a directory finds exactly one per instant.
+    """
+    if len({entry.check for entry in entries}) != 1:
+        raise ValueError("an issuer name serves one check")
+    if len({entry.token_key.truncated_token_key_id for entry in entries}) != len(entries):
+        raise ValueError("two keys of one issuer name share a truncated token key id")
+    ordered = sorted(entries, key=lambda entry: entry.not_before)
+    for earlier, later in itertools.pairwise(ordered):
+        if later.not_before < earlier.not_after:
+            raise ValueError("the epochs of one issuer name overlap")
 
 
 class TrustAnchors(Protocol):
@@ -95,6 +165,10 @@ class TrustAnchors(Protocol):
         """The operator with this id, if trusted."""
         ...
 
+    def find_token_key(self, token_key_id: bytes) -> tuple[OperatorEntry, TokenKeyEntry]:
+        """The operator and token key with this token key id; :class:`UntrustedIssuer` if none."""
+        ...
+
     def find_credential_key(self, kid: bytes) -> tuple[OperatorEntry, CredentialKeyEntry]:
         """The operator and credential key with this key id; :class:`UntrustedIssuer` if none."""
         ...
@@ -105,6 +179,9 @@ class OperatorKeySet:
     """A static set of trusted operators, read from a file."""
 
     operators: tuple[OperatorEntry, ...]
+    _token_index: dict[bytes, tuple[OperatorEntry, TokenKeyEntry]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         ids = [entry.operator_id for entry in self.operators]
@@ -113,6 +190,17 @@ class OperatorKeySet:
         kids = [key.kid for entry in self.operators for key in entry.keys]
         if len(set(kids)) != len(kids) or any(kid is None for kid in kids):
             raise ValueError("every key has a kid, and no kid appears twice")
+        index = {}
+        issuers: dict[str, str] = {}
+        for operator in self.operators:
+            for token_key in operator.token_keys:
+                owner = issuers.setdefault(token_key.issuer_name, operator.operator_id)
+                if owner != operator.operator_id:
+                    raise ValueError("an issuer name belongs to one operator")
+                if token_key.token_key_id in index:
+                    raise ValueError("a token key appears twice in the key set")
+                index[token_key.token_key_id] = (operator, token_key)
+        object.__setattr__(self, "_token_index", index)
         credential_kids = [key.key_id for entry in self.operators for key in entry.credential_keys]
         if len(set(credential_kids)) != len(credential_kids):
             raise ValueError("a credential key appears twice in the key set")
@@ -130,6 +218,12 @@ class OperatorKeySet:
                 return entry
         return None
 
+    def find_token_key(self, token_key_id: bytes) -> tuple[OperatorEntry, TokenKeyEntry]:
+        found = self._token_index.get(bytes(token_key_id))
+        if found is None:
+            raise UntrustedIssuer("unknown token key")
+        return found
+
     def find_credential_key(self, kid: bytes) -> tuple[OperatorEntry, CredentialKeyEntry]:
         for entry in self.operators:
             for key in entry.credential_keys:
@@ -138,13 +232,7 @@ class OperatorKeySet:
         raise UntrustedIssuer("unknown operator key")
 
     def to_bytes(self) -> bytes:
-        return encode(
-            {
-                0: VERSION,
-                1: _KIND,
-                2: [_encode_entry(entry) for entry in self.operators],
-            }
-        )
+        return encode({0: VERSION, 1: _KIND, 2: [_encode_entry(entry) for entry in self.operators]})
 
     @classmethod
     def from_bytes(cls, data: bytes) -> OperatorKeySet:
@@ -172,9 +260,17 @@ def _encode_entry(entry: OperatorEntry) -> dict[int, Any]:
         2: [key.to_map() for key in entry.keys],
         3: list(entry.menu.identifiers()),
     }
+    if entry.token_keys:
+        fields[4] = [token_key.to_map() for token_key in entry.token_keys]
     if entry.credential_keys:
         fields[5] = [key.to_map() for key in entry.credential_keys]
     return fields
+
+
+def _token_keys(entries: object) -> tuple[TokenKeyEntry, ...]:
+    if type(entries) is not list or not 1 <= len(entries) <= _MAX_TOKEN_KEYS:
+        raise DecodeError(f"an operator lists 1..{_MAX_TOKEN_KEYS} token keys, or none at all")
+    return tuple(TokenKeyEntry.from_map(entry) for entry in entries)
 
 
 def _credential_keys(entries: object) -> tuple[CredentialKeyEntry, ...]:
@@ -186,8 +282,10 @@ def _credential_keys(entries: object) -> tuple[CredentialKeyEntry, ...]:
 
 
 def _entry(entry: object) -> OperatorEntry:
-    if not isinstance(entry, dict) or set(entry) - {5} != {1, 2, 3}:
-        raise DecodeError("an operator entry is {1: id, 2: keys, 3: menu, ? 5: credential keys}")
+    if not isinstance(entry, dict) or set(entry) - {4, 5} != {1, 2, 3}:
+        raise DecodeError(
+            "an operator entry is {1: id, 2: keys, 3: menu, ? 4: token keys, ? 5: credential keys}"
+        )
     keys = entry[2]
     if type(keys) is not list or len(keys) > _MAX_KEYS:
         raise DecodeError(f"an operator has at most {_MAX_KEYS} signing keys")
@@ -195,11 +293,13 @@ def _entry(entry: object) -> OperatorEntry:
     for key in parsed:
         if key.kid != key_id(key):
             raise DecodeError("a key's kid must be its key id (thumbprint prefix)")
+    token_keys = _token_keys(entry[4]) if 4 in entry else ()
     credential_keys = _credential_keys(entry[5]) if 5 in entry else ()
     return OperatorEntry(
         check_identifier(entry[1], "the operator id"),
         parsed,
         decode_menu(entry[3]),
+        token_keys,
         credential_keys,
     )
 

@@ -17,6 +17,7 @@ from zkcheck.cli.exits import EXIT_UNAVAILABLE, EXIT_USAGE, CommandError
 from zkcheck.cli.tiers.base import DemoRun, Tier
 from zkcheck.cli.tiers.credential import CREDENTIAL
 from zkcheck.cli.tiers.signed import SIGNED
+from zkcheck.cli.tiers.token import TOKEN
 
 __all__ = ["REGISTRY", "DemoRun", "Planned", "Tier", "landed", "owner", "planned", "tier"]
 
@@ -31,7 +32,7 @@ class Planned:
 
 REGISTRY: Mapping[str, Tier | Planned] = {
     "signed": SIGNED,
-    "token": Planned("token", "Privacy Pass tokens, blind RSA (RFC 9578 type 0x0002)"),
+    "token": TOKEN,
     "credential": CREDENTIAL,
 }
 """Every tier by its ``--tier`` name, in the order the demo runs them."""

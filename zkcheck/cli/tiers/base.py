@@ -10,16 +10,58 @@ formats, exit codes, the transcript). Every method that takes bytes raises a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from zkcheck.claims import Check
 from zkcheck.cli.explain import Explanation
 from zkcheck.cli.scenarios import Case, CaseResult, DemoWorld, Progress, Scenario
-from zkcheck.encoding.messages import Presentation
+from zkcheck.encoding.messages import Presentation, Request
+from zkcheck.roles import Verifier
 from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.clock import Clock
 
-__all__ = ["DemoRun", "Tier"]
+__all__ = ["DemoRun", "OperatorKeys", "PhoneInputs", "Tier", "TierFiles"]
+
+
+@dataclass(frozen=True)
+class TierFiles:
+    """The object types of a tier's files, by the step that reads or writes them."""
+
+    operator_key: str | None
+    """The operator's secret key file (``keygen operator``, ``issue``); ``None`` while
+    the tier has none."""
+    wallet: str | None
+    """The phone's secret wallet (``keygen holder``, ``receive``, ``present``); ``None``
+    while the tier has none."""
+    issuance_request: str
+    """Phone -> operator (``keygen holder`` writes it, ``issue`` reads it)."""
+    issuance_response: str
+    """Operator -> phone (``issue`` writes it, ``receive`` reads it)."""
+    challenge: str | None = None
+    """Verifier -> phone alongside the request (``request --challenge``), if the tier has one."""
+    published: str | None = None
+    """What the operator publishes besides the key set (``keygen operator --directories``)."""
+
+
+@dataclass(frozen=True)
+class OperatorKeys:
+    """What ``keygen operator`` writes: the secret key file, the key set, and the tier's
+    other public file, if it has one (:attr:`TierFiles.published`)."""
+
+    secret: bytes
+    keyset: bytes
+    published: bytes | None = None
+
+
+@dataclass(frozen=True)
+class PhoneInputs:
+    """Public files a phone's step was given besides its wallet (``None``: not given)."""
+
+    request: bytes | None = None
+    challenge: bytes | None = None
+    keyset: bytes | None = None
+    directories: bytes | None = None
 
 
 class DemoRun(Protocol):
@@ -31,8 +73,8 @@ class DemoRun(Protocol):
         ...
 
     def skips(self, scenario: Scenario) -> str | None:
-        """Why this tier does not run ``scenario`` (a check it does not answer in this
-        version), or ``None`` when it runs it."""
+        """Why this tier does not run ``scenario`` (a check it does not carry, or does not
+        answer in this version), or ``None`` when it runs it."""
         ...
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
@@ -54,9 +96,24 @@ class Tier(Protocol):
         ...
 
     @property
+    def noun(self) -> str:
+        """What the phone holds and shows in this tier, in the singular ("attestation")."""
+        ...
+
+    @property
+    def attester(self) -> str:
+        """How ``issue`` knows who the subscriber is, in words (it says so each time)."""
+        ...
+
+    @property
     def kinds(self) -> frozenset[str]:
         """The object types this tier reads and writes (key files, wallets, its issuance
         messages): ``inspect`` and the file commands route these to the tier."""
+        ...
+
+    @property
+    def files(self) -> TierFiles:
+        """Which of :attr:`kinds` each step reads and writes."""
         ...
 
     def demo(self, world: DemoWorld) -> DemoRun:
@@ -71,15 +128,39 @@ class Tier(Protocol):
         """Explain a presentation of this tier."""
         ...
 
-    def keygen_operator(self, operator_id: str) -> tuple[bytes, bytes]:
-        """A new operator key: the secret key file and the public key set to publish."""
+    def keygen_operator(
+        self,
+        operator_id: str,
+        checks: Sequence[Check],
+        *,
+        domain: str | None,
+        keyset: bytes | None,
+        clock: Clock,
+    ) -> OperatorKeys:
+        """New operator keys for ``checks`` (none: the default menu), and the key set to
+        publish (``keyset``, the key set file's bytes if it exists, to add to for a tier
+        that does). ``ValueError`` for options the tier cannot use."""
         ...
 
     def keygen_holder(
-        self, wallet: bytes | None, checks: Sequence[Check], count: int, *, clock: Clock
-    ) -> tuple[bytes, bytes]:
-        """Fresh holder keys for ``count`` attestations of ``checks``: the wallet
-        (``wallet`` extended, or a new one) and the issuance request for the operator."""
+        self,
+        wallet: bytes | None,
+        checks: Sequence[Check],
+        count: int,
+        given: PhoneInputs,
+        *,
+        clock: Clock,
+    ) -> tuple[bytes, bytes | None]:
+        """Fresh holder secrets for ``count`` attestations of ``checks`` (or, for a tier
+        that asks per verifier request, for what ``given`` holds): the wallet (``wallet``
+        extended, or a new one) and the issuance request for the operator, ``None`` when
+        the wallet needs nothing more. ``ValueError`` for inputs the tier cannot use or
+        misses."""
+        ...
+
+    def challenge(self, verifier: Verifier, request: Request) -> bytes | None:
+        """What the tier sends the phone alongside ``request`` (:attr:`TierFiles.challenge`);
+        ``None`` when it sends nothing. ``ValueError`` when it cannot serve the request."""
         ...
 
     def issue(

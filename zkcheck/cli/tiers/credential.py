@@ -33,6 +33,7 @@ from zkcheck.cli.scenarios import (
     Scenario,
     Verdict,
 )
+from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
 from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of
 from zkcheck.cli.words import check_in_words, instant, plural
 from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
@@ -103,7 +104,10 @@ class CredentialCommandTier:
 
     name = _TIER
     title = "BBS credentials with zero-knowledge presentations"
+    noun = "credential"
+    attester = "the credential tier issues from the demo only in this version"
     kinds = _KINDS
+    files = TierFiles(None, None, CredentialRequest.KIND, CredentialResponse.KIND)
 
     def demo(self, world: DemoWorld) -> _CredentialDemo:
         return _CredentialDemo(self, world)
@@ -142,12 +146,26 @@ class CredentialCommandTier:
 
     # -- files: not built in this version ----------------------------------------------
 
-    def keygen_operator(self, operator_id: str) -> tuple[bytes, bytes]:
+    def keygen_operator(
+        self,
+        operator_id: str,
+        checks: Sequence[Check],
+        *,
+        domain: str | None,
+        keyset: bytes | None,
+        clock: Clock,
+    ) -> OperatorKeys:
         _unavailable()
 
     def keygen_holder(
-        self, wallet: bytes | None, checks: Sequence[Check], count: int, *, clock: Clock
-    ) -> tuple[bytes, bytes]:
+        self,
+        wallet: bytes | None,
+        checks: Sequence[Check],
+        count: int,
+        given: PhoneInputs,
+        *,
+        clock: Clock,
+    ) -> tuple[bytes, bytes | None]:
         _unavailable()
 
     def issue(
@@ -166,6 +184,10 @@ class CredentialCommandTier:
 
     def present(self, wallet: bytes, request: bytes, *, clock: Clock) -> tuple[bytes, bytes]:
         _unavailable()
+
+    def challenge(self, verifier: Verifier, request: Request) -> bytes | None:
+        # The credential tier's request is all the phone needs.
+        return None
 
 
 CREDENTIAL = CredentialCommandTier()
@@ -241,7 +263,7 @@ class _CredentialDemo:
             OPERATOR_ID, world.source, self._attester, clock=world.clock
         )
         keys = self._issuer.credential_keys()
-        entry = OperatorEntry(OPERATOR_ID, (), Menu.default(), keys)
+        entry = OperatorEntry(OPERATOR_ID, (), Menu.default(), credential_keys=keys)
         self._keyset = OperatorKeySet((entry,))
         self.description = (
             f"{OPERATOR_ID}'s BBS keys for this epoch and the next "

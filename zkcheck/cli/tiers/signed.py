@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkcheck.claims import NUMBER, Check
+from zkcheck.claims import NUMBER, Check, Menu
 from zkcheck.cli.explain import NOT_VERIFIED_NOTE, Explanation
 from zkcheck.cli.files import write_object, write_secret
 from zkcheck.cli.scenarios import (
@@ -25,9 +25,10 @@ from zkcheck.cli.scenarios import (
     Scenario,
     Verdict,
 )
-from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of
+from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
+from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of, verifier_knowledge
 from zkcheck.cli.words import checks_in_words, instant, plural
-from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation
+from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation, Request
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation, decode_presentation_body
 from zkcheck.errors import NotRequested, PolicyError, ZkcheckError
 from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
@@ -39,6 +40,7 @@ from zkcheck.trust.keyset import key_id
 __all__ = ["SIGNED", "SignedCommandTier"]
 
 _WALLET = "wallet"
+_FILES = TierFiles(OPERATOR_KEY_KIND, _WALLET, IssuanceRequest.KIND, IssuanceResponse.KIND)
 _KINDS = frozenset({OPERATOR_KEY_KIND, _WALLET, IssuanceRequest.KIND, IssuanceResponse.KIND})
 _TIER = "signed"
 _OPERATOR_KEY_FILE = "operator.key"
@@ -65,7 +67,13 @@ class SignedCommandTier:
 
     name = _TIER
     title = "COSE attestations signed by the operator, bound to a one-time holder key"
+    noun = "attestation"
+    attester = (
+        "the operator issues for the subscriber --msisdn names, as one it has authenticated "
+        "(the command line authenticates nobody)"
+    )
     kinds = _KINDS
+    files = _FILES
 
     # -- demo ----------------------------------------------------------------------
 
@@ -131,13 +139,39 @@ class SignedCommandTier:
 
     # -- files ----------------------------------------------------------------------
 
-    def keygen_operator(self, operator_id: str) -> tuple[bytes, bytes]:
-        key = OperatorKey.generate(operator_id)
-        return key.to_bytes(), key.keyset().to_bytes()
+    def keygen_operator(
+        self,
+        operator_id: str,
+        checks: Sequence[Check],
+        *,
+        domain: str | None,
+        keyset: bytes | None,
+        clock: Clock,
+    ) -> OperatorKeys:
+        # The signed tier's key set names this operator alone: an existing file is replaced.
+        if domain is not None:
+            raise ValueError(
+                "--domain names the token tier's issuer names; the signed tier has none"
+            )
+        key = OperatorKey.generate(operator_id, menu=Menu(frozenset(checks)) if checks else None)
+        return OperatorKeys(key.to_bytes(), key.keyset().to_bytes())
 
     def keygen_holder(
-        self, wallet: bytes | None, checks: Sequence[Check], count: int, *, clock: Clock
-    ) -> tuple[bytes, bytes]:
+        self,
+        wallet: bytes | None,
+        checks: Sequence[Check],
+        count: int,
+        given: PhoneInputs,
+        *,
+        clock: Clock,
+    ) -> tuple[bytes, bytes | None]:
+        if not checks:
+            raise ValueError("the signed tier asks for attestations of checks: give --check")
+        if given != PhoneInputs():
+            raise ValueError(
+                "the signed tier asks for attestations before any request: "
+                "--in, --challenge, --keyset and --directories are for the token tier"
+            )
         holder = (
             Holder(clock=clock) if wallet is None else Holder.import_wallet(wallet, clock=clock)
         )
@@ -165,6 +199,10 @@ class SignedCommandTier:
         holder = Holder.import_wallet(wallet, clock=clock)
         presentation = holder.present(request)
         return holder.export_wallet(), presentation.to_bytes()
+
+    def challenge(self, verifier: Verifier, request: Request) -> bytes | None:
+        # The signed tier's request is all the phone needs.
+        return None
 
 
 SIGNED = SignedCommandTier()
@@ -423,7 +461,7 @@ def _knowledge(
     disclosed: tuple[str, ...],
     reason: str,
 ) -> tuple[Knowledge, ...]:
-    check, verifier = scenario.check, scenario.verifier
+    check = scenario.check
     holds = "it holds" if attested is not None else "it does not hold, so it issued nothing"
     operator = Knowledge(
         "operator",
@@ -445,24 +483,5 @@ def _knowledge(
         ),
         (),
     )
-    other_facts = "any other fact the operator holds about the subscriber"
-    identity = () if check == NUMBER else ("who the subscriber is: no number or name reaches it",)
-    if refusal is None:
-        learned = disclosed
-        not_learned = (scenario.hidden, other_facts, *identity)
-    elif refusal is not Refusal.NOT_VERIFIED:
-        learned = (
-            f"no presentation came, so {check.identifier} is not shown",
-            "not why: a check that fails, a phone that declines and a phone without an "
-            "attestation look the same",
-        )
-        not_learned = (
-            f'{scenario.hidden}, or even that the check fails: nobody issued a "no", and '
-            "absence is only a hint",
-            other_facts,
-            *identity,
-        )
-    else:
-        learned = (*disclosed, f"that {check.identifier} is not shown: {reason}")
-        not_learned = (scenario.hidden, other_facts)
-    return (operator, phone, Knowledge(verifier, tuple(learned), tuple(not_learned)))
+    shown = verifier_knowledge(scenario, refusal, disclosed, held="an attestation", reason=reason)
+    return (operator, phone, shown)

@@ -1,0 +1,423 @@
+"""The user's phone in the token tier: a Privacy Pass client (spec/07-token-tier.md).
+
+For a verifier's request and its RFC 9577 challenges the holder
+
+1. checks every challenge against the request: the verifier is its only
+   origin, the issuer name is one of an accepted operator's for a check the
+   request asks, and the redemption context is the one the check's kind
+   prescribes (empty for static facts, derived from the request otherwise),
+   so a verifier cannot slip a tracking value into a challenge;
+2. finds the issuer's key as a standard client does, in the issuer
+   directory, and checks that it is the key the trust anchors list for that
+   issuer name and the current epoch (key consistency: a key made for one
+   subscriber would not be listed);
+3. asks the operator for tokens it does not hold yet (:class:`TokenAsk`):
+   one for a per-request check, ``batch`` for a static one, cached for this
+   verifier's later requests;
+4. presents one unused token per check and forgets it.
+
+The tokens and the TokenRequests still waiting for an answer live in a
+:class:`TokenWallet`, which has a file form (``token-wallet``,
+spec/07-token-tier.md, "Files") so the phone's steps can run as separate
+commands; the wallet needs no trust anchors, only the holder's asking does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn
+
+from zkcheck.claims import NUMBER, Check
+from zkcheck.encoding.cbor import encode
+from zkcheck.encoding.messages import Presentation, Request, check_identifier, message_fields
+from zkcheck.encoding.token import (
+    TOKEN_LENGTH,
+    Redemption,
+    encode_token_body,
+    redemption_of,
+    token_challenge,
+)
+from zkcheck.encoding.token_messages import (
+    TOKEN_REQUEST_SIZE,
+    TokenIssuanceRequest,
+    TokenIssuanceResponse,
+    token_request_id,
+)
+from zkcheck.errors import DecodeError, PolicyError
+from zkcheck.hazmat.privacypass import (
+    TOKEN_TYPE_BLIND_RSA,
+    IssuerDirectory,
+    Token,
+    TokenChallenge,
+    TokenRequest,
+    TokenRequestState,
+    create_token_request,
+    finalize_token,
+    parse_www_authenticate,
+    token_key_id,
+)
+from zkcheck.roles._token import TIER
+from zkcheck.trust.clock import Clock, epoch_seconds
+from zkcheck.trust.keyset import TrustAnchors
+from zkcheck.trust.token_keys import TokenKeyEntry
+
+__all__ = ["TOKEN_WALLET_KIND", "HeldToken", "TokenAsk", "TokenHolder", "TokenWallet"]
+
+TOKEN_WALLET_KIND = "token-wallet"  # noqa: S105 (a message type)
+"""The type (key 1) of a token wallet file."""
+
+_MAX_BATCH = 64
+_MAX_WALLET_ENTRIES = 1024
+_MAX_WALLET = 4 * 1024 * 1024
+
+
+class TokenAsk:
+    """One TokenRequest to send to the issuer named ``issuer_name``, and what the holder
+    keeps to finish it (secret: never printed, never pickled)."""
+
+    __slots__ = ("_key", "_state", "issuer_name", "operator_id", "token_request")
+
+    def __init__(
+        self,
+        operator_id: str,
+        key: TokenKeyEntry,
+        token_request: bytes,
+        state: TokenRequestState,
+    ) -> None:
+        self.operator_id = operator_id
+        self.issuer_name = key.issuer_name
+        self.token_request = token_request
+        self._key = key
+        self._state = state
+
+    @property
+    def key(self) -> TokenKeyEntry:
+        """The issuer key the TokenRequest names (public)."""
+        return self._key
+
+    def __repr__(self) -> str:
+        return f"TokenAsk({self.issuer_name}, <redacted>)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a token request in progress cannot be pickled")
+
+
+@dataclass(frozen=True)
+class HeldToken:
+    """What a wallet says of a token it holds: whose key and which check and epoch."""
+
+    operator_id: str
+    key: TokenKeyEntry
+
+
+@dataclass(frozen=True)
+class _Held:
+    token: bytes
+    key: TokenKeyEntry
+    operator_id: str
+
+
+class TokenWallet:
+    """The phone's unused tokens, by the challenge each answers, and its TokenRequests
+    waiting for the operator's answer. Holds secrets: bearer tokens and blinding
+    inverses; never printed, never pickled.
+    """
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+        self._tokens: dict[bytes, list[_Held]] = {}
+        self._pending: dict[bytes, TokenAsk] = {}
+
+    def __repr__(self) -> str:
+        return f"TokenWallet({self.remaining()} tokens, {self.pending()} pending, <redacted>)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a token wallet cannot be pickled; use export_wallet()")
+
+    def _now(self) -> int:
+        return epoch_seconds(self._clock.now())
+
+    def _expect(self, asks: tuple[TokenAsk, ...]) -> None:
+        """Keep ``asks`` until their answers arrive; asks whose epoch has ended are dropped."""
+        now = self._now()
+        for request_id in [
+            request_id for request_id, ask in self._pending.items() if not now < ask._key.not_after
+        ]:
+            del self._pending[request_id]
+        for ask in asks:
+            self._pending[token_request_id(ask.token_request)] = ask
+        while len(self._pending) > _MAX_WALLET_ENTRIES:
+            del self._pending[next(iter(self._pending))]
+
+    def receive(self, ask: TokenAsk, token_response: bytes) -> None:
+        """Finish ``ask`` with the operator's TokenResponse and keep the token.
+
+        Raises :class:`~zkcheck.errors.InvalidSignature` when the unblinded
+        token does not verify under the key asked (RFC 9578 section 6.3).
+        """
+        token = finalize_token(ask._state, token_response)
+        self._pending.pop(token_request_id(ask.token_request), None)
+        digest = ask._state.export()[1]
+        self._tokens.setdefault(digest, []).append(_Held(token, ask._key, ask.operator_id))
+
+    def receive_issuance(self, response: TokenIssuanceResponse | bytes) -> int:
+        """Finish every TokenRequest a ``token-response`` answers; returns how many tokens
+        were kept. Raises :class:`DecodeError` for an answer to no TokenRequest of
+        this wallet, and what :meth:`receive` raises."""
+        if isinstance(response, bytes):
+            response = TokenIssuanceResponse.from_bytes(response)
+        asks = []
+        for request_id, token_response in response.token_responses:
+            ask = self._pending.get(request_id)
+            if ask is None:
+                raise DecodeError("a TokenResponse answers no TokenRequest of this wallet")
+            asks.append((ask, token_response))
+        for ask, token_response in asks:
+            self.receive(ask, token_response)
+        return len(asks)
+
+    def remaining(self) -> int:
+        """Unused tokens held (expired ones are dropped when next looked up)."""
+        return sum(len(held) for held in self._tokens.values())
+
+    def pending(self) -> int:
+        """TokenRequests waiting for an answer."""
+        return len(self._pending)
+
+    def held(self) -> tuple[HeldToken, ...]:
+        """The unused tokens, described by their keys."""
+        return tuple(
+            HeldToken(held.operator_id, held.key)
+            for entries in self._tokens.values()
+            for held in entries
+        )
+
+    def waiting(self) -> tuple[HeldToken, ...]:
+        """The TokenRequests waiting for an answer, described by their keys."""
+        return tuple(HeldToken(ask.operator_id, ask._key) for ask in self._pending.values())
+
+    def _unused(self, challenge_digest: bytes, now: int) -> list[_Held]:
+        """The unexpired tokens held for a challenge (expired ones are forgotten)."""
+        held = [
+            entry for entry in self._tokens.get(challenge_digest, []) if entry.key.valid_at(now)
+        ]
+        if held:
+            self._tokens[challenge_digest] = held
+        else:
+            self._tokens.pop(challenge_digest, None)
+        return held
+
+    def present(self, request: Request | bytes) -> Presentation:
+        """Answer ``request`` with one unused token per check asked, then forget them.
+
+        The tokens come from one operator the request accepts (the one that
+        answers most checks), each for the challenge the request implies for
+        its key's issuer name and check, under a key whose epoch contains now
+        and started no longer ago than the request's maximum age. Raises
+        :class:`PolicyError` when no held token qualifies.
+        """
+        if isinstance(request, bytes):
+            request = Request.from_bytes(request)
+        if TIER not in request.tiers:
+            raise PolicyError("the request does not accept tokens")
+        now = self._now()
+        request_digest = request.digest()
+        # The issuer names each operator's tokens were asked under, by check.
+        names: dict[tuple[str, Check], set[str]] = {}
+        for entries in self._tokens.values():
+            for held in entries:
+                names.setdefault((held.operator_id, held.key.check), set()).add(
+                    held.key.issuer_name
+                )
+        best: list[tuple[bytes, _Held]] = []
+        for operator_id in request.operators:
+            chosen = []
+            for check in request.checks:
+                if check == NUMBER:
+                    continue
+                for issuer_name in sorted(names.get((operator_id, check), ())):
+                    digest = token_challenge(
+                        issuer_name, check, request.verifier_id, request_digest
+                    ).digest()
+                    fresh = [
+                        held
+                        for held in self._unused(digest, now)
+                        if held.operator_id == operator_id
+                        and now - held.key.not_before <= request.max_age
+                    ]
+                    if fresh:
+                        chosen.append((digest, fresh[0]))
+                        break
+            if len(chosen) > len(best):
+                best = chosen
+        if not best:
+            raise PolicyError("no held token answers this request")
+        for digest, held in best:
+            self._tokens[digest].remove(held)
+        body = encode_token_body(held.token for _, held in best)
+        return Presentation(TIER, request.nonce, body)
+
+    # -- the file form --------------------------------------------------------------------
+
+    def export_wallet(self) -> bytes:
+        """The wallet as bytes, tokens and blinding inverses included: store it as a secret.
+
+        Tokens and TokenRequests whose key's epoch has ended are left out.
+        """
+        now = self._now()
+        held = [
+            {1: entry.operator_id, 2: entry.key.to_map(), 3: entry.token}
+            for entries in self._tokens.values()
+            for entry in entries
+            if now < entry.key.not_after
+        ]
+        pending = []
+        for ask in self._pending.values():
+            if not now < ask._key.not_after:
+                continue
+            nonce, digest, inv = ask._state.export()
+            pending.append(
+                {
+                    1: ask.operator_id,
+                    2: ask._key.to_map(),
+                    3: ask.token_request,
+                    4: nonce,
+                    5: digest,
+                    6: inv.reveal(),
+                }
+            )
+        return encode({0: 1, 1: TOKEN_WALLET_KIND, 2: held, 3: pending})
+
+    @classmethod
+    def import_wallet(cls, data: bytes, *, clock: Clock) -> TokenWallet:
+        """A wallet restored from :meth:`export_wallet`'s bytes; :class:`DecodeError` for
+        anything malformed, or a token or TokenRequest that is not under its key."""
+        fields = message_fields(data, TOKEN_WALLET_KIND, {2, 3}, max_size=_MAX_WALLET)
+        held, pending = fields[2], fields[3]
+        for entries in (held, pending):
+            if type(entries) is not list or len(entries) > _MAX_WALLET_ENTRIES:
+                raise DecodeError(f"a token wallet lists at most {_MAX_WALLET_ENTRIES} of each")
+        wallet = cls(clock=clock)
+        for item in held:
+            operator_id, key, token = _wallet_entry(item, {1, 2, 3})
+            if type(token) is not bytes or len(token) != TOKEN_LENGTH:
+                raise DecodeError(f"a token is {TOKEN_LENGTH} bytes")
+            parsed = Token.from_bytes(token)
+            if parsed.token_key_id != key.token_key_id:
+                raise DecodeError("a token is not under the key stored with it")
+            wallet._tokens.setdefault(parsed.challenge_digest, []).append(
+                _Held(token, key, operator_id)
+            )
+        for item in pending:
+            operator_id, key, token_request = _wallet_entry(item, {1, 2, 3, 4, 5, 6})
+            if type(token_request) is not bytes or len(token_request) != TOKEN_REQUEST_SIZE:
+                raise DecodeError(f"a TokenRequest is {TOKEN_REQUEST_SIZE} bytes")
+            if TokenRequest.from_bytes(token_request).truncated_token_key_id != (
+                key.token_key.truncated_token_key_id
+            ):
+                raise DecodeError("a TokenRequest is not for the key stored with it")
+            state = TokenRequestState.restore(key.spki, item[4], item[5], item[6])
+            ask = TokenAsk(operator_id, key, token_request, state)
+            wallet._pending[token_request_id(token_request)] = ask
+        return wallet
+
+
+def _wallet_entry(item: object, keys: set[int]) -> tuple[str, TokenKeyEntry, object]:
+    if not isinstance(item, dict) or set(item) != keys:
+        raise DecodeError(f"a token wallet entry has keys {sorted(keys)}")
+    operator_id = check_identifier(item[1], "the operator id")
+    return operator_id, TokenKeyEntry.from_map(item[2]), item[3]
+
+
+class TokenHolder:
+    """A wallet of Privacy Pass tokens, keyed by the challenge each answers.
+
+    ``directory`` fetches an issuer's directory document by issuer name (in
+    deployment, ``https://<issuer name>/.well-known/private-token-issuer-directory``).
+    """
+
+    def __init__(
+        self,
+        trust: TrustAnchors,
+        *,
+        clock: Clock,
+        directory: Callable[[str], bytes],
+        wallet: TokenWallet | None = None,
+    ) -> None:
+        self._trust = trust
+        self._clock = clock
+        self._directory = directory
+        self.wallet = wallet if wallet is not None else TokenWallet(clock=clock)
+
+    def request_tokens(
+        self, request: Request | bytes, challenges: str, *, batch: int = 1
+    ) -> tuple[TokenAsk, ...]:
+        """The TokenRequests needed to answer ``request`` under ``challenges`` (its
+        WWW-Authenticate value): none for a challenge the wallet already holds a
+        token for.
+
+        Raises :class:`PolicyError` when a challenge does not match the request
+        or the directory's key is not the one the trust anchors list, and
+        :class:`~zkcheck.errors.UntrustedIssuer` for an unknown key.
+        """
+        if not 1 <= batch <= _MAX_BATCH:
+            raise ValueError(f"ask for 1..{_MAX_BATCH} cached tokens at a time")
+        if isinstance(request, bytes):
+            request = Request.from_bytes(request)
+        if TIER not in request.tiers:
+            raise PolicyError("the request does not accept tokens")
+        now = epoch_seconds(self._clock.now())
+        asks = []
+        for operator_id, challenge, key in self._accepted(request, challenges, now):
+            if self.wallet._unused(challenge.digest(), now):
+                continue
+            count = batch if redemption_of(key.check) is Redemption.CACHED else 1
+            for _ in range(count):
+                token_request, state = create_token_request(key.spki, challenge)
+                asks.append(TokenAsk(operator_id, key, token_request, state))
+        self.wallet._expect(tuple(asks))
+        return tuple(asks)
+
+    @staticmethod
+    def issuance_request(asks: tuple[TokenAsk, ...]) -> TokenIssuanceRequest:
+        """``asks`` as one ``token-request`` for the operator (its file form)."""
+        return TokenIssuanceRequest(tuple((ask.issuer_name, ask.token_request) for ask in asks))
+
+    def _accepted(
+        self, request: Request, header: str, now: int
+    ) -> list[tuple[str, TokenChallenge, TokenKeyEntry]]:
+        accepted = []
+        request_digest = request.digest()
+        for item in parse_www_authenticate(header):
+            challenge = item.challenge
+            document = IssuerDirectory.from_json(self._directory(challenge.issuer_name))
+            spki = document.select_token_key(TOKEN_TYPE_BLIND_RSA, now).token_key
+            operator, key = self._trust.find_token_key(token_key_id(spki))
+            if key.issuer_name != challenge.issuer_name or not key.valid_at(now):
+                raise PolicyError("the issuer's key is not the one the trust anchors list")
+            if item.token_key is not None and item.token_key != spki:
+                raise PolicyError("the challenge names another key than the issuer's")
+            if operator.operator_id not in request.operators or key.check not in request.checks:
+                raise PolicyError("a challenge for a check or operator the request does not ask")
+            expected = token_challenge(
+                key.issuer_name, key.check, request.verifier_id, request_digest
+            )
+            if challenge != expected:
+                raise PolicyError("a challenge does not match the request")
+            accepted.append((operator.operator_id, challenge, key))
+        if not accepted:
+            raise PolicyError("no usable token challenge")
+        return accepted
+
+    def receive(self, ask: TokenAsk, token_response: bytes) -> None:
+        """Finish ``ask`` with the operator's TokenResponse (:meth:`TokenWallet.receive`)."""
+        self.wallet.receive(ask, token_response)
+
+    def remaining(self) -> int:
+        """Unused tokens held (expired ones are dropped when next looked up)."""
+        return self.wallet.remaining()
+
+    def present(self, request: Request | bytes) -> Presentation:
+        """Answer ``request`` with one unused token per check (:meth:`TokenWallet.present`)."""
+        return self.wallet.present(request)
