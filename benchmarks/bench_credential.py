@@ -30,7 +30,9 @@ from zkcheck.encoding.cose import COSESigningKey
 from zkcheck.hazmat import bbs, credential, predicate_statements, presentation
 from zkcheck.hazmat.backend import get_backend
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms, generate_signer_nym_entropy
+from zkcheck.hazmat.credential import LayoutFacts
 from zkcheck.hazmat.predicates import predicate
+from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles import (
     CredentialHolder,
     CredentialIssuer,
@@ -84,8 +86,23 @@ def _plain_proof_verify(disclosed: list[int]) -> tuple[str, Op]:
     return f"bbs.proof_verify 12 msgs {len(disclosed)} disclosed", verify
 
 
-def _hazmat() -> dict[str, Op]:
-    """Presentation verification and the three issuance steps, at the hazmat level."""
+@dataclass(frozen=True)
+class _Issued:
+    """A layout-1 credential issued at the hazmat level, with every value of its issuance."""
+
+    sk: SecretBytes
+    pk: bytes
+    facts: LayoutFacts
+    holder_secret: SecretBytes
+    prover_nym: SecretBytes
+    commitment: bytes
+    blind: SecretBytes
+    entropy: bytes
+    signature: bytes
+    messages: list[int]
+
+
+def _issued() -> _Issued:
     sk, pk = credential.generate_key(backend=BACKEND)
     facts = layout_facts(SUBSCRIBER, NOW)
     holder_secret = credential.generate_holder_secret()
@@ -97,25 +114,40 @@ def _hazmat() -> dict[str, Op]:
         pk, signature, facts, holder_secret, prover_nym, entropy, blind, backend=BACKEND
     )
     messages = credential.message_scalars(facts, blind, holder_secret, nym_secret)
-    proof = presentation.prove(pk, signature, messages, [0], PH, backend=BACKEND)
+    return _Issued(
+        sk, pk, facts, holder_secret, prover_nym, commitment, blind, entropy, signature, messages
+    )
+
+
+def _hazmat() -> dict[str, Op]:
+    """Presentation verification and the three issuance steps, at the hazmat level."""
+    c = _issued()
+    proof = presentation.prove(c.pk, c.signature, c.messages, [0], PH, backend=BACKEND)
 
     def verify() -> None:
-        presentation.verify(pk, proof, {0: messages[0]}, PH, backend=BACKEND)
+        presentation.verify(c.pk, proof, {0: c.messages[0]}, PH, backend=BACKEND)
 
     verify()
     return {
         "presentation verify 12 msgs 1 disclosed": verify,
         "presentation prove 12 msgs 1 disclosed": lambda: presentation.prove(
-            pk, signature, messages, [0], PH, backend=BACKEND
+            c.pk, c.signature, c.messages, [0], PH, backend=BACKEND
         ),
         "holder commit (holder secret, prover_nym)": lambda: credential.commit(
-            holder_secret, prover_nym, backend=BACKEND
+            c.holder_secret, c.prover_nym, backend=BACKEND
         ),
         "operator blind_sign 9 msgs + commitment": lambda: credential.blind_sign(
-            sk, pk, commitment, entropy, facts, backend=BACKEND
+            c.sk, c.pk, c.commitment, c.entropy, c.facts, backend=BACKEND
         ),
         "holder complete (checks, verify)": lambda: credential.complete(
-            pk, signature, facts, holder_secret, prover_nym, entropy, blind, backend=BACKEND
+            c.pk,
+            c.signature,
+            c.facts,
+            c.holder_secret,
+            c.prover_nym,
+            c.entropy,
+            c.blind,
+            backend=BACKEND,
         ),
     }
 
@@ -171,17 +203,8 @@ def _same_credential() -> tuple[str, Op, Op, Op]:
     """The floor, a plain BBS ProofVerify over the layout-1 credential's own 12 messages
     (generators, header, type and expiry disclosed), and the age_over:18 presentation
     of that credential: its verification and its proof."""
-    sk, pk = credential.generate_key(backend=BACKEND)
-    facts = layout_facts(SUBSCRIBER, NOW)
-    holder_secret = credential.generate_holder_secret()
-    (prover_nym,) = generate_prover_nyms(1)
-    commitment, blind = credential.commit(holder_secret, prover_nym, backend=BACKEND)
-    entropy = generate_signer_nym_entropy()
-    signature = credential.blind_sign(sk, pk, commitment, entropy, facts, backend=BACKEND)
-    nym_secret = credential.complete(
-        pk, signature, facts, holder_secret, prover_nym, entropy, blind, backend=BACKEND
-    )
-    messages = credential.message_scalars(facts, blind, holder_secret, nym_secret)
+    issued = _issued()
+    pk, signature, messages = issued.pk, issued.signature, issued.messages
     ciphersuite = bbs.get_ciphersuite(credential.SUITE, BACKEND)
     generators = credential.generators(ciphersuite)
     shown = [0, 2]
