@@ -12,10 +12,13 @@ result. Honest boundaries (the birthday itself, a swap exactly H hours ago) and 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.credential_world import (
     ALICE,
@@ -40,7 +43,7 @@ from zkcheck.claims import (
 )
 from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.messages import Presentation, Request
-from zkcheck.errors import DecodeError, InvalidProof, NotRequested, PolicyError
+from zkcheck.errors import DecodeError, InvalidProof, NotRequested, PolicyError, ZkcheckError
 from zkcheck.hazmat import predicate_statements as statements
 from zkcheck.hazmat.bbs import Ciphersuite
 from zkcheck.hazmat.credential import Index
@@ -237,6 +240,26 @@ def _every_element_flip_is_rejected(verifier: Verifier, presented: bytes) -> Non
             flips += 1
         assert start == len(body[key])
     assert flips == 17 + 79
+
+
+@functools.cache
+def _bank_presentation() -> tuple[Verifier, bytes]:
+    world = make_credential_world()
+    bank = world.verifier((NUMBER, AGE, SWAP, EEA), max_age=HOUR)
+    return bank, world.issued_holder(ALICE).present(bank.create_request()).to_bytes()
+
+
+@settings(max_examples=25)
+@given(st.data())
+def test_any_changed_byte_of_a_presentation_with_predicates_is_refused(
+    data: st.DataObject,
+) -> None:
+    bank, original = _bank_presentation()
+    position = data.draw(st.integers(0, len(original) - 1))
+    value = data.draw(st.integers(0, 255).filter(lambda v: v != original[position]))
+    changed = original[:position] + bytes([value]) + original[position + 1 :]
+    with pytest.raises(ZkcheckError):
+        bank.verify(changed, number=ALICE)
 
 
 @pytest.mark.parametrize(

@@ -152,10 +152,10 @@ def predicate_statements(
     try:
         for check in checks:
             kind, parameter = check.kind, check.parameter
-            if isinstance(parameter, str):  # home_country_in: the set's members, encoded
+            if kind is CheckKind.HOME_COUNTRY_IN and isinstance(parameter, str):
                 values = [country_code(member) for member in COUNTRY_SETS[parameter]]
                 made.append(statements.home_country_in(parameter, values, t, Index.HOME_COUNTRY))
-            elif isinstance(parameter, int):
+            elif kind in _RANGES and isinstance(parameter, int):
                 made.append(_RANGES[kind](parameter, t, _ATTRIBUTES[kind]))
         freshness = freshness_hours(checks, request.max_age)
         if freshness is not None:
