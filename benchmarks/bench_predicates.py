@@ -132,6 +132,35 @@ def _ranges(
     return prove, verify, len(predicate_proof)
 
 
+def _v2_proof(
+    parts: Sequence[tuple[statements.RangeStatement, int]], context: bytes
+) -> tuple[list[bytes], bytes, list[int]]:
+    """Version 2's prover for the given widened statements and values: each link's wire
+    (V || gamma^), the range proof's octets, and the BBS responses m^_a = m~_a + c * m_a
+    the links are tied to, with the first messages encoded as item 9 hashes them."""
+    source = ScalarSource()
+    links = [
+        range_proof_v2.prover_commit(s, v, source, api_id=API_ID, ciphersuite=CIPHERSUITE)
+        for s, v in parts
+    ]
+    proof = range_proof_v2.prove_ranges(
+        context, [link.state for link in links], source, api_id=API_ID, ciphersuite=CIPHERSUITE
+    )
+    for link in links:
+        range_proof_v2.messages_octets(link.first_messages, ciphersuite=CIPHERSUITE)
+    m_hats = [
+        (link.bbs_nonce.read() + CHALLENGE * value) % GROUP_ORDER
+        for link, (_, value) in zip(links, parts, strict=True)
+    ]
+    link_octets = [
+        range_proof_v2.link_proof_to_octets(
+            range_proof_v2.prover_response(link.state, CHALLENGE), ciphersuite=CIPHERSUITE
+        )
+        for link in links
+    ]
+    return link_octets, range_proof_v2.range_proof_to_octets(proof, ciphersuite=CIPHERSUITE), m_hats
+
+
 def _v2_ranges(
     parts: Sequence[tuple[statements.RangeStatement, int]],
 ) -> tuple[Operation, Operation, int]:
@@ -140,47 +169,10 @@ def _v2_ranges(
     widened = [(range_proof_v2.widened(statement), value) for statement, value in parts]
     context = b"items 1 to 8 of the challenge input " * 16
 
-    def prove() -> bytes:
-        source = ScalarSource()
-        links = [
-            range_proof_v2.prover_commit(s, v, source, api_id=API_ID, ciphersuite=CIPHERSUITE)
-            for s, v in widened
-        ]
-        proof = range_proof_v2.prove_ranges(
-            context, [link.state for link in links], source, api_id=API_ID, ciphersuite=CIPHERSUITE
-        )
-        for link in links:
-            link.bbs_nonce.read()
-            range_proof_v2.messages_octets(link.first_messages, ciphersuite=CIPHERSUITE)
-        responses = [
-            range_proof_v2.link_proof_to_octets(
-                range_proof_v2.prover_response(link.state, CHALLENGE), ciphersuite=CIPHERSUITE
-            )
-            for link in links
-        ]
-        range_octets = range_proof_v2.range_proof_to_octets(proof, ciphersuite=CIPHERSUITE)
-        return b"".join(responses) + range_octets
+    def prove() -> object:
+        return _v2_proof(widened, context)
 
-    # One honest proof, with the BBS responses m^_a = m~_a + c * m_a it is linked to.
-    source = ScalarSource()
-    links = [
-        range_proof_v2.prover_commit(s, v, source, api_id=API_ID, ciphersuite=CIPHERSUITE)
-        for s, v in widened
-    ]
-    proof = range_proof_v2.prove_ranges(
-        context, [link.state for link in links], source, api_id=API_ID, ciphersuite=CIPHERSUITE
-    )
-    m_hats = [
-        (link.bbs_nonce.read() + CHALLENGE * value) % GROUP_ORDER
-        for link, (_, value) in zip(links, widened, strict=True)
-    ]
-    link_octets = [
-        range_proof_v2.link_proof_to_octets(
-            range_proof_v2.prover_response(link.state, CHALLENGE), ciphersuite=CIPHERSUITE
-        )
-        for link in links
-    ]
-    range_octets = range_proof_v2.range_proof_to_octets(proof, ciphersuite=CIPHERSUITE)
+    link_octets, range_octets, m_hats = _v2_proof(widened, context)
 
     def verify() -> None:
         hashed = []

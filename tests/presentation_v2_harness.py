@@ -37,6 +37,9 @@ from tests.predicate_harness import (
     UNDISCLOSED,
     Credential,
 )
+from tests.predicate_harness import _msm as msm
+from tests.predicate_harness import _points as point_octets
+from tests.predicate_harness import _scalars as scalar_octets
 from zkcheck.errors import DecodeError, InvalidProof
 from zkcheck.hazmat import Rng, bbs, bulletproofs, credential, range_proof_v2, set_membership
 from zkcheck.hazmat.backend import G1, GROUP_ORDER
@@ -59,18 +62,6 @@ GENS = bulletproofs.range_generators(API_ID, bulletproofs.MAX_SLOTS, ciphersuite
 Y_0, Y_1, U = GENS.Y_0, GENS.Y_1, GENS.U
 CHALLENGE_DST = range_proof_v2.challenge_dst(API_ID)
 RANGE_DST = bulletproofs.range_dst(API_ID)
-
-
-def msm(points: Sequence[G1], scalars: Sequence[int]) -> G1:
-    return BACKEND.g1_msm(list(points), [s % R for s in scalars])
-
-
-def point_octets(points: Sequence[G1]) -> bytes:
-    return b"".join(BACKEND.g1_to_bytes(p) for p in points)
-
-
-def scalar_octets(values: Sequence[int]) -> bytes:
-    return b"".join(scalar_to_octets(v % R) for v in values)
 
 
 def random_scalar() -> int:
@@ -585,13 +576,7 @@ def present(
     if record is not None:
         record.context, record.commitments, record.openings = context, commitments, openings
     # 5. The BBS random scalars with the chosen nonces at 5 + pos(a), and ProofInit.
-    drawn = iter(
-        bbs.calculate_random_scalars(
-            5 + len(UNDISCLOSED) - len(chosen), rng, ciphersuite=CIPHERSUITE
-        )
-    )
-    random_scalars = [next(drawn) for _ in range(5)]
-    random_scalars += [chosen[j] if j in chosen else next(drawn) for j in UNDISCLOSED]
+    random_scalars = bbs._proof_random_scalars(UNDISCLOSED, chosen, rng, ciphersuite=CIPHERSUITE)
     signature = bbs.octets_to_signature(credential_.signature, ciphersuite=CIPHERSUITE)
     init_res = bbs.proof_init(
         PK,
