@@ -28,14 +28,16 @@ carry-over proof against plain ``bbs.proof_verify``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from benchmarks.harness import Session
 from zkcheck.claims import Check, SubscriberFacts, SwapRecord
 from zkcheck.encoding.cose import COSESigningKey
-from zkcheck.hazmat import bbs, credential, presentation
+from zkcheck.hazmat import bbs, credential, predicate_statements, presentation
 from zkcheck.hazmat.backend import get_backend
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms, generate_signer_nym_entropy
+from zkcheck.hazmat.credential import LayoutFacts
 from zkcheck.hazmat.credential_pseudonym import (
     CarryOverBlock,
     CarryOverOpening,
@@ -44,6 +46,8 @@ from zkcheck.hazmat.credential_pseudonym import (
     carry_over_header,
     context_id,
 )
+from zkcheck.hazmat.predicates import predicate
+from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles import (
     CredentialHolder,
     CredentialIssuer,
@@ -54,7 +58,7 @@ from zkcheck.roles import (
 )
 from zkcheck.roles.credential_issuer import layout_facts
 from zkcheck.sources import MemorySubscriberSource
-from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.nonces import MemoryNonceStore
 
@@ -66,6 +70,11 @@ PH = b"zkcheck benchmark presentation header"
 PLAIN_MESSAGES = [f"message {i}: {'x' * (8 * i)}".encode() for i in range(12)]
 BOUND = 1.3
 PSEUDONYM_BOUND = 1.5
+"""Pseudonyms: a presentation with a pseudonym verifies in at most 1.5 without one."""
+AGE_BOUND = 5.0
+"""Chapter 9: an age_over:18 presentation verifies in at most 5 plain ProofVerify."""
+AGE_OCTETS = 4096
+"""Chapter 9: an age_over:18 presentation is at most 4 KiB."""
 NOW = datetime(2026, 3, 10, 12, 34, tzinfo=UTC)
 OPERATOR = "operator.example"
 NUMBER = "+34600000101"
@@ -94,9 +103,24 @@ def _plain_proof_verify(disclosed: list[int]) -> tuple[str, Op]:
     return f"bbs.proof_verify 12 msgs {len(disclosed)} disclosed", verify
 
 
-def _hazmat() -> dict[str, Op]:
-    """Presentation verification, with and without a pseudonym, the three issuance steps,
-    and the operator's check of a carry-over, at the hazmat level."""
+@dataclass(frozen=True)
+class _Issued:
+    """A layout-1 credential issued at the hazmat level, with every value of its issuance."""
+
+    sk: SecretBytes
+    pk: bytes
+    facts: LayoutFacts
+    holder_secret: SecretBytes
+    prover_nym: SecretBytes
+    commitment: bytes
+    blind: SecretBytes
+    entropy: bytes
+    signature: bytes
+    nym_secret: SecretBytes
+    messages: list[int]
+
+
+def _issued() -> _Issued:
     sk, pk = credential.generate_key(backend=BACKEND)
     facts = layout_facts(SUBSCRIBER, NOW)
     holder_secret = credential.generate_holder_secret()
@@ -108,42 +132,63 @@ def _hazmat() -> dict[str, Op]:
         pk, signature, facts, holder_secret, prover_nym, entropy, blind, backend=BACKEND
     )
     messages = credential.message_scalars(facts, blind, holder_secret, nym_secret)
-    proof = presentation.prove(pk, signature, messages, [0], PH, backend=BACKEND)
+    return _Issued(
+        sk,
+        pk,
+        facts,
+        holder_secret,
+        prover_nym,
+        commitment,
+        blind,
+        entropy,
+        signature,
+        nym_secret,
+        messages,
+    )
+
+
+def _hazmat() -> dict[str, Op]:
+    """Presentation verification, with and without a pseudonym, the three issuance steps,
+    and the operator's check of a carry-over, at the hazmat level."""
+    c = _issued()
+    proof = presentation.prove(c.pk, c.signature, c.messages, [0], PH, backend=BACKEND)
 
     def verify() -> None:
-        presentation.verify(pk, proof, {0: messages[0]}, PH, backend=BACKEND)
+        presentation.verify(c.pk, proof, {0: c.messages[0]}, PH, backend=BACKEND)
 
     # The same credential with a pseudonym block, for a verifier's context.
     block = PseudonymBlock(context_id("social.example"))
     with_nym = presentation.prove(
-        pk, signature, messages, [0], PH, pseudonyms=[block], backend=BACKEND
+        c.pk, c.signature, c.messages, [0], PH, pseudonyms=[block], backend=BACKEND
     )
 
     def verify_with_nym() -> None:
-        presentation.verify(pk, with_nym, {0: messages[0]}, PH, pseudonyms=[block], backend=BACKEND)
+        presentation.verify(
+            c.pk, with_nym, {0: c.messages[0]}, PH, pseudonyms=[block], backend=BACKEND
+        )
 
     # A renewal's carry-over of the nym secret, as the operator checks it.
-    carried = carried_prover_nym(nym_secret, entropy)
-    renewal, renewal_blind = credential.commit(holder_secret, carried, backend=BACKEND)
-    opening = CarryOverOpening(renewal_blind, holder_secret, carried)
+    carried = carried_prover_nym(c.nym_secret, c.entropy)
+    renewal, renewal_blind = credential.commit(c.holder_secret, carried, backend=BACKEND)
+    opening = CarryOverOpening(renewal_blind, c.holder_secret, carried)
     ph = carry_over_header(OPERATOR, renewal)
     carry_over = presentation.prove(
-        pk,
-        signature,
-        messages,
+        c.pk,
+        c.signature,
+        c.messages,
         [0, 2],
         ph,
-        pseudonyms=[CarryOverBlock(renewal, entropy, opening=opening)],
+        pseudonyms=[CarryOverBlock(renewal, c.entropy, opening=opening)],
         backend=BACKEND,
     )
 
     def verify_carry_over() -> None:
         presentation.verify(
-            pk,
+            c.pk,
             carry_over,
-            {0: messages[0], 2: messages[2]},
+            {0: c.messages[0], 2: c.messages[2]},
             ph,
-            pseudonyms=[CarryOverBlock(renewal, entropy)],
+            pseudonyms=[CarryOverBlock(renewal, c.entropy)],
             backend=BACKEND,
         )
 
@@ -154,23 +199,39 @@ def _hazmat() -> dict[str, Op]:
         "carry-over verify (operator, 2 disclosed)": verify_carry_over,
         "presentation verify 12 msgs 1 disclosed": verify,
         "presentation prove 12 msgs 1 disclosed": lambda: presentation.prove(
-            pk, signature, messages, [0], PH, backend=BACKEND
+            c.pk, c.signature, c.messages, [0], PH, backend=BACKEND
         ),
         "holder commit (holder secret, prover_nym)": lambda: credential.commit(
-            holder_secret, prover_nym, backend=BACKEND
+            c.holder_secret, c.prover_nym, backend=BACKEND
         ),
         "operator blind_sign 9 msgs + commitment": lambda: credential.blind_sign(
-            sk, pk, commitment, entropy, facts, backend=BACKEND
+            c.sk, c.pk, c.commitment, c.entropy, c.facts, backend=BACKEND
         ),
         "holder complete (checks, verify)": lambda: credential.complete(
-            pk, signature, facts, holder_secret, prover_nym, entropy, blind, backend=BACKEND
+            c.pk,
+            c.signature,
+            c.facts,
+            c.holder_secret,
+            c.prover_nym,
+            c.entropy,
+            c.blind,
+            backend=BACKEND,
         ),
     }
 
 
-def _roles() -> tuple[Op, Op, Op, Op]:
-    """(a whole Verifier.verify of a number presentation, the same with a pseudonym, a whole
-    first issuance round trip, a whole renewal round trip)."""
+@dataclass(frozen=True)
+class _World:
+    """An operator with credential keys, a holder with one credential, their clock."""
+
+    holder: CredentialHolder
+    keyset: OperatorKeySet
+    clock: FixedClock
+    issue: Op
+    renew: Op
+
+
+def _world() -> _World:
     clock = FixedClock(NOW)
     source = MemorySubscriberSource([SUBSCRIBER])
     attester = InsecureTestAttester()
@@ -194,31 +255,87 @@ def _roles() -> tuple[Op, Op, Op, Op]:
 
     issue()
     renew()
+    return _World(holder, keyset, clock, issue, renew)
 
-    def verification(pseudonym: bool) -> Op:
-        nonces = MemoryNonceStore()
-        policy = Policy(
-            "social.example",
-            (Check.number(),),
-            (OPERATOR,),
-            tiers=("credential",),
-            max_age=21 * 86400,
-            pseudonym=pseudonym,
+
+def _role_verify(
+    world: _World, checks: tuple[Check, ...], max_age: int, *, pseudonym: bool = False
+) -> tuple[Op, int]:
+    """A whole Verifier.verify of one presentation answering ``checks``, and its length."""
+    nonces = MemoryNonceStore()
+    policy = Policy(
+        "bank.example",
+        checks,
+        (OPERATOR,),
+        tiers=("credential",),
+        max_age=max_age,
+        pseudonym=pseudonym,
+    )
+    verifier = Verifier(policy, world.keyset, clock=world.clock, nonces=nonces)
+    request = verifier.create_request()
+    shown = world.holder.present(request, origin="bank.example").to_bytes()
+    record = request.to_bytes()
+    number = NUMBER if Check.number() in checks else None
+
+    def verify() -> None:
+        # Re-arm the single-use nonce the previous call consumed.
+        nonces._requests[request.nonce] = (record, request.expires_at, False)
+        verifier.verify(shown, number=number)
+
+    verify()
+    return verify, len(shown)
+
+
+def _same_credential() -> tuple[str, Op, Op, Op]:
+    """The floor, a plain BBS ProofVerify over the layout-1 credential's own 12 messages
+    (generators, header, type and expiry disclosed), and the age_over:18 presentation
+    of that credential: its verification and its proof."""
+    issued = _issued()
+    pk, signature, messages = issued.pk, issued.signature, issued.messages
+    ciphersuite = bbs.get_ciphersuite(credential.SUITE, BACKEND)
+    generators = credential.generators(ciphersuite)
+    shown = [0, 2]
+    proof = bbs.core_proof_gen(
+        pk,
+        signature,
+        generators,
+        credential.HEADER,
+        PH,
+        messages,
+        shown,
+        credential.API_ID,
+        ciphersuite=ciphersuite,
+    )
+
+    def plain() -> None:
+        bbs.core_proof_verify(
+            pk,
+            proof,
+            generators,
+            credential.HEADER,
+            PH,
+            [messages[i] for i in shown],
+            shown,
+            credential.API_ID,
+            ciphersuite=ciphersuite,
         )
-        verifier = Verifier(policy, keyset, clock=clock, nonces=nonces)
-        request = verifier.create_request()
-        shown = holder.present(request, origin="social.example").to_bytes()
-        record = request.to_bytes()
 
-        def verify() -> None:
-            # Re-arm the single-use nonce the previous call consumed.
-            nonces._requests[request.nonce] = (record, request.expires_at, False)
-            verifier.verify(shown, number=NUMBER)
+    t = epoch_seconds(NOW)
+    age = (predicate(predicate_statements.age_over(18, t, credential.Index.BIRTH_DAY)),)
+    presented = presentation.prove(
+        pk, signature, messages, shown, PH, statements=age, backend=BACKEND
+    )
+    disclosed = {i: messages[i] for i in shown}
 
-        verify()
-        return verify
+    def verify() -> None:
+        presentation.verify(pk, presented, disclosed, PH, statements=age, backend=BACKEND)
 
-    return verification(False), verification(True), issue, renew
+    def prove() -> None:
+        presentation.prove(pk, signature, messages, shown, PH, statements=age, backend=BACKEND)
+
+    plain()
+    verify()
+    return "bbs ProofVerify, same credential, 2 disclosed", plain, verify, prove
 
 
 def run(session: Session) -> None:
@@ -241,7 +358,9 @@ def run(session: Session) -> None:
         bound=PSEUDONYM_BOUND,
         note="the same credential and request, with and without the pseudonym block",
     )
-    role_verify, role_verify_with_nym, role_issue, role_renew = _roles()
+    world = _world()
+    role_verify, _ = _role_verify(world, (Check.number(),), 21 * 86400)
+    role_verify_with_nym, _ = _role_verify(world, (Check.number(),), 21 * 86400, pseudonym=True)
     three_name, three = _plain_proof_verify([0, 2, 7])
     session.measure(
         "Verifier.verify credential (number, 3 disclosed)",
@@ -261,15 +380,53 @@ def run(session: Session) -> None:
         session.measure(name, op, floor=floor, floor_name=floor_name)
     session.measure(
         "issuance round trip through the roles",
-        role_issue,
+        world.issue,
         floor=floor,
         floor_name=floor_name,
         note="request_credential, CredentialIssuer.issue, receive; messages as bytes",
     )
     session.measure(
         "renewal round trip through the roles",
-        role_renew,
+        world.renew,
         floor=floor,
         floor_name=floor_name,
         note="as above, with the carry-over proved by the holder and checked by the operator",
     )
+    _predicates(session, world)
+
+
+def _predicates(session: Session, world: _World) -> None:
+    """Predicate presentations against plain ProofVerify of the same credential."""
+    same_name, same, age_verify, age_prove = _same_credential()
+    session.measure(
+        "presentation verify age_over:18",
+        age_verify,
+        floor=same,
+        floor_name=same_name,
+        bound=AGE_BOUND,
+        note="the BBS proof and a 16-bit range proof, one challenge, pairing last",
+    )
+    age, age_length = _role_verify(world, (Check.age_over(18),), 21 * 86400)
+    session.measure(
+        "Verifier.verify credential age_over:18",
+        age,
+        floor=same,
+        floor_name=same_name,
+        bound=AGE_BOUND,
+        note=f"the whole presentation message is {age_length} octets (bound {AGE_OCTETS})",
+    )
+    bank_checks = (Check.age_over(18), Check.sim_swap(72), Check.tenure(12))
+    bank, bank_length = _role_verify(world, bank_checks, 3600)
+    session.measure(
+        "Verifier.verify credential age+swap+tenure",
+        bank,
+        floor=same,
+        floor_name=same_name,
+        note=f"with the freshness predicate, 52 bits; {bank_length} octets",
+    )
+    session.measure("presentation prove age_over:18", age_prove, floor=same, floor_name=same_name)
+    verdict = "ok" if age_length <= AGE_OCTETS else "OVER BOUND"
+    print(
+        f"  sizes (octets): age_over:18 presentation {age_length} (bound {AGE_OCTETS}: {verdict})"
+    )
+    print(f"    age_over:18 + sim_swap:72 + tenure:12 presentation {bank_length}")

@@ -3,20 +3,23 @@
 Two ways to supply the BBS part that a predicate proof is linked to:
 
 - **The real thing** (:func:`present`, :func:`verify`): a BBS signature by
-  an operator key over the 12 messages of layout 1 (chapter 8), and a
-  presentation built as chapter 9's prover and verifier describe it, from
-  ``bbs.proof_init``, ``bbs.proof_finalize`` and ``bbs.proof_verify_init``
-  with the predicate provers' chosen nonces, one challenge over chapter 9's
-  transcript (items 1 to 11), the batched E1 check and the pairing last.
+  an operator key over the 12 messages of layout 1 (chapter 8), and the
+  package's own presentation (:mod:`zkcheck.hazmat.presentation`): the
+  honest verifier is ``presentation.verify`` with the package's predicates
+  (:mod:`zkcheck.hazmat.predicates`); the prover is ``presentation.prove``
+  with each test prover plugged in as a statement, so a cheating prover
+  changes one thing only and the transcript, the BBS part and the checks
+  are the package's.
 - **A stand-in** (:func:`present_standin`, :func:`verify_standin`): the BBS
   part replaced by the one thing a predicate proof uses from it, the
   response ``m^_a = m~_a + c * m_a`` for a known ``m_a``, under a challenge
   over the statements, a context and the first messages. The stand-in lets
   the extractor and simulator tests program the challenge.
 
-Predicate provers share one small interface (:class:`Prover`): ``commit``
-returns the first messages' octets and the BBS nonces chosen per message
-index; ``respond`` returns the wire octets. The honest ones wrap
+Predicate provers share one small interface (:class:`Prover`): ``link`` is
+the message index whose BBS nonce the prover chooses; ``commit`` returns
+the first messages' octets and that nonce; ``respond`` returns the wire
+octets. The honest ones wrap
 :mod:`zkcheck.hazmat.range_proof` and :mod:`zkcheck.hazmat.set_membership`;
 the cheating ones, each wrong in one way on purpose, are written here from
 the generators up, so that they do not share the honest prover's code.
@@ -31,12 +34,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from zkcheck.errors import DecodeError, InvalidProof
-from zkcheck.hazmat import Rng, bbs, range_proof, set_membership
+from zkcheck.hazmat import Rng, bbs, credential, presentation, range_proof, set_membership
 from zkcheck.hazmat.backend import G1, GROUP_ORDER, get_backend
+from zkcheck.hazmat.bbs import Ciphersuite
+from zkcheck.hazmat.credential import API_ID, DAY_SENTINEL, HEADER, HOUR_SENTINEL, Index
 from zkcheck.hazmat.predicate_parameters import (
-    PROTOCOL_ID,
-    challenge_dst,
-    i2osp,
     lp,
     predicate_generators,
     scalar_to_octets,
@@ -48,34 +50,25 @@ from zkcheck.hazmat.predicate_statements import (
     canonical_order,
     statements_octets,
 )
+from zkcheck.hazmat.predicates import PredicateCommitment, RangePredicate, predicate
+from zkcheck.hazmat.presentation import PresentationProof
 from zkcheck.hazmat.scalar_source import ScalarSource
 
 R = GROUP_ORDER
 BACKEND = get_backend("arkworks")
 CIPHERSUITE = bbs.get_ciphersuite(backend=BACKEND)
-API_ID = CIPHERSUITE.ciphersuite_id + b"BLIND_H2G_TM2S_ZKCHECK-V1_"
-"""Chapter 8's api_id, 61 octets."""
-HEADER_V1 = b"ZKCHECK-CREDENTIAL-SUBSCRIBER-LAYOUT-1" + (1).to_bytes(8, "big")
-LAYOUT_VERSION = 1
 Y_0, Y_1 = predicate_generators(API_ID, ciphersuite=CIPHERSUITE)
 
 # Layout 1 (chapter 8): the index of each message.
-TYPE_VERSION, ISSUE_HOUR, EXPIRY_DAY, BIRTH_DAY = 0, 1, 2, 3
-SIM_CHANGE_HOUR, DEVICE_CHANGE_HOUR, CONTRACT_START_DAY = 4, 5, 6
-MSISDN_HASH, HOME_COUNTRY, PROVER_BLIND, HOLDER_SECRET, NYM_SECRET = 7, 8, 9, 10, 11
-MESSAGE_COUNT = 12
+TYPE_VERSION, ISSUE_HOUR, EXPIRY_DAY = Index.TYPE_VERSION, Index.ISSUE_HOUR, Index.EXPIRY_DAY
+BIRTH_DAY, SIM_CHANGE_HOUR = Index.BIRTH_DAY, Index.SIM_CHANGE_HOUR
+DEVICE_CHANGE_HOUR, CONTRACT_START_DAY = Index.DEVICE_CHANGE_HOUR, Index.CONTRACT_START_DAY
+HOME_COUNTRY = Index.HOME_COUNTRY
 DISCLOSED = (TYPE_VERSION, EXPIRY_DAY)
-UNDISCLOSED = tuple(i for i in range(MESSAGE_COUNT) if i not in DISCLOSED)
-TYPE_VERSION_V1 = 65537
-DAY_SENTINEL = (1 << 20) - 1
-HOUR_SENTINEL = (1 << 24) - 1
+UNDISCLOSED = tuple(i for i in range(credential.MESSAGE_COUNT) if i not in DISCLOSED)
 
 _SK = bbs.key_gen(b"zkcheck predicate harness key material, 32+ bytes")
 PK = bbs.sk_to_pk(_SK, backend=BACKEND)
-GENERATORS = [
-    *bbs.create_generators(10, API_ID, ciphersuite=CIPHERSUITE),
-    *bbs.create_generators(3, b"BLIND_" + API_ID, ciphersuite=CIPHERSUITE),
-]
 
 
 def country(code: str) -> int:
@@ -126,17 +119,15 @@ def issue(
 ) -> Credential:
     """Sign a layout-1 credential with the harness's operator key (no blind issuance needed:
     a proof only needs a valid signature over the scalars and generators)."""
-    issue_day = issue_hour // 24 + 719163
-    expiry_day = issue_day - ((issue_day - 1) % 7) + 14
     scalars = (
-        TYPE_VERSION_V1,
+        credential.TYPE_VERSION,
         issue_hour,
-        expiry_day,
+        credential.expiry_day(issue_hour),
         birth_day,
         sim_change_hour,
         device_change_hour,
         contract_start_day,
-        bbs.hash_to_scalar(b"+34600000000", API_ID + b"MAP_MSG_TO_SCALAR_AS_HASH_"),
+        credential.msisdn_scalar("+34600000000"),
         home_country,
         secrets.randbelow(R - 1) + 1,
         secrets.randbelow(R - 1) + 1,
@@ -145,8 +136,8 @@ def issue(
     signature = bbs.core_sign(
         int.from_bytes(_SK.reveal(), "big"),
         PK,
-        GENERATORS,
-        HEADER_V1,
+        credential.generators(CIPHERSUITE),
+        HEADER,
         list(scalars),
         API_ID,
         ciphersuite=CIPHERSUITE,
@@ -158,12 +149,18 @@ def issue(
 
 
 class Prover(Protocol):
-    """One predicate's prover: the statement it hashes, then commit and respond."""
+    """One predicate's prover: the statement it hashes, the message index it links to,
+    then commit and respond."""
 
     statement: Statement
 
-    def commit(self, source: ScalarSource) -> tuple[bytes, dict[int, int]]:
-        """The first messages' octets, and the BBS nonce chosen for each message index."""
+    @property
+    def link(self) -> int:
+        """The index of the message whose BBS nonce the prover chooses."""
+        ...
+
+    def commit(self, rng: Rng | None) -> tuple[bytes, int]:
+        """The first messages' octets, and the BBS nonce chosen for message ``link``."""
         ...
 
     def respond(self, challenge: int) -> bytes:
@@ -173,10 +170,10 @@ class Prover(Protocol):
 
 @dataclass
 class HonestRange:
-    """The honest range prover of :mod:`zkcheck.hazmat.range_proof`.
+    """The package's honest range predicate (:class:`zkcheck.hazmat.predicates.RangePredicate`).
 
     ``proving`` (default: ``statement``) is the statement whose bits are
-    computed and ``link`` (default: its attribute) the message index that
+    computed and ``link_to`` (default: its attribute) the message index that
     receives the BBS nonce; a cheating test changes one of them, or the
     ``value``, while ``statement`` is what the challenge hashes.
     """
@@ -184,45 +181,45 @@ class HonestRange:
     statement: RangeStatement
     value: int
     proving: RangeStatement | None = None
-    link: int | None = None
-    _state: range_proof.RangeProverState | None = field(default=None, repr=False)
+    link_to: int | None = None
+    _commitment: PredicateCommitment | None = field(default=None, repr=False)
 
-    def commit(self, source: ScalarSource) -> tuple[bytes, dict[int, int]]:
+    @property
+    def link(self) -> int:
         proving = self.proving or self.statement
-        commitment = range_proof.prover_commit(
-            proving, self.value, source, api_id=API_ID, ciphersuite=CIPHERSUITE
-        )
-        self._state = commitment.state
-        octets = range_proof.messages_octets(commitment.first_messages, ciphersuite=CIPHERSUITE)
-        link = self.link if self.link is not None else proving.attribute
-        return octets, {link: commitment.bbs_nonce.read()}
+        return self.link_to if self.link_to is not None else proving.attribute
+
+    def commit(self, rng: Rng | None) -> tuple[bytes, int]:
+        prover = predicate(self.proving or self.statement)
+        self._commitment = prover.commit(self.value, rng=rng, ciphersuite=CIPHERSUITE)
+        return self._commitment.first_messages, self._commitment.nonce
 
     def respond(self, challenge: int) -> bytes:
-        assert self._state is not None
-        proof = range_proof.prover_response(self._state, challenge)
-        return range_proof.range_proof_to_octets(proof, ciphersuite=CIPHERSUITE)
+        assert self._commitment is not None
+        return self._commitment.respond(challenge)
 
 
 @dataclass
 class HonestMembership:
-    """The honest membership prover of :mod:`zkcheck.hazmat.set_membership`."""
+    """The package's honest membership predicate
+    (:class:`zkcheck.hazmat.predicates.MembershipPredicate`)."""
 
     statement: MembershipStatement
     value: int
-    _state: set_membership.MembershipProverState | None = field(default=None, repr=False)
+    _commitment: PredicateCommitment | None = field(default=None, repr=False)
 
-    def commit(self, source: ScalarSource) -> tuple[bytes, dict[int, int]]:
-        commitment = set_membership.prover_commit(
-            self.statement, self.value, source, api_id=API_ID, ciphersuite=CIPHERSUITE
-        )
-        self._state = commitment.state
-        octets = set_membership.messages_octets(commitment.first_messages, ciphersuite=CIPHERSUITE)
-        return octets, {self.statement.attribute: commitment.bbs_nonce.read()}
+    @property
+    def link(self) -> int:
+        return self.statement.attribute
+
+    def commit(self, rng: Rng | None) -> tuple[bytes, int]:
+        prover = predicate(self.statement)
+        self._commitment = prover.commit(self.value, rng=rng, ciphersuite=CIPHERSUITE)
+        return self._commitment.first_messages, self._commitment.nonce
 
     def respond(self, challenge: int) -> bytes:
-        assert self._state is not None
-        proof = set_membership.prover_response(self._state, challenge)
-        return set_membership.membership_proof_to_octets(proof, ciphersuite=CIPHERSUITE)
+        assert self._commitment is not None
+        return self._commitment.respond(challenge)
 
 
 def _msm(points: Sequence[G1], scalars: Sequence[int]) -> G1:
@@ -251,13 +248,17 @@ class CheatingBits:
 
     statement: RangeStatement
     bits: Sequence[int]
-    link: int | None = None
     _secrets: tuple[list[int], ...] | None = field(default=None, repr=False)
     _points: tuple[list[G1], list[G1]] | None = field(default=None, repr=False)
 
-    def commit(self, source: ScalarSource) -> tuple[bytes, dict[int, int]]:
+    @property
+    def link(self) -> int:
+        return self.statement.attribute
+
+    def commit(self, rng: Rng | None) -> tuple[bytes, int]:
         n = self.statement.bits
         assert len(self.bits) == n
+        source = ScalarSource(rng)
         s, b_t, s_t, t_t = ([source.draw().read() for _ in range(n)] for _ in range(4))
         t = [(1 - b) * x % R for b, x in zip(self.bits, s, strict=True)]
         d = [_msm([Y_1, Y_0], [b, x]) for b, x in zip(self.bits, s, strict=True)]
@@ -267,8 +268,7 @@ class CheatingBits:
         self._secrets = (list(self.bits), s, t, b_t, s_t, t_t)
         self._points = (d, a)
         interleaved = [p for pair in zip(a, b_pts, strict=True) for p in pair]
-        link = self.link if self.link is not None else self.statement.attribute
-        return _points([*d, *interleaved]), {link: m_tilde}
+        return _points([*d, *interleaved]), m_tilde
 
     def respond(self, challenge: int) -> bytes:
         assert self._secrets is not None and self._points is not None
@@ -296,8 +296,13 @@ class FreeSubchallenges:
     _secrets: tuple[int, int, int, list[int], list[int]] | None = field(default=None, repr=False)
     _c: G1 | None = field(default=None, repr=False)
 
-    def commit(self, source: ScalarSource) -> tuple[bytes, dict[int, int]]:
+    @property
+    def link(self) -> int:
+        return self.statement.attribute
+
+    def commit(self, rng: Rng | None) -> tuple[bytes, int]:
         k = len(self.statement.values)
+        source = ScalarSource(rng)
         m_tilde, s, s_tilde = (source.draw().read() for _ in range(3))
         c_j = [source.draw().read() for _ in range(k)]
         z_j = [source.draw().read() for _ in range(k)]
@@ -309,7 +314,7 @@ class FreeSubchallenges:
         ]
         self._secrets = (s, s_tilde, m_tilde, c_j, z_j)
         self._c = c_point
-        return _points([c_point, c_tilde, *w]), {self.statement.attribute: m_tilde}
+        return _points([c_point, c_tilde, *w]), m_tilde
 
     def respond(self, challenge: int) -> bytes:
         assert self._secrets is not None and self._c is not None
@@ -318,42 +323,11 @@ class FreeSubchallenges:
         return _points([self._c]) + _scalars([s_hat, *c_j[:-1], *z_j])
 
 
-# -- chapter 9's transcript ----------------------------------------------------------------
-
-
-def challenge_input(
-    *,
-    statements: Sequence[Statement],
-    ph: bytes,
-    messages: Sequence[bytes],
-    init_res: bbs.ProofInitResult,
-    disclosed_values: Sequence[int],
-) -> bytes:
-    """Items 1 to 11 of chapter 9's transcript, in order."""
-    items = [
-        lp(PROTOCOL_ID),  # 1
-        lp(CIPHERSUITE.ciphersuite_id),  # 2
-        PK,  # 3
-        lp(HEADER_V1),  # 4
-        i2osp(LAYOUT_VERSION),  # 5
-        i2osp(len(DISCLOSED))  # 6
-        + b"".join(
-            i2osp(i) + scalar_to_octets(v) for i, v in zip(DISCLOSED, disclosed_values, strict=True)
-        ),
-        statements_octets(statements),  # 7
-        lp(ph),  # 8
-        b"".join(messages),  # 9
-        i2osp(0),  # 10
-        _points(init_res[:5]) + scalar_to_octets(init_res.domain),  # 11
-    ]
-    return b"".join(items)
-
-
 def _hash_challenge(octets: bytes) -> int:
-    return bbs.hash_to_scalar(octets, challenge_dst(API_ID))
+    return bbs.hash_to_scalar(octets, presentation.CHALLENGE_DST)
 
 
-# -- the real presentation ----------------------------------------------------------------
+# -- the real presentation: the package's prover and verifier --------------------------------
 
 
 @dataclass(frozen=True)
@@ -365,189 +339,137 @@ class Presentation:
         return len(self.bbs_proof) + len(self.predicate_proof)
 
 
-def _commit_all(
-    provers: Sequence[Prover], rng: Rng | None
-) -> tuple[list[Prover], list[bytes], dict[int, int]]:
-    """Every prover's commitment, in canonical order, from one scalar source.
+@dataclass(frozen=True)
+class _Committed:
+    nonce: int
+    first_messages: bytes
+    respond: Callable[[int], bytes]
 
-    Returns the provers in that order, their first messages' octets and the
-    BBS nonces they chose, by message index.
-    """
-    order = canonical_order([p.statement for p in provers])
-    ordered = sorted(provers, key=lambda p: order.index(p.statement))
-    source = ScalarSource(rng)
-    messages: list[bytes] = []
-    chosen: dict[int, int] = {}
-    for prover in ordered:
-        octets, nonces = prover.commit(source)
-        messages.append(octets)
-        chosen.update(nonces)
-    return ordered, messages, chosen
+
+@dataclass(frozen=True)
+class _Plugged:
+    """A test prover plugged into :func:`zkcheck.hazmat.presentation.prove` as a statement:
+    its hashed statement, its nonce at the index it links to, its own responses."""
+
+    prover: Prover
+
+    @property
+    def attribute(self) -> int:
+        return self.prover.link
+
+    @property
+    def wire_length(self) -> int:
+        return predicate(self.prover.statement).wire_length
+
+    def statement_octets(self) -> bytes:
+        return self.prover.statement.statement_octets()
+
+    def commit(self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite) -> _Committed:
+        # The prover proves about its own value, which a cheating test chooses.
+        octets, nonce = self.prover.commit(rng)
+        return _Committed(nonce, octets, self.prover.respond)
+
+    def recompute(
+        self, wire: bytes, response: int, challenge: int, *, ciphersuite: Ciphersuite
+    ) -> presentation.Recomputed:
+        return predicate(self.prover.statement).recompute(
+            wire, response, challenge, ciphersuite=ciphersuite
+        )
 
 
 def present(
     credential: Credential, provers: Sequence[Prover], ph: bytes, *, rng: Rng | None = None
 ) -> Presentation:
-    """Chapter 9, "Prover", steps 2 to 11, with the given predicate provers."""
-    provers, messages, chosen = _commit_all(provers, rng)
-    # Step 4: the BBS random scalars, the predicate attributes' nonces in place.
-    drawn = iter(
-        bbs.calculate_random_scalars(
-            5 + len(UNDISCLOSED) - len(chosen), rng, ciphersuite=CIPHERSUITE
-        )
-    )
-    random_scalars = [next(drawn) for _ in range(5)]
-    random_scalars += [chosen[j] if j in chosen else next(drawn) for j in UNDISCLOSED]
-    signature = bbs.octets_to_signature(credential.signature, ciphersuite=CIPHERSUITE)
-    init_res = bbs.proof_init(
+    """The package's presentation prover (chapter 9, "Prover"), with the given provers."""
+    proof = presentation.prove(
         PK,
-        signature,
-        GENERATORS,
-        random_scalars,
-        HEADER_V1,
+        credential.signature,
         list(credential.scalars),
-        list(UNDISCLOSED),
-        API_ID,
-        ciphersuite=CIPHERSUITE,
+        DISCLOSED,
+        ph,
+        statements=[_Plugged(prover) for prover in provers],
+        rng=rng,
+        backend=BACKEND,
     )
-    c = _hash_challenge(
-        challenge_input(
-            statements=[p.statement for p in provers],
-            ph=ph,
-            messages=messages,
-            init_res=init_res,
-            disclosed_values=credential.disclosed_values,
-        )
-    )
-    bbs_proof = bbs.proof_finalize(
-        init_res,
-        c,
-        signature.e,
-        random_scalars,
-        [credential[j] for j in UNDISCLOSED],
-        ciphersuite=CIPHERSUITE,
-    )
-    return Presentation(bbs_proof, b"".join(prover.respond(c) for prover in provers))
+    return Presentation(proof.bbs_proof, proof.predicate_proof)
 
 
-def proof_lengths(statements: Sequence[Statement]) -> list[int]:
-    return [
-        range_proof.proof_length(s.bits)
-        if isinstance(s, RangeStatement)
-        else set_membership.proof_length(len(s.values))
-        for s in canonical_order(statements)
-    ]
+def verify(
+    shown: Presentation,
+    statements: Sequence[Statement],
+    ph: bytes,
+    disclosed_values: Sequence[int],
+) -> None:
+    """The package's presentation verifier (chapter 9, "Verifier") with the package's
+    predicates for ``statements``; raises DecodeError or InvalidProof."""
+    presentation.verify(
+        PK,
+        PresentationProof(shown.bbs_proof, shown.predicate_proof),
+        dict(zip(DISCLOSED, disclosed_values, strict=True)),
+        ph,
+        statements=[predicate(statement) for statement in statements],
+        backend=BACKEND,
+    )
+
+
+def _parts(
+    statements: Sequence[Statement], predicate_proof: bytes
+) -> list[tuple[Statement, bytes]]:
+    """Each statement, in canonical order, with its part of ``predicate_proof``."""
+    ordered = canonical_order(statements)
+    lengths = [predicate(statement).wire_length for statement in ordered]
+    if len(predicate_proof) != sum(lengths):
+        raise DecodeError("predicate proof of the wrong length")
+    parts, offset = [], 0
+    for statement, length in zip(ordered, lengths, strict=True):
+        parts.append((statement, predicate_proof[offset : offset + length]))
+        offset += length
+    return parts
 
 
 def decode_predicates(
     statements: Sequence[Statement], predicate_proof: bytes
 ) -> list[range_proof.RangeProof | set_membership.MembershipProof]:
     """Chapter 9, "Verifier", steps 1 and 3 for the predicate part."""
-    ordered = canonical_order(statements)
-    lengths = proof_lengths(ordered)
-    if len(predicate_proof) != sum(lengths):
-        raise DecodeError("predicate proof of the wrong length")
     decoded: list[range_proof.RangeProof | set_membership.MembershipProof] = []
-    offset = 0
-    for statement, length in zip(ordered, lengths, strict=True):
-        part = predicate_proof[offset : offset + length]
-        offset += length
+    for statement, part in _parts(statements, predicate_proof):
         if isinstance(statement, RangeStatement):
             decoded.append(
                 range_proof.octets_to_range_proof(part, statement.bits, ciphersuite=CIPHERSUITE)
             )
         else:
+            size = len(statement.values)
             decoded.append(
-                set_membership.octets_to_membership_proof(
-                    part, len(statement.values), ciphersuite=CIPHERSUITE
-                )
+                set_membership.octets_to_membership_proof(part, size, ciphersuite=CIPHERSUITE)
             )
     return decoded
 
 
 def recompute_predicates(
     statements: Sequence[Statement],
-    proofs: Sequence[range_proof.RangeProof | set_membership.MembershipProof],
+    predicate_proof: bytes,
     m_hat: Mapping[int, int],
     challenge: int,
 ) -> tuple[list[bytes], list[range_proof.RangeCheck]]:
-    """Steps 5 and 6: every predicate's first messages' octets, and the range checks."""
+    """Steps 3, 5 and 6 with the package's predicates: every predicate's first messages'
+    octets, and the range checks."""
     messages: list[bytes] = []
     ranges: list[range_proof.RangeCheck] = []
-    for statement, proof in zip(canonical_order(statements), proofs, strict=True):
+    for statement, part in _parts(statements, predicate_proof):
         # The response is selected by the statement's attribute index, from
         # the layout; nothing in the proof names an index.
+        plugged = predicate(statement)
         response = m_hat[statement.attribute]
-        if isinstance(statement, RangeStatement):
-            assert isinstance(proof, range_proof.RangeProof)
-            check = range_proof.verifier_recompute(
-                statement, proof, response, challenge, api_id=API_ID, ciphersuite=CIPHERSUITE
-            )
+        if isinstance(plugged, RangePredicate):
+            check = plugged.check(part, response, challenge, ciphersuite=CIPHERSUITE)
             ranges.append(check)
             messages.append(
                 range_proof.messages_octets(check.first_messages, ciphersuite=CIPHERSUITE)
             )
         else:
-            assert isinstance(proof, set_membership.MembershipProof)
-            membership = set_membership.verifier_recompute(
-                statement, proof, response, challenge, api_id=API_ID, ciphersuite=CIPHERSUITE
-            )
-            messages.append(
-                set_membership.messages_octets(membership.first_messages, ciphersuite=CIPHERSUITE)
-            )
+            recomputed = plugged.recompute(part, response, challenge, ciphersuite=CIPHERSUITE)
+            messages.append(recomputed.first_messages)
     return messages, ranges
-
-
-def verify(
-    presentation: Presentation,
-    statements: Sequence[Statement],
-    ph: bytes,
-    disclosed_values: Sequence[int],
-) -> None:
-    """Chapter 9, "Verifier", steps 1 to 11; raises DecodeError or InvalidProof."""
-    # 1. Lengths, from the verifier's own statements and disclosed indexes.
-    if len(presentation.bbs_proof) != 272 + 32 * len(UNDISCLOSED):
-        raise DecodeError("BBS proof of the wrong length")
-    # 2. and 3. Decode.
-    proof = bbs.octets_to_proof(presentation.bbs_proof, ciphersuite=CIPHERSUITE)
-    w = bbs.octets_to_pubkey(PK, ciphersuite=CIPHERSUITE)
-    proofs = decode_predicates(statements, presentation.predicate_proof)
-    # 4. ProofVerifyInit.
-    init_res = bbs.proof_verify_init(
-        PK,
-        proof,
-        GENERATORS,
-        HEADER_V1,
-        list(disclosed_values),
-        list(DISCLOSED),
-        API_ID,
-        ciphersuite=CIPHERSUITE,
-    )
-    # 5. and 6. Recompute the predicates' first messages.
-    m_hat = dict(zip(UNDISCLOSED, proof.commitments, strict=True))
-    messages, ranges = recompute_predicates(statements, proofs, m_hat, proof.challenge)
-    # 7. The challenge.
-    transcript = challenge_input(
-        statements=statements,
-        ph=ph,
-        messages=messages,
-        init_res=init_res,
-        disclosed_values=disclosed_values,
-    )
-    if _hash_challenge(transcript) != proof.challenge:
-        raise InvalidProof("proof invalid")
-    # 8. and 9. The batched E1 check.
-    range_proof.verify_batched(
-        ranges,
-        proof.challenge,
-        transcript,
-        presentation.predicate_proof,
-        api_id=API_ID,
-        ciphersuite=CIPHERSUITE,
-    )
-    # 10. The pairing, last.
-    if not BACKEND.pairing_product_is_one([(proof.Abar, w), (proof.Bbar, CIPHERSUITE.neg_BP2)]):
-        raise InvalidProof("proof invalid")
 
 
 # -- the stand-in ---------------------------------------------------------------------------
@@ -560,6 +482,25 @@ class StandIn:
     challenge: int
     m_hat: dict[int, int]
     predicate_proof: bytes
+
+
+def _commit_all(
+    provers: Sequence[Prover], rng: Rng | None
+) -> tuple[list[Prover], list[bytes], dict[int, int]]:
+    """Every prover's commitment, in canonical order, from one rng.
+
+    Returns the provers in that order, their first messages' octets and the
+    BBS nonces they chose, by message index.
+    """
+    order = canonical_order([p.statement for p in provers])
+    ordered = sorted(provers, key=lambda p: order.index(p.statement))
+    messages: list[bytes] = []
+    chosen: dict[int, int] = {}
+    for prover in ordered:
+        octets, nonce = prover.commit(rng)
+        messages.append(octets)
+        chosen[prover.link] = nonce
+    return ordered, messages, chosen
 
 
 def standin_input(
@@ -591,8 +532,9 @@ def verify_standin(
     oracle: Callable[[bytes], int] = _hash_challenge,
 ) -> None:
     """The verifier's steps 3 and 5 to 9 against the stand-in; ``oracle`` is the random oracle."""
-    proofs = decode_predicates(statements, standin.predicate_proof)
-    messages, ranges = recompute_predicates(statements, proofs, standin.m_hat, standin.challenge)
+    messages, ranges = recompute_predicates(
+        statements, standin.predicate_proof, standin.m_hat, standin.challenge
+    )
     transcript = standin_input(statements, context, messages)
     if oracle(transcript) != standin.challenge:
         raise InvalidProof("proof invalid")
@@ -657,8 +599,7 @@ def simulate(
                 set_membership.membership_proof_to_octets(membership, ciphersuite=CIPHERSUITE)
             )
     standin = StandIn(challenge, m_hat, b"".join(parts))
-    proofs = decode_predicates(ordered, standin.predicate_proof)
-    messages, _ = recompute_predicates(ordered, proofs, m_hat, challenge)
+    messages, _ = recompute_predicates(ordered, standin.predicate_proof, m_hat, challenge)
     programmed_at = standin_input(ordered, context, messages)
 
     def oracle(octets: bytes) -> int:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from zkcheck.claims import (
+    COUNTRY_SETS,
     Check,
     CheckKind,
     FactKind,
@@ -42,6 +43,8 @@ NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
         "reachable",
         "tenure:1",
         "tenure:1200",
+        "home_country_in:EU",
+        "home_country_in:EEA",
     ],
 )
 def test_identifiers_round_trip(identifier: str) -> None:
@@ -71,6 +74,11 @@ def test_identifiers_round_trip(identifier: str) -> None:
         "unknown",
         "",
         "age_over:" + "1" * 40,
+        "home_country_in:eea",  # the sets' own spelling only
+        "home_country_in:EFTA",  # not a set of the vocabulary
+        "home_country_in:",
+        "home_country_in",
+        "home_country_in:ES",
     ],
 )
 def test_malformed_identifiers_are_refused(identifier: str) -> None:
@@ -263,3 +271,19 @@ def test_live_checks() -> None:
     assert not holds(Check.reachable(), SubscriberFacts(reachable=False), now=NOON)
     assert not holds(Check.reachable(), SubscriberFacts(), now=NOON)
     assert not holds(Check.country("ES"), SubscriberFacts(), now=NOON)
+
+
+def test_home_country_in_a_set() -> None:
+    eu, eea = Check.home_country_in("EU"), Check.home_country_in("EEA")
+    assert eu.fact_kind is FactKind.STATIC and eu == Check.parse("home_country_in:EU")
+    assert len(COUNTRY_SETS["EU"]) == 27 and len(COUNTRY_SETS["EEA"]) == 30
+    assert COUNTRY_SETS["EEA"] - COUNTRY_SETS["EU"] == {"IS", "LI", "NO"}
+    # The home country on record, never the serving country.
+    roaming = SubscriberFacts(home_country="NO", serving_country="ES")
+    assert holds(eea, roaming, now=NOON) and not holds(eu, roaming, now=NOON)
+    assert holds(eu, SubscriberFacts(home_country="GR"), now=NOON)
+    for outside in (SubscriberFacts(home_country="CH"), SubscriberFacts(serving_country="ES")):
+        assert not holds(eea, outside, now=NOON)
+    assert Menu.default().allows(eea) and Menu.default().allows(eu)
+    with pytest.raises(ValueError):
+        Check.home_country_in("es")

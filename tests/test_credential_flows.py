@@ -13,9 +13,10 @@ import pytest
 
 from tests.credential_world import ALICE, BOB, OPERATOR, make_credential_world
 from zkcheck.claims import Check
-from zkcheck.encoding.messages import ResultRecord
-from zkcheck.errors import InvalidProof, NotRequested, PolicyError, Replayed
-from zkcheck.roles import CredentialHolder, Holder
+from zkcheck.encoding.cbor import decode
+from zkcheck.encoding.messages import Presentation, ResultRecord
+from zkcheck.errors import InvalidProof, PolicyError, Replayed
+from zkcheck.roles import CredentialHolder
 from zkcheck.trust.keyset import OperatorKeySet
 
 AGE = Check.age_over(18)
@@ -27,7 +28,7 @@ def _through(path: Path, data: bytes) -> bytes:
     return path.read_bytes()
 
 
-def test_age_gated_site_checks_the_phone_by_disclosure_and_age_in_the_signed_tier(
+def test_age_gated_site_checks_the_age_by_a_predicate_and_the_number_by_disclosure(
     tmp_path: Path,
 ) -> None:
     world = make_credential_world()
@@ -45,22 +46,21 @@ def test_age_gated_site_checks_the_phone_by_disclosure_and_age_in_the_signed_tie
     wallet.receive(OPERATOR, _through(tmp_path / "credential-response", answer))
     assert wallet.remaining() == 1
 
-    # The site gates on age_over:18 and accepts signed attestations and credentials.
-    # Before predicate proofs exist, a credential cannot show an age, and the wallet
-    # shows nothing rather than part of an answer: the site's request is declined.
+    # The site gates on age_over:18. The phone proves that the birth day in its
+    # credential is at most the site's cutoff for its own date, and discloses nothing
+    # but the credential's week: no birth date, no age, no number.
     age_gate = world.verifier((AGE,), verifier_id="casino.example", tiers=("signed", "credential"))
     age_request = _through(tmp_path / "age-request", age_gate.create_request().to_bytes())
-    with pytest.raises(NotRequested):
-        wallet.present(age_request)
-    # The phone's signed-tier attestation answers the age instead.
-    attestations = Holder(clock=world.clock)
-    attestations.receive(world.signed_issuer.issue(ALICE, attestations.request_attestations([AGE])))
-    shown = _through(tmp_path / "age-presentation", attestations.present(age_request).to_bytes())
-    assert age_gate.verify(shown).checks == (AGE,)
+    shown = _through(tmp_path / "age-presentation", wallet.present(age_request).to_bytes())
+    body = decode(Presentation.from_bytes(shown).body)
+    # Key id, expiry, the BBS proof (10 hidden messages) and the 16-bit range proof.
+    assert sorted(body) == [1, 2, 3, 4, 5] and (len(body[4]), len(body[5])) == (592, 3040)
+    result = age_gate.verify(shown)
+    assert result.tier == "credential" and result.checks == (AGE,)
 
-    # At sign-up the site also ties the account to the number Alice typed, in the
-    # credential tier: the presentation discloses only the number's hash, which the
-    # site recomputes from what Alice typed; the credential's other facts stay hidden.
+    # At sign-up the site also ties the account to the number Alice typed: the
+    # presentation discloses only the number's hash, which the site recomputes from what
+    # Alice typed; the credential's other facts stay hidden.
     phone_check = world.verifier((NUMBER,), verifier_id="casino.example")
     request = _through(tmp_path / "number-request", phone_check.create_request().to_bytes())
     presentation = _through(tmp_path / "number-presentation", wallet.present(request).to_bytes())
@@ -72,6 +72,11 @@ def test_age_gated_site_checks_the_phone_by_disclosure_and_age_in_the_signed_tie
     assert record == result.record()
     with pytest.raises(Replayed):
         phone_check.verify(presentation, number=ALICE)
+
+    # Bob is 15: his phone has a credential too, and shows nothing to the age gate.
+    bob = world.issued_holder(BOB)
+    with pytest.raises(PolicyError):
+        bob.present(age_gate.create_request())
 
 
 def test_bank_checks_the_number_by_equality(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ from zkcheck.hazmat.backend import GROUP_ORDER
 from zkcheck.hazmat.bbs_pseudonym import generate_signer_nym_entropy
 from zkcheck.hazmat.credential import HOUR_SENTINEL, LayoutFacts
 from zkcheck.hazmat.secret import SecretBytes
-from zkcheck.roles import CredentialHolder
+from zkcheck.roles import CredentialHolder, credential_holder
 from zkcheck.roles.credential_issuer import layout_facts, swap_hour
 from zkcheck.trust.credential_keys import CredentialKeyEntry
 from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
@@ -404,16 +404,19 @@ def test_presentation_for_another_request_is_rejected() -> None:
     with pytest.raises(Replayed):
         world.verifier(verifier_id="other.example").verify(made_for_first, number=ALICE)
     # A request asking more than this one (here age_over:18 too) is not answered by a
-    # presentation for the smaller request.
+    # presentation for the smaller request, which lacks the predicate proof.
     wider = world.verifier(optional=(Check.age_over(18),))
     wide_request = wider.create_request()
-    with pytest.raises(NotRequested):
-        holder.present(wide_request)
-    with pytest.raises(NotRequested):
+    with pytest.raises(DecodeError):
         wider.verify(
             Presentation("credential", wide_request.nonce, made_for_first.body), number=ALICE
         )
+    # ... nor is the smaller request by the wider request's presentation.
+    made_for_wide = holder.present(wide_request)
+    with pytest.raises((DecodeError, InvalidProof)):
+        verifier.verify(Presentation("credential", second.nonce, made_for_wide.body), number=ALICE)
     assert verifier.verify(made_for_first, number=ALICE).checks == (NUMBER,)
+    assert wider.verify(made_for_wide, number=ALICE).checks == (Check.age_over(18), NUMBER)
 
 
 def test_holder_policy_before_presenting() -> None:
@@ -452,13 +455,25 @@ def test_holder_policy_before_presenting() -> None:
     assert late.verify(holder.present(late.create_request()), number=ALICE).checks == (NUMBER,)
 
 
-def test_the_policys_maximum_age_applies_to_the_issue_week() -> None:
+def test_the_policys_maximum_age_applies_to_the_issue_week(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     world = make_credential_world()
     holder = world.issued_holder()
-    # Issued on Tuesday: the week began 36 hours earlier, more than a day.
+    # Issued on Tuesday: the week began 36 hours earlier, more than a day. The holder,
+    # which knows its issue week, shows nothing ...
     verifier = world.verifier(max_age=86_400)
+    request = verifier.create_request()
+    with pytest.raises(PolicyError):
+        holder.present(request)
+    # ... and a holder that showed it anyway is refused by the verifier's shared step.
+    monkeypatch.setattr(credential_holder, "issue_time_bound", lambda request, expiry: request.time)
     with pytest.raises(Expired):
-        verifier.verify(holder.present(verifier.create_request()), number=ALICE)
+        verifier.verify(holder.present(request), number=ALICE)
+    # A maximum age of exactly the time since the week began is enough.
+    monkeypatch.undo()
+    lenient = world.verifier(max_age=36 * 3600 + 34 * 60 + 56)
+    assert lenient.verify(holder.present(lenient.create_request()), number=ALICE).checks
 
 
 # -- privacy ------------------------------------------------------------------------------

@@ -77,13 +77,15 @@ def _attested_claims(presentation: bytes) -> dict[int, object]:
 def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
     assert [scenario.key for scenario in SCENARIOS] == ["bank", "social", "age"]
     assert result.tiers == ("signed", "token", "credential")
-    assert len(result.cases) == 12 and result.as_expected
+    assert len(result.cases) == 16 and result.as_expected
     verdicts = [(c.scenario.key, c.tier, c.verdict) for c in result.cases]
     assert verdicts == [
         ("bank", "signed", Verdict.REFUSED),
         ("bank", "signed", Verdict.ACCEPTED),
         ("bank", "token", Verdict.REFUSED),
         ("bank", "token", Verdict.ACCEPTED),
+        ("bank", "credential", Verdict.REFUSED),
+        ("bank", "credential", Verdict.ACCEPTED),
         ("social", "signed", Verdict.ACCEPTED),
         ("social", "signed", Verdict.REFUSED),
         ("social", "credential", Verdict.ACCEPTED),
@@ -92,18 +94,14 @@ def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
         ("age", "signed", Verdict.REFUSED),
         ("age", "token", Verdict.ACCEPTED),
         ("age", "token", Verdict.REFUSED),
+        ("age", "credential", Verdict.ACCEPTED),
+        ("age", "credential", Verdict.REFUSED),
     ]
-    # The token tier cannot carry number, and the credential tier does not make the
-    # predicate proofs of the other checks yet: no case is run, and the result says why.
-    assert [(key, tier) for key, tier, _ in result.skipped] == [
-        ("bank", "credential"),
-        ("social", "token"),
-        ("age", "credential"),
-    ]
-    reasons = {(key, tier): reason for key, tier, reason in result.skipped}
-    assert "predicate proof" in reasons["bank", "credential"]
-    assert "predicate proof" in reasons["age", "credential"]
-    assert "blind" in reasons["social", "token"]
+    # The token tier cannot carry number: no case is run, and the result says why. The
+    # credential tier runs every scenario: the number by disclosure, the age and the swap
+    # by predicate proofs.
+    assert [(key, tier) for key, tier, _ in result.skipped] == [("social", "token")]
+    assert "blind" in result.skipped[0][2]
     assert result.not_built == ()
 
 
@@ -425,11 +423,11 @@ def test_zkcheck_demo_prints_plain_text_when_piped(
     assert "\x1b" not in out and "\r" not in out
     for scenario in SCENARIOS:
         assert scenario.title in out
-    assert out.count("REFUSED (not shown)") == 6 and out.count("ACCEPTED") == 6
+    assert out.count("REFUSED (not shown)") == 8 and out.count("ACCEPTED") == 8
     assert "bytes" in out and "did not learn" in out and "timings" in out
     assert "not built yet" not in out
     flowing = " ".join(out.split())
-    assert flowing.count("credential tier not run: ") == 2
+    assert "credential tier not run" not in flowing
     assert flowing.count("token tier not run: ") == 1
 
 
@@ -515,8 +513,6 @@ def test_the_credential_tier_shows_the_number_by_disclosure(result: DemoResult) 
     assert "not the number in the subscriber's credential" in mistyped.explanation
     ask = _message(right, "phone", "credential-request")
     assert ask is not None and DEMO_SUBSCRIBERS["adult"].encode() not in ask
-    text = render(result, Style(colour=False))
-    assert "credential tier not run: sim_swap:72 needs a predicate proof" in " ".join(text.split())
 
 
 def test_the_social_network_opens_one_account_per_credential(result: DemoResult) -> None:
@@ -539,14 +535,50 @@ def test_the_social_network_opens_one_account_per_credential(result: DemoResult)
     # no pseudonym.
     assert result.case("social", 1, tier="credential").sign_ups == ()
     assert result.case("social", 0).sign_ups == ()
-    # The phone keeps one credential line: its second case renews by carrying over.
-    asks = [
-        m.data
-        for c in result.cases
-        if c.tier == "credential"
-        for m in c.messages
-        if m.kind == "credential-request"
-    ]
-    assert [4 in decode(ask or b"") for ask in asks] == [False, True]
+    # Each subscriber's phone keeps one credential line: its first request is a first
+    # issuance, and every later one renews by carrying the pseudonym secret over.
+    seen: set[str] = set()
+    for case in (c for c in result.cases if c.tier == "credential"):
+        for message in case.messages:
+            if message.kind == "credential-request":
+                renewal = 4 in decode(message.data or b"")
+                assert renewal == (case.case.subscriber in seen)
+                seen.add(case.case.subscriber)
+    assert len(seen) >= 2
     text = " ".join(render(result, Style(colour=False)).split())
     assert "the same phone signs up again" in text and "other social network" in text
+
+
+def test_the_credential_tier_proves_the_age_and_the_swap_by_default(result: DemoResult) -> None:
+    for scenario, check in (("age", Check.age_over(18)), ("bank", Check.sim_swap(72))):
+        accepted = result.case(scenario, 0 if scenario == "age" else 1, tier="credential")
+        refused = result.case(scenario, 1 if scenario == "age" else 0, tier="credential")
+        assert accepted.shown == (check,) and accepted.refusal is None
+        shown = _message(accepted, "phone", Presentation.KIND)
+        assert shown is not None
+        body = decode(Presentation.from_bytes(shown).body)
+        # A predicate proof (and, for the swap, the freshness proof on the issue hour).
+        assert len(body[5]) == (3040 if scenario == "age" else 2272 + 1504)
+        # The operator issued a credential in both cases; the phone whose credential does
+        # not satisfy the check shows nothing, and says no "no".
+        assert _message(refused, "operator", "credential-response") is not None
+        assert _message(refused, "phone", Presentation.KIND) is None
+        assert refused.refusal is Refusal.NOTHING_TO_SHOW and refused.shown == ()
+        assert 'No "no" was sent.' in refused.explanation
+        verifier = accepted.knowledge_of(accepted.scenario.verifier)
+        assert verifier.learned == accepted.disclosed
+        assert accepted.scenario.hidden in verifier.not_learned
+    # What the site learned is the age at its own date, not a birth date.
+    site = result.case("age", 0, tier="credential")
+    request = _message(site, "age-gated site", "request")
+    assert request is not None
+    day = datetime.fromtimestamp(decode(request)[9], UTC).date().isoformat()
+    learned = site.knowledge_of("age-gated site").learned
+    assert learned[0] == f"age_over:18: at least 18 years old on {day}, its request's date"
+    birth = DEMO_SUBSCRIBERS["adult"]
+    assert not any(birth in item for item in learned)
+    bank = result.case("bank", 1, tier="credential").knowledge_of("bank").learned
+    assert bank[0].startswith("sim_swap:72: no SIM swap from 72 hours before ")
+    assert "at most 1 hour before that" in bank[0]
+    text = " ".join(render(result, Style(colour=False)).split())
+    assert f"age_over:18: at least 18 years old on {day}" in text

@@ -181,3 +181,15 @@ def test_wallet_survives_a_file(tmp_path: Path) -> None:
     restored.receive(world.issuer.issue(ADULT, pending))
     site = world.verifier((Check.age_over(18),), max_age=8 * 86400)
     assert site.verify(restored.present(site.create_request())).shows(Check.age_over(18))
+
+
+def test_the_home_country_set_in_the_signed_tier() -> None:
+    """A static check like the others in the signed tier: the adult lives in Spain; the
+    minor's record has no home country, so nothing is issued for it."""
+    world = make_world()
+    eea = Check.home_country_in("EEA")
+    site = world.verifier((eea,), max_age=8 * 86400)
+    holder = world.issued_holder([eea])
+    assert site.verify(holder.present(site.create_request())).checks == (eea,)
+    with pytest.raises(PolicyError):
+        world.issued_holder([eea], msisdn=MINOR)

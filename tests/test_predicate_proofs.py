@@ -35,6 +35,7 @@ from tests.predicate_harness import (
     HOME_COUNTRY,
     HOUR_SENTINEL,
     ISSUE_HOUR,
+    PK,
     SIM_CHANGE_HOUR,
     UNDISCLOSED,
     Y_0,
@@ -60,9 +61,10 @@ from tests.predicate_harness import (
 )
 from zkcheck import claims
 from zkcheck.claims import Check, SubscriberFacts, SwapRecord, add_months, anniversary
-from zkcheck.errors import DecodeError, InvalidProof, ZkcheckError
+from zkcheck.errors import DecodeError, InvalidProof, PolicyError, ZkcheckError
 from zkcheck.hazmat import bbs, bbs_pseudonym, range_proof, set_membership
 from zkcheck.hazmat import predicate_statements as statements
+from zkcheck.hazmat import presentation as presentation_module
 from zkcheck.hazmat.backend import FIELD_MODULUS, get_backend
 from zkcheck.hazmat.backend import GROUP_ORDER as R
 from zkcheck.hazmat.predicate_parameters import (
@@ -72,6 +74,7 @@ from zkcheck.hazmat.predicate_parameters import (
     pred_gen_api,
     predicate_generators,
 )
+from zkcheck.hazmat.predicates import predicate
 from zkcheck.hazmat.scalar_source import FreshRandomnessRequired, ScalarSource
 
 T = 1_760_000_000
@@ -328,8 +331,7 @@ def test_bit_equal_to_two_is_rejected() -> None:
     # equation of bit 0, through its recomputed B_0, catches the cheat.
     proof = bbs.octets_to_proof(presentation.bbs_proof, ciphersuite=CIPHERSUITE)
     m_hat = dict(zip(UNDISCLOSED, proof.commitments, strict=True))
-    proofs = decode_predicates([AGE_18], presentation.predicate_proof)
-    _, checks = recompute_predicates([AGE_18], proofs, m_hat, proof.challenge)
+    _, checks = recompute_predicates([AGE_18], presentation.predicate_proof, m_hat, proof.challenge)
     range_proof.verify_each(checks, proof.challenge, api_id=API_ID, ciphersuite=CIPHERSUITE)
     range_proof.verify_batched(
         checks, proof.challenge, b"any input", b"", api_id=API_ID, ciphersuite=CIPHERSUITE
@@ -438,7 +440,7 @@ def test_wrong_attribute_index_is_rejected() -> None:
     contract = MINOR[CONTRACT_START_DAY]
     assert AGE_18.holds(contract)
     # Bits of the contract start, linked to the contract start's BBS nonce, hashed as AGE_18.
-    linked_elsewhere = HonestRange(AGE_18, contract, link=CONTRACT_START_DAY)
+    linked_elsewhere = HonestRange(AGE_18, contract, link_to=CONTRACT_START_DAY)
     _rejected(present(MINOR, [linked_elsewhere], PH), [AGE_18])
     # The same proof under a statement that names the contract's index, checked as AGE_18.
     on_contract = statements.age_over(18, T, CONTRACT_START_DAY)
@@ -652,8 +654,9 @@ def test_simulator_output_is_accepted_without_the_witness(challenge: int) -> Non
     standin, oracle = simulate(statement_list, b"context", challenge)
     # Accepted when the simulator may program the challenge, ...
     verify_standin(standin, statement_list, b"context", oracle=oracle)
-    proofs = decode_predicates(statement_list, standin.predicate_proof)
-    _, checks = recompute_predicates(statement_list, proofs, standin.m_hat, challenge)
+    _, checks = recompute_predicates(
+        statement_list, standin.predicate_proof, standin.m_hat, challenge
+    )
     range_proof.verify_each(checks, challenge, api_id=API_ID, ciphersuite=CIPHERSUITE)
     # ... of the honest length, and rejected by the real hash.
     honest = present_standin(
@@ -686,8 +689,8 @@ def _accepted_at(credential: Credential, statement: statements.RangeStatement) -
 
 def _refused(credential: Credential, statement: statements.Statement) -> None:
     assert not statement.holds(credential[statement.attribute])
-    with pytest.raises(ValueError):
-        _honest(credential, statement).commit(ScalarSource())
+    with pytest.raises(PolicyError):
+        _honest(credential, statement).commit(None)
 
 
 @pytest.mark.parametrize("years", [0, 13, 18, 21, 65, 120])
@@ -1105,8 +1108,9 @@ def _two_ranges() -> tuple[StandIn, list[range_proof.RangeCheck]]:
     standin = present_standin(
         values, [HonestRange(s, values[s.attribute]) for s in (AGE_18, swap)], b"c"
     )
-    proofs = decode_predicates([AGE_18, swap], standin.predicate_proof)
-    _, checks = recompute_predicates([AGE_18, swap], proofs, standin.m_hat, standin.challenge)
+    _, checks = recompute_predicates(
+        [AGE_18, swap], standin.predicate_proof, standin.m_hat, standin.challenge
+    )
     return standin, checks
 
 
@@ -1171,6 +1175,103 @@ def test_batched_and_individual_checks_agree(q: int, field_name: str) -> None:
 # -- the transcript's octets and the wire format ----------------------------------------------
 
 
+def test_transcript_matches_the_specified_octets() -> None:
+    """The challenge of a fixed-seed presentation is hash_to_scalar of chapter 9's items 1
+    to 11, each written here from the text: constants spelled out, the statements' octets
+    literal, the recomputed first messages from the verifier's equations."""
+    eea = statements.home_country_in("EEA", EEA, T, HOME_COUNTRY)
+    provers = [_honest(ADULT, AGE_18), _honest(ADULT, eea)]
+    shown = present(ADULT, provers, PH, rng=seeded_rng(b"the transcript test"))
+    verify(shown, [AGE_18, eea], PH, DISCLOSED_VALUES)
+    again = present(
+        ADULT,
+        [_honest(ADULT, AGE_18), _honest(ADULT, eea)],
+        PH,
+        rng=seeded_rng(b"the transcript test"),
+    )
+    assert again == shown  # the seed fixes every octet
+    proof = bbs.octets_to_proof(shown.bbs_proof, ciphersuite=CIPHERSUITE)
+    c = proof.challenge
+    m_hat = dict(zip(UNDISCLOSED, proof.commitments, strict=True))
+    age, home = decode_predicates([AGE_18, eea], shown.predicate_proof)
+    assert isinstance(age, range_proof.RangeProof)
+    assert isinstance(home, set_membership.MembershipProof)
+    u64 = lambda value: value.to_bytes(8, "big")  # noqa: E731
+    u256 = lambda value: value.to_bytes(32, "big")  # noqa: E731
+    lp = lambda octets: u64(len(octets)) + octets  # noqa: E731
+    point = BACKEND.g1_to_bytes
+    msm = lambda points, scalars: BACKEND.g1_msm(points, [x % R for x in scalars])  # noqa: E731
+    # Item 9, the age range: D_i and A_i as sent, B_i = (b^_i - c) * D_i + t^_i * Y_0 with
+    # b^_0 = sigma * (m^_a - c * kappa) - sum(2^i * b^_i), sigma = -1.
+    b_hat = [
+        -(m_hat[BIRTH_DAY] - c * AGE_18.cutoff) - sum(b << i for i, b in enumerate(age.b_hat, 1)),
+        *age.b_hat,
+    ]
+    b_points = [
+        msm([d_i, Y_0], [b - c, t]) for d_i, b, t in zip(age.D, b_hat, age.t_hat, strict=True)
+    ]
+    age_octets = b"".join(point(d) for d in age.D) + b"".join(
+        point(a) + point(b) for a, b in zip(age.A, b_points, strict=True)
+    )
+    # Item 9, the membership: C as sent, C~ = m^_a * Y_1 + s^ * Y_0 - c * C, and
+    # W_j = z_j * Y_0 - c_j * (C - v_j * Y_1) with c_k = c - (c_1 + ... + c_(k-1)).
+    c_tilde = msm([Y_1, Y_0, home.C], [m_hat[HOME_COUNTRY], home.s_hat, -c])
+    subchallenges = [*home.subchallenges, c - sum(home.subchallenges)]
+    w_points = [
+        msm([Y_0, home.C, Y_1], [z, -c_j, c_j * v])
+        for z, c_j, v in zip(home.z, subchallenges, EEA, strict=True)
+    ]
+    home_octets = b"".join(point(p) for p in (home.C, c_tilde, *w_points))
+    init_res = bbs.proof_verify_init(
+        PK,
+        proof,
+        bbs.create_generators(10, API_ID, ciphersuite=CIPHERSUITE)
+        + bbs.create_generators(3, b"BLIND_" + API_ID, ciphersuite=CIPHERSUITE),
+        b"ZKCHECK-CREDENTIAL-SUBSCRIBER-LAYOUT-1" + u64(1),
+        DISCLOSED_VALUES,
+        [0, 2],
+        API_ID,
+        ciphersuite=CIPHERSUITE,
+    )
+    kappa = date(2007, 10, 9).toordinal()
+    items = [
+        lp(b"ZKCHECK-PRESENTATION-V1"),  # 1
+        lp(b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_"),  # 2
+        PK,  # 3
+        lp(b"ZKCHECK-CREDENTIAL-SUBSCRIBER-LAYOUT-1" + u64(1)),  # 4
+        u64(1),  # 5
+        u64(2) + u64(0) + u256(65537) + u64(2) + u256(DISCLOSED_VALUES[1]),  # 6
+        u64(2)  # 7
+        + (lp(b"age_over:18") + u64(1) + u64(3) + u64(18) + u64(T) + u64(16) + u64(kappa))
+        + (lp(b"home_country_in:EEA") + u64(3) + u64(8) + u64(0) + u64(T) + u64(8))
+        + b"".join(u64(v) for v in EEA),
+        lp(PH),  # 8
+        age_octets + home_octets,  # 9
+        u64(0),  # 10: no pseudonym block
+        b"".join(point(p) for p in init_res[:5]) + u256(init_res.domain),  # 11
+    ]
+    dst = b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_BLIND_H2G_TM2S_ZKCHECK-V1_PRESENTATION_V1_H2S_"
+    assert bbs.hash_to_scalar(b"".join(items), dst) == c
+    # The package builds the same octets, item by item.
+    built = presentation_module.challenge_input(
+        PK,
+        list(zip([0, 2], DISCLOSED_VALUES, strict=True)),
+        [predicate(AGE_18), predicate(eea)],
+        PH,
+        [age_octets, home_octets],
+        [],
+        [],
+        init_res,
+        ciphersuite=CIPHERSUITE,
+    )
+    assert built == b"".join(items)
+    # Any one item changed changes the challenge.
+    for index in range(len(items)):
+        changed = list(items)
+        changed[index] = items[index][:-1] + bytes([items[index][-1] ^ 1])
+        assert bbs.hash_to_scalar(b"".join(changed), dst) != c
+
+
 def test_statement_and_message_octets_are_the_specified_octets() -> None:
     kappa = date(2007, 10, 9).toordinal()
     assert AGE_18.cutoff == kappa
@@ -1232,8 +1333,6 @@ def test_statement_and_message_octets_are_the_specified_octets() -> None:
     }
     age_proof = age.state.respond(challenge)
     home_proof = home.state.respond(challenge)
-    messages, _ = recompute_predicates([AGE_18, eea], [age_proof, home_proof], m_hat, challenge)
-    assert messages == [expected_age, set_membership.messages_octets(hm, ciphersuite=CIPHERSUITE)]
     # The wire order: D's, A's, then b^_1.., s^_0.., t^_0..; C, s^, c_1..c_(k-1), z_1..z_k.
     wire = range_proof.range_proof_to_octets(age_proof, ciphersuite=CIPHERSUITE)
     scalar = lambda x: x.to_bytes(32, "big")  # noqa: E731
@@ -1248,6 +1347,9 @@ def test_statement_and_message_octets_are_the_specified_octets() -> None:
     )
     assert len(membership_wire) == set_membership.proof_length(len(EEA)) == 48 + 64 * 8
     assert [range_proof.proof_length(n) for n in (16, 12, 8)] == [3040, 2272, 1504]
+    # The verifier's predicates recompute, from the wire, exactly the octets the prover hashed.
+    messages, _ = recompute_predicates([AGE_18, eea], wire + membership_wire, m_hat, challenge)
+    assert messages == [expected_age, set_membership.messages_octets(hm, ciphersuite=CIPHERSUITE)]
 
 
 def test_recomputed_first_messages_that_are_the_identity_are_rejected() -> None:

@@ -15,6 +15,11 @@ reachable      the device is reachable now                           Device Reac
 tenure:M       the contract has run at least M months (M 1..1200)    KYC Tenure
 ============== ===================================================== ===========================
 
+and ``home_country_in:SET``: the country of residence in the operator's KYC
+record is in the named set of :data:`COUNTRY_SETS` (``EU``, ``EEA``); it has
+no CAMARA counterpart, and the credential tier answers it with a membership
+proof over the hidden country.
+
 An operator publishes a :class:`Menu` of the checks it answers; verifiers may
 not pick other thresholds, since a moving threshold asked again and again
 would reveal the underlying value.
@@ -49,14 +54,16 @@ import calendar
 import enum
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 from zkcheck.errors import DecodeError
 
 __all__ = [
+    "COUNTRY_SETS",
     "NUMBER",
     "NUMBER_DIGEST_DST",
     "NUMBER_SALT_SIZE",
@@ -96,6 +103,7 @@ class CheckKind(enum.Enum):
     COUNTRY = "country"
     REACHABLE = "reachable"
     TENURE = "tenure"
+    HOME_COUNTRY_IN = "home_country_in"
 
     @property
     def fact_kind(self) -> FactKind:
@@ -112,6 +120,7 @@ _FACT_KINDS = {
     CheckKind.AGE_OVER: FactKind.STATIC,
     CheckKind.TENURE: FactKind.STATIC,
     CheckKind.NUMBER: FactKind.STATIC,
+    CheckKind.HOME_COUNTRY_IN: FactKind.STATIC,
     CheckKind.SIM_SWAP: FactKind.AS_OF_ISSUE,
     CheckKind.DEVICE_SWAP: FactKind.AS_OF_ISSUE,
     CheckKind.COUNTRY: FactKind.LIVE,
@@ -128,6 +137,22 @@ _INTEGER_RANGES = {
     CheckKind.TENURE: (1, 1200),
 }
 _PARAMETERLESS = frozenset({CheckKind.NUMBER, CheckKind.REACHABLE})
+
+_EU = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+)  # fmt: skip
+COUNTRY_SETS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "EU": frozenset(_EU),
+        "EEA": frozenset((*_EU, "IS", "LI", "NO")),
+    }
+)
+"""The country sets ``home_country_in:SET`` may name (spec/02-checks.md, "Country sets"),
+with their members as ISO 3166-1 alpha-2 codes: the 27 member states of the European
+Union, and the European Economic Area (the EU with Iceland, Liechtenstein and Norway).
+The sets are part of the vocabulary, so a verifier cannot make up a set that singles
+out one country; an operator's menu says which of them it answers."""
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,3}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _E164 = re.compile(r"\+[1-9][0-9]{4,14}")
@@ -149,6 +174,9 @@ class Check:
         elif kind is CheckKind.COUNTRY:
             if not isinstance(parameter, str) or not _COUNTRY.fullmatch(parameter):
                 raise ValueError("country takes an upper-case ISO 3166-1 alpha-2 code")
+        elif kind is CheckKind.HOME_COUNTRY_IN:
+            if not isinstance(parameter, str) or parameter not in COUNTRY_SETS:
+                raise ValueError(f"home_country_in takes one of {', '.join(COUNTRY_SETS)}")
         else:
             low, high = _INTEGER_RANGES[kind]
             if type(parameter) is not int or not low <= parameter <= high:
@@ -208,6 +236,10 @@ class Check:
     def tenure(cls, months: int) -> Check:
         return cls(CheckKind.TENURE, months)
 
+    @classmethod
+    def home_country_in(cls, country_set: str) -> Check:
+        return cls(CheckKind.HOME_COUNTRY_IN, country_set)
+
 
 @lru_cache(maxsize=1024)
 def _parse(identifier: str) -> Check:
@@ -225,7 +257,7 @@ def _parse(identifier: str) -> Check:
         parameter = None
     elif not separator:
         raise DecodeError(f"{name} needs a parameter")
-    elif kind is CheckKind.COUNTRY:
+    elif kind is CheckKind.COUNTRY or kind is CheckKind.HOME_COUNTRY_IN:
         parameter = argument
     elif _DECIMAL.fullmatch(argument):
         parameter = int(argument)
@@ -272,13 +304,15 @@ class Menu:
     @classmethod
     def default(cls, countries: Iterable[str] = ("ES",)) -> Menu:
         """Ages 13/16/18/21/65, swap windows 24/72/168/720 h, tenure 3/6/12/24 months,
-        ``number``, ``reachable`` and ``country`` for the given countries."""
+        ``number``, ``reachable``, ``country`` for the given countries and the home
+        country in each of :data:`COUNTRY_SETS`."""
         checks = {Check.age_over(years) for years in (13, 16, 18, 21, 65)}
         checks |= {Check.sim_swap(hours) for hours in (24, 72, 168, 720)}
         checks |= {Check.device_swap(hours) for hours in (24, 72, 168, 720)}
         checks |= {Check.tenure(months) for months in (3, 6, 12, 24)}
         checks |= {Check.number(), Check.reachable()}
         checks |= {Check.country(code) for code in countries}
+        checks |= {Check.home_country_in(name) for name in COUNTRY_SETS}
         return cls(frozenset(checks))
 
 
@@ -422,4 +456,7 @@ def holds(
         return facts.serving_country is not None and facts.serving_country == parameter
     if kind is CheckKind.REACHABLE:
         return facts.reachable is True
+    if kind is CheckKind.HOME_COUNTRY_IN:
+        home = facts.home_country
+        return home is not None and home in COUNTRY_SETS[str(parameter)]
     raise AssertionError(f"unhandled check kind {kind}")  # pragma: no cover

@@ -29,6 +29,8 @@ def check_in_words(check: Check) -> str:
         return f"the device is served in country {parameter} now"
     if kind is CheckKind.REACHABLE:
         return "the device is reachable now"
+    if kind is CheckKind.HOME_COUNTRY_IN:
+        return f"the home country on record is in the {parameter}"
     return f"the contract has run at least {parameter} months"
 
 

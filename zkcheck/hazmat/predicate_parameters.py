@@ -33,6 +33,7 @@ from zkcheck.hazmat.bbs import Ciphersuite, create_generators
 __all__ = [
     "BATCH_DST_SUFFIX",
     "CHALLENGE_DST_SUFFIX",
+    "FRESHNESS_MENU",
     "INTEGER_OCTETS",
     "MAX_SET_SIZE",
     "POINT_OCTETS",
@@ -69,6 +70,11 @@ TIME_TOLERANCE = 300
 
 MAX_SET_SIZE = 32
 """The largest set a membership predicate may name."""
+
+FRESHNESS_MENU = (1, 24, 168)
+"""The freshness bounds F, in hours, a request may set for the swap checks: an hour, a day,
+a week. One menu for every operator, so that a verifier cannot search the hidden issue
+hour with moving bounds (the holder policy)."""
 
 POINT_OCTETS = G1_OCTETS
 SCALAR_OCTETS = 32

@@ -46,6 +46,10 @@ class Evidence(NamedTuple):
     consume atomically with the request nonce, each with its expiry.
     ``pseudonym`` is the holder's verified pseudonym for this verifier, in a
     tier that gives one and when the request asks for it.
+    ``evaluated_at`` is the instant at which the tier's cryptography established
+    ``issued_at`` and the checks, when that is not the verification time: the
+    credential tier proves its predicates and its freshness at the request's
+    time. The verifier's shared expiry and maximum-age steps measure at it.
     """
 
     operator: OperatorEntry
@@ -54,6 +58,7 @@ class Evidence(NamedTuple):
     expires_at: int
     spend: Mapping[bytes, int] = MappingProxyType({})
     pseudonym: bytes | None = None
+    evaluated_at: int | None = None
 
 
 class TierVerifier(Protocol):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
+from zkcheck.claims import NUMBER, Check
 from zkcheck.encoding.credential import (
     CarryOver,
     CredentialEvidence,
@@ -50,6 +51,7 @@ from zkcheck.hazmat.credential_pseudonym import (
     carried_prover_nym,
     carry_over_header,
 )
+from zkcheck.hazmat.predicate_statements import MembershipStatement, RangeStatement
 from zkcheck.hazmat.presentation import Statement
 from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles._credential import (
@@ -57,8 +59,10 @@ from zkcheck.roles._credential import (
     TIME_TOLERANCE,
     answered_checks,
     disclosed_indexes,
+    issue_time_bound,
+    predicate_statements,
+    predicates,
     pseudonym_blocks,
-    statements,
 )
 from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.keyset import TrustAnchors
@@ -219,13 +223,19 @@ class CredentialHolder:
     def present(self, request: Request | bytes, *, origin: str | None = None) -> Presentation:
         """Answer ``request`` with a fresh presentation of one credential.
 
-        The holder's policy comes first: the request accepts this tier, this
-        tier answers every check asked (NotRequested otherwise: nothing is shown
-        rather than a partial answer), and the request's time is within
-        five minutes of the holder's clock (PolicyError). The credential chosen
-        is from an accepted operator, valid on the request's day and today, and
-        has every fact asked; the presentation discloses the type, the expiry
-        and what the checks ask, and is bound to the request's digest.
+        The holder's policy comes first (chapter 9, "Holder policy"): the
+        request accepts this tier, this tier answers every check asked
+        (NotRequested otherwise: nothing is shown rather than a partial answer),
+        the request's time is within five minutes of the holder's clock (a
+        verifier that moved the date would search the birthday with a fixed
+        threshold), and a swap check's freshness bound is on the menu
+        (PolicyError). The credential chosen is from an accepted operator whose
+        menu has every check asked, valid on the request's day and today, fresh
+        enough for the request's maximum age, with every fact asked, and every
+        predicate true of it; otherwise nothing is shown (PolicyError), so that
+        no presentation ever says "no". The presentation discloses the type,
+        the expiry and what the checks ask, proves the predicates, and is bound
+        to the request's digest.
 
         A request that asks for a pseudonym gets the pseudonym for ``origin``:
         the verifier identity the application authenticated (the party it
@@ -248,13 +258,16 @@ class CredentialHolder:
         now = epoch_seconds(self._clock.now())
         if abs(request.time - now) > TIME_TOLERANCE:
             raise PolicyError("the request's time is too far from this holder's clock")
+        derived = predicate_statements(request)
         last_day = max(day_of_time(request.time), day_of_time(now))
         candidates = [
             held
             for held in self._held
             if held.operator_id in request.operators
+            and self._on_menu(held.operator_id, checks)
             and last_day < held.facts.expiry_day
-            and all(self._has_fact(held, check_index) for check_index in disclosed_indexes(checks))
+            and request.time - issue_time_bound(request, held.facts.expiry_day) <= request.max_age
+            and self._has_facts(held, checks, derived)
         ]
         if not candidates:
             raise PolicyError("no stored credential answers this request")
@@ -265,7 +278,7 @@ class CredentialHolder:
             self._messages(chosen),
             disclosed_indexes(checks),
             request.digest(),
-            statements=statements(request),
+            statements=predicates(derived),
             pseudonyms=blocks,
         )
         body = CredentialEvidence(
@@ -282,8 +295,22 @@ class CredentialHolder:
             held.facts, held.secret_prover_blind, self._holder_secret, held.nym_secret
         )
 
+    def _on_menu(self, operator_id: str, checks: tuple[Check, ...]) -> bool:
+        # Thresholds and sets off the operator's menu are refused: a verifier
+        # moving them would search the hidden value one bit at a time.
+        entry = self._trust.operator(operator_id)
+        return entry is not None and all(entry.menu.allows(check) for check in checks)
+
     @staticmethod
-    def _has_fact(held: _Credential, index: int) -> bool:
+    def _has_facts(
+        held: _Credential,
+        checks: tuple[Check, ...],
+        derived: tuple[RangeStatement | MembershipStatement, ...],
+    ) -> bool:
         # A disclosed number the credential does not have would only make the
-        # verifier's proof check fail: the holder shows nothing instead.
-        return index != credential.Index.MSISDN_HASH or held.facts.msisdn is not None
+        # verifier's proof check fail, and a predicate that does not hold would
+        # be refused by the prover: the holder shows nothing instead.
+        if NUMBER in checks and held.facts.msisdn is None:
+            return False
+        values = held.facts.scalars()
+        return all(statement.holds(values[statement.attribute]) for statement in derived)

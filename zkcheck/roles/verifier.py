@@ -190,11 +190,14 @@ class Verifier:
         operator = evidence.operator
         if operator.operator_id not in request.operators:
             raise UntrustedIssuer("operator not accepted")
-        if not now < evidence.expires_at:
+        # Validity and age are measured when the tier established them: now, or
+        # the request's time for proofs evaluated at it (the credential tier).
+        at = now if evidence.evaluated_at is None else evidence.evaluated_at
+        if not at < evidence.expires_at:
             raise Expired("attestation expired")
-        if evidence.issued_at > now + policy.clock_skew:
+        if evidence.issued_at > at + policy.clock_skew:
             raise Expired("attestation issued in the future")
-        if now - evidence.issued_at > request.max_age:
+        if at - evidence.issued_at > request.max_age:
             raise Expired("attestation older than the policy allows")
         for check in evidence.checks:
             if check not in request.checks:

@@ -44,6 +44,7 @@ def _named(now: datetime) -> list[SubscriberFacts]:
             serving_country="ES",
             reachable=True,
             contract_start=years_ago(6),
+            home_country="ES",
         ),
         SubscriberFacts(
             msisdn=DEMO_SUBSCRIBERS["minor"],

@@ -1,16 +1,19 @@
 """The ``credential`` tier in the demo and in ``inspect`` (spec/08-credential-tier.md).
 
-The demo runs each scenario whose check this version of the tier answers
-(``number``, by disclosure); a scenario whose check needs predicate proofs
-(``age_over``, the swap checks) is listed as not run, with the reason. Each
-subscriber has one phone for the whole run, which renews its credential at
-every case by carrying its pseudonym secret over; a verifier that opens one
-account per person asks for its pseudonym, refuses a second sign-up from the
-same phone, and another such verifier sees another pseudonym. The
-operator's BBS keys are created for each run: the tier has no key or wallet
-file yet, so the file commands (``keygen``, ``issue``, ``receive``,
-``present``) refuse it as not built (exit code 3); ``request``, ``verify``
-and ``inspect`` work with it. Everything goes through the role layer.
+The demo runs each scenario whose check the tier answers: ``number`` by
+disclosure, ``age_over`` and the swap checks by predicate proofs over the
+hidden date of birth, swap time and issue time (spec/09-predicate-proofs.md);
+a live check would be listed as not run, with the reason. The transcript says
+what the verifier learned from the proof ("at least 18 on <the verifier's
+date>"), never the hidden value. Each subscriber has one phone for the whole
+run, which renews its credential at every case by carrying its pseudonym
+secret over; a verifier that opens one account per person asks for its
+pseudonym, refuses a second sign-up from the same phone, and another such
+verifier sees another pseudonym. The operator's BBS keys are created for each
+run: the tier has no key or wallet file yet, so the file commands
+(``keygen``, ``issue``, ``receive``, ``present``) refuse it as not built
+(exit code 3); ``request``, ``verify`` and ``inspect`` work with it.
+Everything goes through the role layer.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import NoReturn
 
-from zkcheck.claims import Check, Menu
+from zkcheck.claims import Check, CheckKind, Menu
 from zkcheck.cli.exits import EXIT_UNAVAILABLE, CommandError
 from zkcheck.cli.explain import NOT_VERIFIED_NOTE, Explanation
 from zkcheck.cli.scenarios import (
@@ -38,7 +41,7 @@ from zkcheck.cli.scenarios import (
 )
 from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
 from zkcheck.cli.tiers.steps import Answer, ask_and_verify, refusal_of
-from zkcheck.cli.words import instant
+from zkcheck.cli.words import check_in_words, instant, plural
 from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import Presentation, Request
 from zkcheck.errors import DecodeError, NotRequested, PolicyError
@@ -125,13 +128,6 @@ class CredentialCommandTier:
 
     def explain_presentation(self, presentation: Presentation) -> Explanation:
         evidence = CredentialEvidence.from_bytes(presentation.body)
-        week = day_start(evidence.expiry_day - 14)
-        pseudonym: tuple[str, ...] = ()
-        if evidence.pseudonym is not None:
-            pseudonym = (
-                "the phone's pseudonym for this verifier, the same at every presentation here "
-                "and unrelated to its pseudonyms at other verifiers",
-            )
         return Explanation(
             kind=Presentation.KIND,
             title="presentation (phone -> verifier), credential tier",
@@ -141,17 +137,7 @@ class CredentialCommandTier:
                 "that request."
             ),
             audience="the verifier whose request it answers (its nonce is echoed)",
-            reveals=(
-                "the operator's credential key id, shared by every credential of that key",
-                f"the week the credential was issued in, from {instant(week)}, through its "
-                f"expiry, {instant(day_start(evidence.expiry_day))}, which every credential of "
-                "that week shares",
-                "for number: that the number the verifier supplies is the credential's "
-                "(no number travels)",
-                *pseudonym,
-                "nothing else: every other fact stays hidden, and the proof's values are fresh "
-                "random numbers, unlinkable to other presentations and to the issuance",
-            ),
+            reveals=_reveals(evidence, _CHECKS_IN_GENERAL),
             until=day_start(evidence.expiry_day),
             until_note="the credential expires; the request's nonce is answered once",
             fields=(
@@ -315,9 +301,9 @@ class _CredentialDemo:
         if _answers(scenario.check):
             return None
         return (
-            f"{scenario.check.identifier} needs a predicate proof over a hidden fact, which "
-            "this version of the credential tier does not make; a phone asked for it shows "
-            "nothing rather than part of an answer"
+            f"{scenario.check.identifier} asks a live fact, which a credential issued in "
+            "advance cannot carry; a phone asked for it shows nothing rather than part of "
+            "an answer"
         )
 
     def run(self, scenario: Scenario, case: Case, progress: Progress) -> CaseResult:
@@ -387,6 +373,11 @@ class _CredentialDemo:
             if answer.failure is not None
             else ""
         )
+        if result is not None and answer.presentation is not None:
+            # What this verifier learned, check by check, at its own request's time.
+            asked = _request_of(record)
+            body = CredentialEvidence.from_bytes(Presentation.from_bytes(answer.presentation).body)
+            disclosed = _reveals(body, tuple(_proven(check, asked) for check in result.checks))
         return CaseResult(
             scenario=scenario,
             case=case,
@@ -521,10 +512,74 @@ def _verdict_words(scenario: Scenario, refusal: Refusal | None, reason: str) -> 
             f"a presentation came but does not show {check}: {reason}; "
             f"the {verifier} {scenario.on_refusal}."
         )
+    if refusal is Refusal.NOTHING_TO_SHOW:
+        return (
+            f"the phone's credential does not show {check}: a proof of it would be false, so "
+            f"the phone sent nothing; the {verifier} treats {check} as not shown and "
+            f'{scenario.on_refusal}. No "no" was sent.'
+        )
     return (
         f"the phone had no credential to show; the {verifier} treats {check} as not shown "
         f"and {scenario.on_refusal}."
     )
+
+
+_CHECKS_IN_GENERAL = (
+    "for number: that the number the verifier supplies is the credential's (no number travels)",
+    "for each other check of the request it answers (an age, a tenure, a swap window, a "
+    "home-country set): that it holds at the request's time, which the request carries; no "
+    "date, time or country travels",
+)
+
+
+def _reveals(evidence: CredentialEvidence, shown: tuple[str, ...]) -> tuple[str, ...]:
+    """What a presentation reveals: the key, the issue week, ``shown`` (what it proves of
+    each check), and nothing else."""
+    week = day_start(evidence.expiry_day - 14)
+    pseudonym: tuple[str, ...] = ()
+    if evidence.pseudonym is not None:
+        pseudonym = (
+            "the phone's pseudonym for this verifier, the same at every presentation here "
+            "and unrelated to its pseudonyms at other verifiers",
+        )
+    return (
+        *shown,
+        "the operator's credential key id, shared by every credential of that key",
+        f"the week the credential was issued in, from {instant(week)}, through its expiry, "
+        f"{instant(day_start(evidence.expiry_day))}, which every credential of that week shares",
+        *pseudonym,
+        "nothing else: every other fact stays hidden, and the proof's values are fresh random "
+        "numbers, unlinkable to other presentations and to the issuance",
+    )
+
+
+def _request_of(record: Recorder) -> Request:
+    """The request the verifier sent in this case (the first recorded one)."""
+    data = next(message.data for message in record.messages if message.kind == Request.KIND)
+    if data is None:  # pragma: no cover - a verifier always sends its request
+        raise ValueError("no request was recorded")
+    return Request.from_bytes(data)
+
+
+def _proven(check: Check, request: Request) -> str:
+    """What a verified presentation showed about ``check``, at the request's time."""
+    day = instant(request.time)[:10]
+    kind, parameter = check.kind, check.parameter
+    if kind is CheckKind.AGE_OVER:
+        return f"{check.identifier}: at least {parameter} years old on {day}, its request's date"
+    if kind is CheckKind.TENURE:
+        return f"{check.identifier}: a contract of at least {parameter} months on {day}"
+    if kind is CheckKind.SIM_SWAP or kind is CheckKind.DEVICE_SWAP:
+        what = "SIM swap" if kind is CheckKind.SIM_SWAP else "device change"
+        hours = request.max_age // 3600
+        return (
+            f"{check.identifier}: no {what} from {parameter} hours before "
+            f"{instant(request.time)} up to the credential's issue, at most "
+            f"{plural(hours, 'hour')} before that (not the swap time, not the issue time)"
+        )
+    if kind is CheckKind.HOME_COUNTRY_IN:
+        return f"{check.identifier}: a home country in the {parameter}, not which one"
+    return f"{check.identifier}: {check_in_words(check)}"
 
 
 def _knowledge(
@@ -560,7 +615,7 @@ def _knowledge(
     )
     hidden = (
         scenario.hidden,
-        "the issue time beyond the week, and every fact the check does not ask",
+        "the issue time beyond what the proof bounds, and every fact the check does not ask",
     )
     if refusal is None:
         learned, not_learned = disclosed, hidden
