@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from tests import bls_points
 from tests import presentation_v2_harness as v2h
+from tests.credential_world import ALICE, make_credential_world
 from tests.predicate_harness import (
     BACKEND,
     BIRTH_DAY,
@@ -58,6 +59,9 @@ from tests.presentation_v2_harness import (
     reference_verify,
     verify,
 )
+from zkcheck.claims import Check
+from zkcheck.encoding import cbor
+from zkcheck.encoding.messages import Presentation as PresentationMessage
 from zkcheck.errors import DecodeError, InvalidProof, ZkcheckError
 from zkcheck.hazmat import bbs, bulletproofs, credential, range_proof_v2
 from zkcheck.hazmat import predicate_statements as statements
@@ -881,3 +885,23 @@ def test_zero_values_ask_for_fresh_randomness_and_zero_challenges_fail(
         bulletproofs.verify(CONTEXT, commitments, proof, api_id=API_ID, ciphersuite=CIPHERSUITE)
     with pytest.raises(FreshRandomnessRequired):
         _proof(1, [9])
+
+
+def test_an_age_over_18_message_of_version_2_fits_in_1_5_kib() -> None:
+    """A whole presentation message of the role layer, with version 2's proofs in its fields.
+
+    The credential tier's message of an ``age_over:18`` presentation (version 1 today), with
+    its BBS proof and predicate proof replaced by those of a version-2 presentation of the
+    same shape: every other field and all the framing are the role layer's own.
+    """
+    world = make_credential_world()
+    site = world.verifier((Check.age_over(18),))
+    message = world.issued_holder(ALICE).present(site.create_request())
+    body = cbor.decode(message.body)
+    assert (len(body[4]), len(body[5])) == (592, 3040)
+    version_2 = present(ADULT, [HonestLink(AGE_18, ADULT[BIRTH_DAY])], [], PH)
+    body[4], body[5] = version_2.bbs_proof, version_2.predicate_proof
+    rebuilt = PresentationMessage(message.tier, message.nonce, cbor.encode(body))
+    framing = len(message.to_bytes()) - 592 - 3040
+    assert len(rebuilt.to_bytes()) == 1408 + framing
+    assert len(rebuilt.to_bytes()) <= 1536
