@@ -50,8 +50,9 @@ from zkcheck.hazmat.predicate_statements import (
     canonical_order,
     statements_octets,
 )
-from zkcheck.hazmat.predicates import PredicateCommitment, RangePredicate, predicate
-from zkcheck.hazmat.presentation import PresentationProof
+from zkcheck.hazmat.predicates import Predicate, PredicateCommitment, RangePredicate
+from zkcheck.hazmat.predicates import predicate as versioned_predicate
+from zkcheck.hazmat.presentation import VERSION_1, PresentationProof
 from zkcheck.hazmat.scalar_source import ScalarSource
 
 R = GROUP_ORDER
@@ -66,6 +67,16 @@ DEVICE_CHANGE_HOUR, CONTRACT_START_DAY = Index.DEVICE_CHANGE_HOUR, Index.CONTRAC
 HOME_COUNTRY = Index.HOME_COUNTRY
 DISCLOSED = (TYPE_VERSION, EXPIRY_DAY)
 UNDISCLOSED = tuple(i for i in range(credential.MESSAGE_COUNT) if i not in DISCLOSED)
+
+VERSION = VERSION_1
+"""The presentation version whose range predicates this harness runs: version 1's bit
+decompositions (version 2's aggregated range proofs are tests/presentation_v2_harness.py's)."""
+
+
+def predicate(statement: Statement) -> Predicate:
+    """The package's version-1 plug-in for ``statement``."""
+    return versioned_predicate(statement, VERSION)
+
 
 _SK = bbs.key_gen(b"zkcheck predicate harness key material, 32+ bytes")
 PK = bbs.sk_to_pk(_SK, backend=BACKEND)
@@ -324,7 +335,7 @@ class FreeSubchallenges:
 
 
 def _hash_challenge(octets: bytes) -> int:
-    return bbs.hash_to_scalar(octets, presentation.CHALLENGE_DST)
+    return bbs.hash_to_scalar(octets, VERSION.challenge_dst)
 
 
 # -- the real presentation: the package's prover and verifier --------------------------------
@@ -387,6 +398,7 @@ def present(
         list(credential.scalars),
         DISCLOSED,
         ph,
+        version=VERSION,
         statements=[_Plugged(prover) for prover in provers],
         rng=rng,
         backend=BACKEND,
@@ -407,6 +419,7 @@ def verify(
         PresentationProof(shown.bbs_proof, shown.predicate_proof),
         dict(zip(DISCLOSED, disclosed_values, strict=True)),
         ph,
+        version=VERSION,
         statements=[predicate(statement) for statement in statements],
         backend=BACKEND,
     )

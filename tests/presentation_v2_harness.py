@@ -4,12 +4,16 @@ It extends tests/predicate_harness.py (whose layout-1 credentials, operator key
 and seeded rng it reuses) with:
 
 - **Version-2 presentations with a real BBS proof** (:func:`present`,
-  :func:`verify`): the steps of chapter 9's sections "Presentation prover" and
-  "Presentation verifier" of version 2, from ``bbs.proof_init``,
-  ``bbs.proof_finalize`` and ``bbs.proof_verify_init``, with the range links and
-  the range proof of :mod:`zkcheck.hazmat.range_proof_v2` and the membership
-  proofs of version 1. Range links are pluggable (:class:`Link`), and so is the
-  range prover, so that a cheating test changes one thing only.
+  :func:`verify`): the package's own presentation of version 2
+  (:mod:`zkcheck.hazmat.presentation`). The honest verifier is
+  ``presentation.verify`` with the package's predicates; the prover is
+  ``presentation.prove`` with the package's range links or test links
+  plugged in as statements (:class:`CommittedLink`, :class:`MisplacedLink`),
+  so that a cheating prover changes one thing only and the transcript, the
+  BBS part, the range proof and the checks are the package's. The range
+  prover itself, and what the challenge hashes, are swapped for the length
+  of a ``with`` block (:func:`range_prover`, :func:`range_proof_left_out_of_the_challenge`),
+  and :func:`recording` keeps what the range proof was made from.
 - **An independent range prover and verifier** (:func:`reference_prove`,
   :func:`reference_verify`), written from the steps of RangeProve and from the
   paper's equations with the generators folded round by round, sharing no code
@@ -24,44 +28,46 @@ and seeded rng it reuses) with:
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from unittest import mock
 
 from tests.predicate_harness import (
     BACKEND,
     CIPHERSUITE,
     DISCLOSED,
     PK,
-    UNDISCLOSED,
     Credential,
 )
 from tests.predicate_harness import _msm as msm
 from tests.predicate_harness import _points as point_octets
 from tests.predicate_harness import _scalars as scalar_octets
-from zkcheck.errors import DecodeError, InvalidProof
-from zkcheck.hazmat import Rng, bbs, bulletproofs, credential, range_proof_v2, set_membership
+from zkcheck.errors import InvalidProof
+from zkcheck.hazmat import Rng, bulletproofs, credential, presentation, range_proof_v2
 from zkcheck.hazmat.backend import G1, GROUP_ORDER
+from zkcheck.hazmat.bbs import Ciphersuite, hash_to_scalar
 from zkcheck.hazmat.bulletproofs import RangeChallenges, RangeProof
-from zkcheck.hazmat.predicate_parameters import i2osp, lp, scalar_to_octets
-from zkcheck.hazmat.predicate_statements import (
-    MembershipStatement,
-    RangeStatement,
-    Statement,
-    canonical_order,
-    statements_octets,
+from zkcheck.hazmat.predicate_parameters import i2osp
+from zkcheck.hazmat.predicate_statements import RangeStatement, Statement
+from zkcheck.hazmat.predicates import (
+    LinkedPredicateCommitment,
+    Predicate,
+    RangeLinkPredicate,
+    predicate,
 )
+from zkcheck.hazmat.presentation import VERSION_2, PresentationProof, Recomputed
+from zkcheck.hazmat.range_proof_v2 import LinkProverState
 from zkcheck.hazmat.scalar_source import ScalarSource
 
 R = GROUP_ORDER
 API_ID = credential.API_ID
-HEADER = credential.HEADER
 BITS = bulletproofs.RANGE_BITS
 GENS = bulletproofs.range_generators(API_ID, bulletproofs.MAX_SLOTS, ciphersuite=CIPHERSUITE)
 Y_0, Y_1, U = GENS.Y_0, GENS.Y_1, GENS.U
-CHALLENGE_DST = range_proof_v2.challenge_dst(API_ID)
 RANGE_DST = bulletproofs.range_dst(API_ID)
+VERSION = VERSION_2
 
 
 def random_scalar() -> int:
@@ -71,46 +77,6 @@ def random_scalar() -> int:
 def commit(value: int, blinding: int) -> G1:
     """V = value * Y_1 + blinding * Y_0."""
     return msm([Y_1, Y_0], [value, blinding])
-
-
-# -- chapter 9's version-2 transcript -------------------------------------------------------
-
-
-def context_octets(
-    statements: Sequence[Statement], ph: bytes, disclosed_values: Sequence[int]
-) -> bytes:
-    """Items 1 to 8 of the version-2 challenge input."""
-    return b"".join(
-        [
-            lp(range_proof_v2.PROTOCOL_ID),  # 1
-            lp(CIPHERSUITE.ciphersuite_id),  # 2
-            PK,  # 3
-            lp(HEADER),  # 4
-            i2osp(credential.LAYOUT_VERSION),  # 5
-            i2osp(len(DISCLOSED))  # 6
-            + b"".join(
-                i2osp(i) + scalar_to_octets(v)
-                for i, v in zip(DISCLOSED, disclosed_values, strict=True)
-            ),
-            statements_octets(statements),  # 7
-            lp(ph),  # 8
-        ]
-    )
-
-
-def challenge_input(
-    context: bytes, messages: Sequence[bytes], range_octets: bytes, init_res: bbs.ProofInitResult
-) -> bytes:
-    """Items 1 to 11: context, item 9 (each predicate's first messages, then the range
-    proof), item 10 (no pseudonym block), item 11."""
-    return (
-        context
-        + b"".join(messages)
-        + range_octets
-        + i2osp(0)
-        + point_octets(init_res[:5])
-        + scalar_to_octets(init_res.domain)
-    )
 
 
 # -- the independent range prover -----------------------------------------------------------
@@ -127,7 +93,7 @@ class Transcript:
         self.octets += octets
 
     def challenge(self, label: int) -> int:
-        return bbs.hash_to_scalar(self.octets + i2osp(label), RANGE_DST)
+        return hash_to_scalar(self.octets + i2osp(label), RANGE_DST)
 
     def round(self, left: G1, right: G1) -> int:
         """u_i after L_i || R_i: the label is 4 + i."""
@@ -400,319 +366,235 @@ def simulate(count: int) -> tuple[list[G1], RangeProof, RangeChallenges]:
     return commitments, proof, RangeChallenges(y, z, x, w, tuple(us), random_scalar())
 
 
-# -- version-2 presentations with a real BBS proof ---------------------------------------------
+# -- version-2 presentations with a real BBS proof: the package's prover and verifier -----
 
 
-class Link(Protocol):
-    """One range predicate's link: the statement hashed, the message index whose BBS nonce
-    it chooses, commit, and respond."""
-
-    statement: RangeStatement
-
-    @property
-    def attribute(self) -> int:
-        """The message index that receives the BBS nonce."""
-        ...
-
-    def commit(self, source: ScalarSource) -> tuple[bytes, int, G1, tuple[int, int]]:
-        """Item 9's V || V~, the BBS nonce, V, and the opening (d, gamma) for the range proof."""
-        ...
-
-    def respond(self, challenge: int) -> bytes:
-        """V || gamma^."""
-        ...
+def linked(statement: Statement) -> Predicate:
+    """The package's plug-in of version 2 for ``statement``: a range link of the widened
+    statement, or a membership proof."""
+    return predicate(statement, VERSION)
 
 
-@dataclass
-class HonestLink:
-    """The package's link (:func:`zkcheck.hazmat.range_proof_v2.prover_commit`).
+@dataclass(frozen=True)
+class MisplacedLink:
+    """The package's range link whose BBS nonce goes to another message, ``link_to``:
+    the link is computed for that message's value, and hashed as the statement's."""
 
-    ``link_to`` (default: the statement's attribute) is the message index that
-    receives the BBS nonce; a cheating test changes it or the ``value``.
-    """
-
-    statement: RangeStatement
-    value: int
-    link_to: int | None = None
-    _state: range_proof_v2.LinkProverState | None = field(default=None, repr=False)
+    link: RangeLinkPredicate
+    link_to: int
 
     @property
     def attribute(self) -> int:
-        return self.link_to if self.link_to is not None else self.statement.attribute
+        return self.link_to
 
-    def commit(self, source: ScalarSource) -> tuple[bytes, int, G1, tuple[int, int]]:
-        commitment = range_proof_v2.prover_commit(
-            self.statement, self.value, source, api_id=API_ID, ciphersuite=CIPHERSUITE
-        )
-        self._state = commitment.state
-        octets = range_proof_v2.messages_octets(commitment.first_messages, ciphersuite=CIPHERSUITE)
-        opening = commitment.state.take_opening()
-        return octets, commitment.bbs_nonce.read(), commitment.state.commitment, opening
+    @property
+    def range_statement(self) -> RangeStatement:
+        return self.link.range_statement
 
-    def respond(self, challenge: int) -> bytes:
-        assert self._state is not None
-        proof = range_proof_v2.prover_response(self._state, challenge)
-        return range_proof_v2.link_proof_to_octets(proof, ciphersuite=CIPHERSUITE)
+    @property
+    def wire_length(self) -> int:
+        return self.link.wire_length
+
+    def statement_octets(self) -> bytes:
+        return self.link.statement_octets()
+
+    def commit(
+        self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite
+    ) -> LinkedPredicateCommitment:
+        return self.link.commit(value, rng=rng, ciphersuite=ciphersuite)
+
+    def recompute(
+        self, wire: bytes, response: int, challenge: int, *, ciphersuite: Ciphersuite
+    ) -> Recomputed:
+        return self.link.recompute(wire, response, challenge, ciphersuite=ciphersuite)
 
 
 @dataclass
+class _CommittedState:
+    nonce: int
+    first_messages: bytes
+    state: LinkProverState
+    respond: Callable[[int], bytes]
+
+
+@dataclass(frozen=True)
 class CommittedLink:
-    """A link, written from the generators up, that commits to a difference of its choice.
+    """A range link, written from the generators up, that commits to a difference of its
+    choice.
 
     V = d * Y_1 + gamma * Y_0 for the given ``difference`` (any scalar), with the
-    link's first message and response computed honestly for that V: the link
-    holds only if d is the signed attribute's difference.
+    link's first message V~ and response gamma^ computed honestly for that V:
+    the link holds only if d is the signed attribute's difference. The range
+    proof is handed the opening (d, gamma), which the package's range prover
+    refuses unless d is in [0, 2^16).
     """
 
     statement: RangeStatement
     difference: int
-    _secrets: tuple[int, int, G1] | None = field(default=None, repr=False)
 
     @property
     def attribute(self) -> int:
         return self.statement.attribute
 
-    def commit(self, source: ScalarSource) -> tuple[bytes, int, G1, tuple[int, int]]:
-        gamma, gamma_tilde, m_tilde = (source.draw().read() for _ in range(3))
+    @property
+    def range_statement(self) -> RangeStatement:
+        return self.statement
+
+    @property
+    def wire_length(self) -> int:
+        return range_proof_v2.LINK_OCTETS
+
+    def statement_octets(self) -> bytes:
+        return self.statement.statement_octets()
+
+    def commit(self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite) -> _CommittedState:
+        gamma, gamma_tilde, m_tilde = (nonce.read() for nonce in ScalarSource(rng).draw_many(3))
         v_point = commit(self.difference, gamma)
         v_tilde = msm([Y_1, Y_0], [self.statement.sigma * m_tilde, gamma_tilde])
-        self._secrets = (gamma, gamma_tilde, v_point)
-        return point_octets([v_point, v_tilde]), m_tilde, v_point, (self.difference % R, gamma)
 
-    def respond(self, challenge: int) -> bytes:
-        assert self._secrets is not None
-        gamma, gamma_tilde, v_point = self._secrets
-        return point_octets([v_point]) + scalar_octets([gamma_tilde + challenge * gamma])
+        def respond(challenge: int) -> bytes:
+            return point_octets([v_point]) + scalar_octets([gamma_tilde + challenge * gamma])
+
+        opening = LinkProverState(v_point, self.difference % R, gamma, gamma_tilde)
+        return _CommittedState(m_tilde, point_octets([v_point, v_tilde]), opening, respond)
+
+    def recompute(
+        self, wire: bytes, response: int, challenge: int, *, ciphersuite: Ciphersuite
+    ) -> Recomputed:
+        return linked(self.statement).recompute(wire, response, challenge, ciphersuite=ciphersuite)
 
 
-RangeProver = Callable[[bytes, Sequence[G1], Sequence[tuple[int, int]]], bytes]
-"""Makes the range proof's octets from the context, the commitments and their openings."""
-
-
-def package_range_prover(
-    context: bytes, commitments: Sequence[G1], openings: Sequence[tuple[int, int]]
-) -> bytes:
-    """RangeProve as zkcheck implements it."""
-    proof = bulletproofs.prove(
-        context, commitments, openings, ScalarSource(), api_id=API_ID, ciphersuite=CIPHERSUITE
+def present(
+    credential_: Credential,
+    plugins: Sequence[presentation.Statement],
+    ph: bytes,
+    *,
+    rng: Rng | None = None,
+) -> PresentationProof:
+    """The package's presentation prover of version 2 with the given plug-ins."""
+    return presentation.prove(
+        PK,
+        credential_.signature,
+        list(credential_.scalars),
+        DISCLOSED,
+        ph,
+        version=VERSION,
+        statements=plugins,
+        rng=rng,
+        backend=BACKEND,
     )
-    return bulletproofs.range_proof_to_octets(proof, ciphersuite=CIPHERSUITE)
 
 
-def digit_range_prover(
-    context: bytes, commitments: Sequence[G1], openings: Sequence[tuple[int, int]]
-) -> bytes:
+def verify(
+    shown: PresentationProof,
+    statements: Sequence[Statement],
+    ph: bytes,
+    disclosed_values: Sequence[int],
+) -> None:
+    """The package's presentation verifier of version 2 with the package's predicates for
+    ``statements``; raises DecodeError or InvalidProof."""
+    presentation.verify(
+        PK,
+        shown,
+        dict(zip(DISCLOSED, disclosed_values, strict=True)),
+        ph,
+        version=VERSION,
+        statements=[linked(statement) for statement in statements],
+        backend=BACKEND,
+    )
+
+
+def predicate_length(statements: Sequence[Statement]) -> int:
+    """The length of version 2's predicate proof for these statements."""
+    ranges = sum(isinstance(s, RangeStatement) for s in statements)
+    parts = sum(linked(statement).wire_length for statement in statements)
+    return parts + (range_proof_v2.range_proof_length(ranges) if ranges else 0)
+
+
+# -- what a cheating test swaps in the package's prover, for one ``with`` block -------------
+
+
+RangeProver = Callable[..., RangeProof]
+"""A replacement for ``range_proof_v2.prove_ranges``: (context, states, source, *, api_id,
+ciphersuite) -> the range proof."""
+
+
+@contextlib.contextmanager
+def range_prover(prover: RangeProver) -> Iterator[None]:
+    """The package's presentation prover, with ``prover`` as its range prover."""
+    with mock.patch.object(range_proof_v2, "prove_ranges", prover):
+        yield
+
+
+def digit_prove_ranges(
+    context: bytes,
+    states: Sequence[LinkProverState],
+    source: ScalarSource,
+    *,
+    api_id: bytes,
+    ciphersuite: Ciphersuite,
+) -> RangeProof:
     """The independent prover with the 16 low bits of each d, whatever d is (mod r)."""
-    slots = bulletproofs.slot_count(len(commitments))
+    openings = [state.take_opening() for state in states]
+    slots = bulletproofs.slot_count(len(states))
     digits = bits_of([d % (1 << BITS) for d, _ in openings], slots)
     blindings = [gamma for _, gamma in openings] + [0] * (slots - len(openings))
-    run = reference_prove(context, commitments, digits, blindings)
-    return bulletproofs.range_proof_to_octets(run.proof, ciphersuite=CIPHERSUITE)
-
-
-@dataclass(frozen=True)
-class Presentation:
-    bbs_proof: bytes
-    predicate_proof: bytes
-
-    def __len__(self) -> int:
-        return len(self.bbs_proof) + len(self.predicate_proof)
+    return reference_prove(context, [state.commitment for state in states], digits, blindings).proof
 
 
 @dataclass
 class Recorded:
-    """What :func:`present` used, for tests that build a second proof for the same inputs."""
+    """What the package's range prover was given: the context, the commitments and their
+    openings, for tests that build a second proof for the same inputs."""
 
     context: bytes = b""
     commitments: list[G1] = field(default_factory=list)
     openings: list[tuple[int, int]] = field(default_factory=list)
 
 
-def present(
-    credential_: Credential,
-    links: Sequence[Link],
-    memberships: Sequence[tuple[MembershipStatement, int]],
-    ph: bytes,
-    *,
-    range_prover: RangeProver = package_range_prover,
-    hash_range_proof: bool = True,
-    record: Recorded | None = None,
-    rng: Rng | None = None,
-) -> Presentation:
-    """Version 2, "Presentation prover", steps 2 to 10.
+@contextlib.contextmanager
+def recording() -> Iterator[Recorded]:
+    """The package's presentation prover, recording what its range proof is made from."""
+    recorded = Recorded()
+    real = bulletproofs.prove
 
-    ``hash_range_proof=False`` builds a cheating presentation whose challenge
-    leaves the range proof out of item 9.
-    """
-    statements = [link.statement for link in links] + [m for m, _ in memberships]
-    order = canonical_order(statements)
-    source = ScalarSource(rng)
-    messages: dict[int, bytes] = {}
-    chosen: dict[int, int] = {}
-    commitments: list[G1] = []
-    openings: list[tuple[int, int]] = []
-    ordered_links = sorted(links, key=lambda link: link.statement.attribute)
-    # 2. Each range link in canonical order: V, V~ and its chosen BBS nonce.
-    for link in ordered_links:
-        octets, nonce, commitment, opening = link.commit(source)
-        messages[link.statement.attribute] = octets
-        chosen[link.attribute] = nonce
-        commitments.append(commitment)
-        openings.append(opening)
-    # 3. Each membership predicate as version 1.
-    member_states = {}
-    for statement, value in memberships:
-        membership = set_membership.prover_commit(
-            statement, value, source, api_id=API_ID, ciphersuite=CIPHERSUITE
-        )
-        messages[statement.attribute] = set_membership.messages_octets(
-            membership.first_messages, ciphersuite=CIPHERSUITE
-        )
-        chosen[statement.attribute] = membership.bbs_nonce.read()
-        member_states[statement.attribute] = membership.state
-    # 4. The context and the range proof.
-    context = context_octets(order, ph, credential_.disclosed_values)
-    range_octets = range_prover(context, commitments, openings) if commitments else b""
-    if record is not None:
-        record.context, record.commitments, record.openings = context, commitments, openings
-    # 5. The BBS random scalars with the chosen nonces at 5 + pos(a), and ProofInit.
-    random_scalars = bbs._proof_random_scalars(UNDISCLOSED, chosen, rng, ciphersuite=CIPHERSUITE)
-    signature = bbs.octets_to_signature(credential_.signature, ciphersuite=CIPHERSUITE)
-    init_res = bbs.proof_init(
-        PK,
-        signature,
-        credential.generators(CIPHERSUITE),
-        random_scalars,
-        HEADER,
-        list(credential_.scalars),
-        list(UNDISCLOSED),
-        API_ID,
-        ciphersuite=CIPHERSUITE,
-    )
-    # 6. c over items 1 to 11.
-    item_9 = [messages[s.attribute] for s in order]
-    hashed_range = range_octets if hash_range_proof else b""
-    c = bbs.hash_to_scalar(challenge_input(context, item_9, hashed_range, init_res), CHALLENGE_DST)
-    # 7. ProofFinalize.
-    bbs_proof = bbs.proof_finalize(
-        init_res,
-        c,
-        signature.e,
-        random_scalars,
-        [credential_[j] for j in UNDISCLOSED],
-        ciphersuite=CIPHERSUITE,
-    )
-    # 8. and 10. The responses in canonical order, then the range proof.
-    by_attribute = {link.statement.attribute: link for link in links}
-    parts = []
-    for predicate in order:
-        if isinstance(predicate, RangeStatement):
-            parts.append(by_attribute[predicate.attribute].respond(c))
-        else:
-            member = set_membership.prover_response(member_states[predicate.attribute], c)
-            parts.append(set_membership.membership_proof_to_octets(member, ciphersuite=CIPHERSUITE))
-    return Presentation(bbs_proof, b"".join(parts) + range_octets)
+    def spy(
+        context: bytes,
+        commitments: Sequence[G1],
+        openings: Sequence[tuple[int, int]],
+        source: ScalarSource,
+        *,
+        api_id: bytes,
+        ciphersuite: Ciphersuite,
+    ) -> RangeProof:
+        recorded.context = context
+        recorded.commitments, recorded.openings = list(commitments), list(openings)
+        return real(context, commitments, openings, source, api_id=api_id, ciphersuite=ciphersuite)
+
+    with mock.patch.object(bulletproofs, "prove", spy):
+        yield recorded
 
 
-def predicate_length(statements: Sequence[Statement]) -> int:
-    """The length of version 2's predicate proof for these statements."""
-    ranges = sum(isinstance(s, RangeStatement) for s in statements)
-    memberships = sum(
-        set_membership.proof_length(len(s.values))
-        for s in statements
-        if isinstance(s, MembershipStatement)
-    )
-    aggregate = range_proof_v2.range_proof_length(ranges) if ranges else 0
-    return ranges * range_proof_v2.LINK_OCTETS + memberships + aggregate
+@contextlib.contextmanager
+def range_proof_left_out_of_the_challenge() -> Iterator[None]:
+    """The package's presentation prover with a challenge whose item 9 leaves out the range
+    proof (its verifier too, inside the block)."""
+    real = presentation.challenge_input
+
+    def without_range_proof(
+        context: bytes, messages: Sequence[bytes], range_octets: bytes, *rest: object, **kw: object
+    ) -> bytes:
+        return real(context, messages, b"", *rest, **kw)  # type: ignore[arg-type]
+
+    with mock.patch.object(presentation, "challenge_input", without_range_proof):
+        yield
 
 
-def verify(
-    presentation: Presentation,
-    statements: Sequence[Statement],
-    ph: bytes,
-    disclosed_values: Sequence[int],
-) -> None:
-    """Version 2, "Presentation verifier", steps 1 to 10; raises DecodeError or InvalidProof."""
-    order = canonical_order(statements)
-    ranges = [s for s in order if isinstance(s, RangeStatement)]
-    # 1. Lengths from the verifier's own statements.
-    if len(presentation.bbs_proof) != 272 + 32 * len(UNDISCLOSED):
-        raise DecodeError("BBS proof of the wrong length")
-    if len(presentation.predicate_proof) != predicate_length(order):
-        raise DecodeError("predicate proof of the wrong length")
-    # 2. and 3. Decode.
-    proof = bbs.octets_to_proof(presentation.bbs_proof, ciphersuite=CIPHERSUITE)
-    w = bbs.octets_to_pubkey(PK, ciphersuite=CIPHERSUITE)
-    offset = 0
-    parts: list[range_proof_v2.LinkProof | set_membership.MembershipProof] = []
-    for statement in order:
-        if isinstance(statement, RangeStatement):
-            end = offset + range_proof_v2.LINK_OCTETS
-            parts.append(
-                range_proof_v2.octets_to_link_proof(
-                    presentation.predicate_proof[offset:end], ciphersuite=CIPHERSUITE
-                )
-            )
-        else:
-            end = offset + set_membership.proof_length(len(statement.values))
-            parts.append(
-                set_membership.octets_to_membership_proof(
-                    presentation.predicate_proof[offset:end],
-                    len(statement.values),
-                    ciphersuite=CIPHERSUITE,
-                )
-            )
-        offset = end
-    range_octets = presentation.predicate_proof[offset:]
-    aggregate = (
-        range_proof_v2.octets_to_range_proof(range_octets, len(ranges), ciphersuite=CIPHERSUITE)
-        if ranges
-        else None
+def package_range_prover(
+    context: bytes, commitments: Sequence[G1], openings: Sequence[tuple[int, int]]
+) -> bytes:
+    """RangeProve as zkcheck implements it, as octets."""
+    proof = bulletproofs.prove(
+        context, commitments, openings, ScalarSource(), api_id=API_ID, ciphersuite=CIPHERSUITE
     )
-    # 4. ProofVerifyInit.
-    init_res = bbs.proof_verify_init(
-        PK,
-        proof,
-        credential.generators(CIPHERSUITE),
-        HEADER,
-        list(disclosed_values),
-        list(DISCLOSED),
-        API_ID,
-        ciphersuite=CIPHERSUITE,
-    )
-    # 5. and 6. Recompute every first message from m^ of the statement's own attribute.
-    m_hat: Mapping[int, int] = dict(zip(UNDISCLOSED, proof.commitments, strict=True))
-    messages = []
-    commitments = []
-    for statement, part in zip(order, parts, strict=True):
-        response = m_hat[statement.attribute]
-        if isinstance(statement, RangeStatement):
-            assert isinstance(part, range_proof_v2.LinkProof)
-            check = range_proof_v2.verifier_recompute(
-                statement, part, response, proof.challenge, api_id=API_ID, ciphersuite=CIPHERSUITE
-            )
-            messages.append(
-                range_proof_v2.messages_octets(check.first_messages, ciphersuite=CIPHERSUITE)
-            )
-            commitments.append(part.V)
-        else:
-            assert isinstance(part, set_membership.MembershipProof)
-            membership = set_membership.verifier_recompute(
-                statement, part, response, proof.challenge, api_id=API_ID, ciphersuite=CIPHERSUITE
-            )
-            messages.append(
-                set_membership.messages_octets(membership.first_messages, ciphersuite=CIPHERSUITE)
-            )
-    # 7. The challenge.
-    context = context_octets(order, ph, disclosed_values)
-    transcript = challenge_input(context, messages, range_octets, init_res)
-    if bbs.hash_to_scalar(transcript, CHALLENGE_DST) != proof.challenge:
-        raise InvalidProof("proof invalid")
-    # 8. The range proof.
-    if aggregate is not None:
-        range_proof_v2.verify_ranges(
-            context, commitments, aggregate, api_id=API_ID, ciphersuite=CIPHERSUITE
-        )
-    # 9. The pairing, last.
-    if not BACKEND.pairing_product_is_one([(proof.Abar, w), (proof.Bbar, CIPHERSUITE.neg_BP2)]):
-        raise InvalidProof("proof invalid")
+    return bulletproofs.range_proof_to_octets(proof, ciphersuite=CIPHERSUITE)

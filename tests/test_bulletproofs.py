@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 
 from tests import bls_points
 from tests import presentation_v2_harness as v2h
-from tests.credential_world import ALICE, make_credential_world
 from tests.predicate_harness import (
     BACKEND,
     BIRTH_DAY,
@@ -39,36 +38,39 @@ from tests.predicate_harness import (
     Credential,
     country,
     issue,
+    seeded_rng,
 )
 from tests.presentation_v2_harness import (
     API_ID,
     Y_0,
     Y_1,
     CommittedLink,
-    HonestLink,
-    Presentation,
-    Recorded,
+    MisplacedLink,
     bits_of,
     commit,
-    digit_range_prover,
+    digit_prove_ranges,
+    linked,
     package_accepts,
     present,
     random_scalar,
+    range_proof_left_out_of_the_challenge,
+    range_prover,
+    recording,
     reference_challenges,
     reference_prove,
     reference_verify,
     verify,
 )
-from zkcheck.claims import Check
-from zkcheck.encoding import cbor
-from zkcheck.encoding.messages import Presentation as PresentationMessage
-from zkcheck.errors import DecodeError, InvalidProof, ZkcheckError
+from zkcheck.errors import DecodeError, InvalidProof, PolicyError, ZkcheckError
 from zkcheck.hazmat import bbs, bulletproofs, credential, range_proof_v2
 from zkcheck.hazmat import predicate_statements as statements
+from zkcheck.hazmat import presentation as presentation_module
 from zkcheck.hazmat.backend import FIELD_MODULUS, G1, get_backend
 from zkcheck.hazmat.backend import GROUP_ORDER as R
 from zkcheck.hazmat.bulletproofs import RangeProof
 from zkcheck.hazmat.predicate_parameters import predicate_generators
+from zkcheck.hazmat.predicates import RangeLinkPredicate
+from zkcheck.hazmat.presentation import PresentationProof
 from zkcheck.hazmat.scalar_source import FreshRandomnessRequired, ScalarSource
 
 T = 1_760_000_000
@@ -470,10 +472,10 @@ def test_invalid_points_and_scalars_are_rejected() -> None:
             with pytest.raises(DecodeError):
                 decode(wrong_length)
     # The whole presentation: an identity in place of V fails before any equation.
-    presentation = present(ADULT, [HonestLink(AGE_18, ADULT[BIRTH_DAY])], [], PH)
+    presentation = present(ADULT, [linked(AGE_18)], PH)
     with pytest.raises(DecodeError):
         verify(
-            Presentation(
+            PresentationProof(
                 presentation.bbs_proof, bls_points.G1_IDENTITY + presentation.predicate_proof[48:]
             ),
             [AGE_18],
@@ -611,12 +613,6 @@ def test_reference_backend_agrees() -> None:
 # -- whole presentations --------------------------------------------------------------------------
 
 
-def _honest_links(
-    holder: Credential, statement_list: Sequence[statements.RangeStatement]
-) -> list[HonestLink]:
-    return [HonestLink(s, holder[s.attribute]) for s in statement_list]
-
-
 ALL_RANGES = [AGE_18, FRESH, SIM, DEVICE, TENURE]
 
 
@@ -639,14 +635,12 @@ def test_presentations_verify_for_every_range_check_and_boundary() -> None:
     )
     for holder in (boundary, far, ADULT):
         for ranges in (ALL_RANGES[:1], ALL_RANGES[:2], ALL_RANGES[:3], ALL_RANGES):
-            presentation = present(holder, _honest_links(holder, ranges), [], PH)
+            presentation = present(holder, [linked(s) for s in ranges], PH)
             assert len(presentation.predicate_proof) == v2h.predicate_length(ranges)
             verify(presentation, ranges, PH, holder.disclosed_values)
     # Five ranges and a membership predicate together, and what changes make them fail.
     statement_list: list[statements.Statement] = [*ALL_RANGES, IBERIA]
-    presentation = present(
-        ADULT, _honest_links(ADULT, ALL_RANGES), [(IBERIA, ADULT[HOME_COUNTRY])], PH
-    )
+    presentation = present(ADULT, [linked(s) for s in statement_list], PH)
     assert len(presentation.predicate_proof) == 5 * 80 + (48 + 64 * 2) + 1024
     verify(presentation, statement_list, PH, ADULT.disclosed_values)
     with pytest.raises(InvalidProof):
@@ -666,28 +660,29 @@ def test_presentations_verify_for_every_range_check_and_boundary() -> None:
             PH,
             ADULT.disclosed_values,
         )
-    # The honest prover refuses the day after the boundary.
+    # The package's range links are built from the unwidened statements too.
+    assert linked(statements.sim_swap(72, T, SIM_CHANGE_HOUR)) == RangeLinkPredicate(SIM)
+    # The honest prover refuses the day after the boundary: the holder shows nothing.
     short = _credential(birth_day=AGE_18.cutoff + 1)
-    with pytest.raises(ValueError):
-        present(short, _honest_links(short, [AGE_18]), [], PH)
+    with pytest.raises(PolicyError):
+        present(short, [linked(AGE_18)], PH)
 
 
 def test_commitment_not_linked_to_the_signed_value_is_rejected() -> None:
     true_difference = AGE_18.difference(ADULT[BIRTH_DAY])
     # The control: the test's own link, with the true difference, is accepted.
-    presentation = present(ADULT, [CommittedLink(AGE_18, true_difference)], [], PH)
+    presentation = present(ADULT, [CommittedLink(AGE_18, true_difference)], PH)
     verify(presentation, [AGE_18], PH, ADULT.disclosed_values)
     # V of another value in range, proven in range honestly: the link fails.
     for other in (true_difference + 1, 0, TOP):
-        presentation = present(ADULT, [CommittedLink(AGE_18, other)], [], PH)
+        presentation = present(ADULT, [CommittedLink(AGE_18, other)], PH)
         with pytest.raises(InvalidProof):
             verify(presentation, [AGE_18], PH, ADULT.disclosed_values)
-    # The honest link with the BBS nonce placed at another attribute (the contract start,
-    # whose difference to the age cutoff is also in range).
+    # The package's link with the BBS nonce placed at another attribute (the contract
+    # start, whose difference to the age cutoff is also in range).
     holder = _credential(contract_start_day=ADULT[BIRTH_DAY])
-    presentation = present(
-        holder, [HonestLink(AGE_18, holder[BIRTH_DAY], link_to=CONTRACT_START_DAY)], [], PH
-    )
+    misplaced = MisplacedLink(RangeLinkPredicate(AGE_18), CONTRACT_START_DAY)
+    presentation = present(holder, [misplaced], PH)
     with pytest.raises(InvalidProof):
         verify(presentation, [AGE_18], PH, holder.disclosed_values)
 
@@ -701,29 +696,124 @@ def test_seventeen_year_old_cannot_prove_age_over_18() -> None:
             AGE_18, minor[BIRTH_DAY], ScalarSource(), api_id=API_ID, ciphersuite=CIPHERSUITE
         )
     # An honest link to d = -1 (r - 1 modulo r), with a range proof of its 16 low bits.
-    presentation = present(
-        minor, [CommittedLink(AGE_18, difference % R)], [], PH, range_prover=digit_range_prover
-    )
+    with range_prover(digit_prove_ranges):
+        presentation = present(minor, [CommittedLink(AGE_18, difference % R)], PH)
     with pytest.raises(InvalidProof):
         verify(presentation, [AGE_18], PH, minor.disclosed_values)
     # The package's range prover refuses such a value outright.
     with pytest.raises(ValueError):
-        present(minor, [CommittedLink(AGE_18, difference % R)], [], PH)
+        present(minor, [CommittedLink(AGE_18, difference % R)], PH)
     # Changing the date or the threshold: a statement the minor satisfies, hashed and
     # proven, against the verifier's own statement.
     for own in (
         range_proof_v2.widened(statements.age_over(18, T + 86400, BIRTH_DAY)),
         range_proof_v2.widened(statements.age_over(17, T, BIRTH_DAY)),
     ):
-        presentation = present(minor, [HonestLink(own, minor[BIRTH_DAY])], [], PH)
+        presentation = present(minor, [linked(own)], PH)
         verify(presentation, [own], PH, minor.disclosed_values)
         with pytest.raises(InvalidProof):
             verify(presentation, [AGE_18], PH, minor.disclosed_values)
 
 
+def _interpolate_at_zero(points: Sequence[tuple[int, int]]) -> int:
+    """p(0) for the polynomial of degree len(points) - 1 through ``points``, modulo r."""
+    total = 0
+    for i, (x_i, y_i) in enumerate(points):
+        weight = 1
+        for j, (x_j, _) in enumerate(points):
+            if j != i:
+                weight = weight * x_j * pow(x_j - x_i, -1, R) % R
+        total += y_i * weight
+    return total % R
+
+
+def test_extractor_recovers_the_signed_value_and_the_opening_of_v(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rewinding the package's prover. Two presentation challenges c on the same first
+    messages give m_a and the link's gamma; three range challenges x on the same A, S, T1
+    and T2 give an opening of V from the polynomial equation E_t. Both openings agree, and
+    the value is the signed attribute's difference, in range. (The bits themselves come
+    from the inner-product argument's extractor, which needs a tree of 4^k transcripts.)"""
+    real_hash = bbs.hash_to_scalar
+
+    def at_challenge(dst: bytes, value: int, suffix: bytes = b"") -> Callable[..., int]:
+        def programmed(octets: bytes, tag: bytes, **kwargs: object) -> int:
+            if tag == dst and octets.endswith(suffix):
+                return value
+            return real_hash(octets, tag)
+
+        return programmed
+
+    # Two challenges c for the same first messages (the same randomness, rewound).
+    transcripts = []
+    for c in (11, 29):
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                presentation_module,
+                "hash_to_scalar",
+                at_challenge(presentation_module.VERSION_2.challenge_dst, c),
+            )
+            shown = present(ADULT, [linked(AGE_18)], PH, rng=seeded_rng(b"rewound at c"))
+            verify(shown, [AGE_18], PH, ADULT.disclosed_values)  # accepted for the oracle
+        decoded = bbs.octets_to_proof(shown.bbs_proof, ciphersuite=CIPHERSUITE)
+        link = range_proof_v2.octets_to_link_proof(
+            shown.predicate_proof[:80], ciphersuite=CIPHERSUITE
+        )
+        assert decoded.challenge == c
+        # Abar, Bbar, D; V; the range proof: the prover's messages before c.
+        first_messages = shown.bbs_proof[:144] + shown.predicate_proof[:48]
+        transcripts.append((decoded, link, first_messages + shown.predicate_proof[80:]))
+    (first, link_1, sent_1), (second, link_2, sent_2) = transcripts
+    assert sent_1 == sent_2
+    position = UNDISCLOSED.index(BIRTH_DAY)
+    inverse = pow(first.challenge - second.challenge, -1, R)
+    m_a = (first.commitments[position] - second.commitments[position]) * inverse % R
+    gamma = (link_1.gamma_hat - link_2.gamma_hat) * inverse % R
+    assert m_a == ADULT[BIRTH_DAY]
+    difference = AGE_18.sigma * (m_a - AGE_18.cutoff) % R
+    assert BACKEND.g1_eq(link_1.V, commit(difference, gamma))
+    # Three challenges x for the same A, S, T1, T2 (label 3 of the range transcript).
+    rewound = []
+    for x in (3, 5, 7):
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                bulletproofs,
+                "hash_to_scalar",
+                at_challenge(bulletproofs.range_dst(API_ID), x, (3).to_bytes(8, "big")),
+            )
+            with recording() as recorded:
+                shown = present(ADULT, [linked(AGE_18)], PH, rng=seeded_rng(b"rewound at x"))
+            verify(shown, [AGE_18], PH, ADULT.disclosed_values)
+            proof = bulletproofs.octets_to_range_proof(
+                shown.predicate_proof[80:], 1, ciphersuite=CIPHERSUITE
+            )
+            challenges = bulletproofs.derive_challenges(
+                recorded.context,
+                recorded.commitments,
+                proof,
+                api_id=API_ID,
+                ciphersuite=CIPHERSUITE,
+            )
+        assert challenges.x == x
+        rewound.append((proof, challenges, recorded.commitments[0]))
+    (v_point,) = {BACKEND.g1_to_bytes(v) for _, _, v in rewound}
+    first_moves = {b"".join(BACKEND.g1_to_bytes(q) for q in p[:4]) for p, _, _ in rewound}
+    assert len(first_moves) == 1  # A, S, T1, T2: the same in the three transcripts
+    y, z = rewound[0][1].y, rewound[0][1].z
+    assert all((c.y, c.z) == (y, z) for _, c, _ in rewound)
+    t_0 = _interpolate_at_zero([(c.x, p.t_hat) for p, c, _ in rewound])
+    tau_0 = _interpolate_at_zero([(c.x, p.tau_x) for p, c, _ in rewound])
+    z_square_inverse = pow(z * z, -1, R)
+    value = (t_0 - v2h.delta(y, z, 1)) * z_square_inverse % R
+    blinding = tau_0 * z_square_inverse % R
+    assert BACKEND.g1_to_bytes(commit(value, blinding)) == v_point
+    assert value == AGE_18.difference(ADULT[BIRTH_DAY]) < 1 << 16
+
+
 def test_presentation_challenge_covers_the_range_proof() -> None:
-    recorded = Recorded()
-    presentation = present(ADULT, [HonestLink(AGE_18, ADULT[BIRTH_DAY])], [], PH, record=recorded)
+    with recording() as recorded:
+        presentation = present(ADULT, [linked(AGE_18)], PH)
     verify(presentation, [AGE_18], PH, ADULT.disclosed_values)
     # A second, valid range proof for the same commitment and context, put in after c.
     again = v2h.package_range_prover(recorded.context, recorded.commitments, recorded.openings)
@@ -732,11 +822,15 @@ def test_presentation_challenge_covers_the_range_proof() -> None:
     decoded = bulletproofs.octets_to_range_proof(again, 1, ciphersuite=CIPHERSUITE)
     assert package_accepts(recorded.context, recorded.commitments, decoded)
     with pytest.raises(InvalidProof):
-        verify(Presentation(presentation.bbs_proof, replaced), [AGE_18], PH, ADULT.disclosed_values)
+        verify(
+            PresentationProof(presentation.bbs_proof, replaced),
+            [AGE_18],
+            PH,
+            ADULT.disclosed_values,
+        )
     # A challenge that leaves the range proof out of item 9.
-    unhashed = present(
-        ADULT, [HonestLink(AGE_18, ADULT[BIRTH_DAY])], [], PH, hash_range_proof=False
-    )
+    with range_proof_left_out_of_the_challenge():
+        unhashed = present(ADULT, [linked(AGE_18)], PH)
     with pytest.raises(InvalidProof):
         verify(unhashed, [AGE_18], PH, ADULT.disclosed_values)
 
@@ -751,13 +845,11 @@ def _flip(octets: bytes, position: int) -> bytes:
 
 def test_every_byte_of_a_presentation_is_bound() -> None:
     statement_list: list[statements.Statement] = [AGE_18, FRESH, IBERIA]
-    presentation = present(
-        ADULT, _honest_links(ADULT, [AGE_18, FRESH]), [(IBERIA, ADULT[HOME_COUNTRY])], PH
-    )
+    presentation = present(ADULT, [linked(s) for s in statement_list], PH)
     verify(presentation, statement_list, PH, ADULT.disclosed_values)
     # Every byte of the predicate proof (links, membership, range proof).
     for position in range(len(presentation.predicate_proof)):
-        tampered = Presentation(
+        tampered = PresentationProof(
             presentation.bbs_proof, _flip(presentation.predicate_proof, position)
         )
         with pytest.raises((DecodeError, InvalidProof)):
@@ -767,7 +859,7 @@ def test_every_byte_of_a_presentation_is_bound() -> None:
     offset = 0
     for length in bbs_elements:
         for position in (offset, offset + length - 1):
-            tampered = Presentation(
+            tampered = PresentationProof(
                 _flip(presentation.bbs_proof, position), presentation.predicate_proof
             )
             with pytest.raises(ZkcheckError):
@@ -786,18 +878,18 @@ def test_presentation_length_is_the_same_for_every_value() -> None:
     ):
         holder = _credential(**facts)
         ranges = [AGE_18, FRESH, SIM]
-        presentation = present(holder, _honest_links(holder, ranges), [], PH)
+        presentation = present(holder, [linked(s) for s in ranges], PH)
         verify(presentation, ranges, PH, holder.disclosed_values)
-        lengths.add(len(presentation))
+        lengths.add(len(presentation.bbs_proof) + len(presentation.predicate_proof))
     assert lengths == {592 + 3 * 80 + 928}
-    age_only = present(ADULT, [HonestLink(AGE_18, ADULT[BIRTH_DAY])], [], PH)
+    age_only = present(ADULT, [linked(AGE_18)], PH)
     assert (len(age_only.bbs_proof), len(age_only.predicate_proof)) == (592, 816)
 
 
 def test_range_transcript_and_item_9_are_the_specified_octets() -> None:
     """The range challenges and c recomputed here from octets spelled out item by item."""
-    recorded = Recorded()
-    presentation = present(ADULT, [HonestLink(AGE_18, ADULT[BIRTH_DAY])], [], PH, record=recorded)
+    with recording() as recorded:
+        presentation = present(ADULT, [linked(AGE_18)], PH)
     disclosed = ADULT.disclosed_values
     context = (
         i2osp(23)
@@ -885,23 +977,3 @@ def test_zero_values_ask_for_fresh_randomness_and_zero_challenges_fail(
         bulletproofs.verify(CONTEXT, commitments, proof, api_id=API_ID, ciphersuite=CIPHERSUITE)
     with pytest.raises(FreshRandomnessRequired):
         _proof(1, [9])
-
-
-def test_an_age_over_18_message_of_version_2_fits_in_1_5_kib() -> None:
-    """A whole presentation message of the role layer, with version 2's proofs in its fields.
-
-    The credential tier's message of an ``age_over:18`` presentation (version 1 today), with
-    its BBS proof and predicate proof replaced by those of a version-2 presentation of the
-    same shape: every other field and all the framing are the role layer's own.
-    """
-    world = make_credential_world()
-    site = world.verifier((Check.age_over(18),))
-    message = world.issued_holder(ALICE).present(site.create_request())
-    body = cbor.decode(message.body)
-    assert (len(body[4]), len(body[5])) == (592, 3040)
-    version_2 = present(ADULT, [HonestLink(AGE_18, ADULT[BIRTH_DAY])], [], PH)
-    body[4], body[5] = version_2.bbs_proof, version_2.predicate_proof
-    rebuilt = PresentationMessage(message.tier, message.nonce, cbor.encode(body))
-    framing = len(message.to_bytes()) - 592 - 3040
-    assert len(rebuilt.to_bytes()) == 1408 + framing
-    assert len(rebuilt.to_bytes()) <= 1536

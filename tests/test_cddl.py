@@ -168,6 +168,7 @@ def test_pseudonym_messages_validate() -> None:
     for rule, data, key, value in (
         ("request", request.to_bytes(), 10, False),
         ("credential-evidence", presentation.body, 6, bytes(47)),
+        ("credential-evidence", presentation.body, 7, 1),
         ("result", result.to_bytes(), 7, bytes(49)),
         ("credential-request", renewal.to_bytes(), 4, {1: bytes(16)}),
     ):

@@ -69,8 +69,11 @@ def test_interface_constants_are_the_chapters() -> None:
     assert len(credential.HEADER) == 46
     assert credential.TYPE_VERSION == 1 * 2**16 + 1
     assert (DAY_SENTINEL, HOUR_SENTINEL) == (2**20 - 1, 2**24 - 1)
-    assert len(presentation.PROTOCOL_ID) == 23 and len(presentation.CHALLENGE_DST) == 81
-    assert len(presentation.BATCH_DST) == 75 and len(presentation.PRED_GEN_API) == 85
+    for version in (presentation.VERSION_1, presentation.VERSION_2):
+        assert version.protocol_id == b"ZKCHECK-PRESENTATION-V%d" % version.number
+        assert len(version.protocol_id) == 23 and len(version.challenge_dst) == 81
+        assert len(version.batch_dst) == 75
+    assert len(presentation.PRED_GEN_API) == 85
 
 
 def test_generators_are_the_blind_interfaces_signed_list() -> None:

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import presentation_v2_harness as v2h
 from tests.credential_world import (
     ALICE,
     BOB,
@@ -32,6 +33,7 @@ from tests.credential_world import (
     make_credential_world,
     with_facts,
 )
+from tests.presentation_v2_harness import CommittedLink
 from zkcheck.claims import (
     COUNTRY_SETS,
     Check,
@@ -45,11 +47,15 @@ from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.messages import Presentation, Request
 from zkcheck.errors import DecodeError, InvalidProof, NotRequested, PolicyError, ZkcheckError
 from zkcheck.hazmat import predicate_statements as statements
+from zkcheck.hazmat import range_proof_v2
+from zkcheck.hazmat.backend import GROUP_ORDER as R
 from zkcheck.hazmat.bbs import Ciphersuite
 from zkcheck.hazmat.credential import Index
-from zkcheck.hazmat.predicates import Predicate, PredicateCommitment, predicate
-from zkcheck.hazmat.presentation import Recomputed, bbs_proof_length
-from zkcheck.roles import CredentialHolder, Policy, Verifier, credential_holder
+from zkcheck.hazmat.predicates import LinkedPredicateCommitment, RangeLinkPredicate, predicate
+from zkcheck.hazmat.presentation import VERSION_1, Recomputed, bbs_proof_length
+from zkcheck.roles import CredentialHolder, Policy, Verifier, _credential, credential_holder
+from zkcheck.roles._credential import VERSION
+from zkcheck.roles.credential_issuer import layout_facts
 from zkcheck.roles.verifier import tiers_serving
 from zkcheck.trust.federation import private_trust
 
@@ -114,23 +120,26 @@ def test_a_request_mixing_disclosures_and_predicates_gets_the_smallest_presentat
     # The freshness predicate proves an issue time of at least hour_ceil(t) - 1 hours:
     # the result's bucket is that hour, not the issue week.
     assert result.issued_bucket == datetime(2026, 3, 10, 12, tzinfo=UTC)
-    # Smallest: only the number is disclosed (U = 9 hidden messages), one range or
-    # membership proof per check, and one freshness proof for both swap checks.
-    fresh, sim, device = 8, 12, 12
-    ranges = [statements.AGE_BITS, fresh, sim, device, statements.TENURE_BITS]
-    expected = sum(96 * n + 32 * (3 * n - 1) for n in ranges) + 48 + 64 * 30
-    assert _proof_lengths(presented) == (bbs_proof_length(3), expected) == (560, 14096)
+    # Smallest: only the number is disclosed (U = 9 hidden messages), one range link or
+    # membership proof per check, one freshness link for both swap checks, and one
+    # aggregated range proof for the five ranges (age, freshness, two swaps, tenure).
+    links, membership = 5 * range_proof_v2.LINK_OCTETS, 48 + 64 * 30
+    expected = links + membership + range_proof_v2.range_proof_length(5)
+    assert _proof_lengths(presented) == (bbs_proof_length(3), expected) == (560, 3392)
     assert len(COUNTRY_SETS["EEA"]) == 30
-    # The body carries no statement, no disclosed value but the expiry, no time.
-    assert sorted(_body(presented)) == [1, 2, 3, 4, 5]
+    # The body carries no statement, no disclosed value but the expiry, no time; and the
+    # presentation version, 2.
+    assert sorted(_body(presented)) == [1, 2, 3, 4, 5, 7] and _body(presented)[7] == 2
 
 
-def test_an_age_over_18_presentation_is_below_4_kib() -> None:
+def test_an_age_over_18_presentation_fits_in_1_5_kib() -> None:
     world = make_credential_world()
     site = world.verifier((AGE,))
     presented = world.issued_holder(ALICE).present(site.create_request())
-    assert _proof_lengths(presented) == (592, 3040)
-    assert len(presented.to_bytes()) <= 4096
+    # The BBS proof, the link V || gamma^ (80 octets) and the range proof of one range.
+    assert _proof_lengths(presented) == (592, 80 + 736)
+    # The whole message: the proofs and 105 octets of fields and framing.
+    assert len(presented.to_bytes()) == 1513 <= 1536
     assert site.verify(presented).checks == (AGE,)
 
 
@@ -153,14 +162,19 @@ def _derive_instead(monkeypatch: pytest.MonkeyPatch, change: Callable[[Request],
 
 @dataclasses.dataclass(frozen=True)
 class _HashedAsAsked:
-    """The asked statement in the transcript, with the bits of another cutoff."""
+    """The asked statement in the transcript, with the link and range proof of another
+    cutoff."""
 
-    asked: Predicate
-    proving: Predicate
+    asked: RangeLinkPredicate
+    proving: RangeLinkPredicate
 
     @property
     def attribute(self) -> int:
         return self.asked.attribute
+
+    @property
+    def range_statement(self) -> statements.RangeStatement:
+        return self.asked.range_statement
 
     @property
     def wire_length(self) -> int:
@@ -169,7 +183,9 @@ class _HashedAsAsked:
     def statement_octets(self) -> bytes:
         return self.asked.statement_octets()
 
-    def commit(self, value: int, *, rng: object, ciphersuite: Ciphersuite) -> PredicateCommitment:
+    def commit(
+        self, value: int, *, rng: object, ciphersuite: Ciphersuite
+    ) -> LinkedPredicateCommitment:
         return self.proving.commit(value, rng=None, ciphersuite=ciphersuite)
 
     def recompute(
@@ -198,12 +214,15 @@ def test_seventeen_year_old_cannot_change_date_threshold_or_bytes_through_the_ve
             moved = minor.present(request).to_bytes()
         with pytest.raises(InvalidProof):
             site.verify(moved)
-        # The site's statement in the transcript, the bits of the one he satisfies.
+        # The site's statement in the transcript, the link and the range proof of the one
+        # he satisfies.
         with monkeypatch.context() as patch:
-            asked = predicate(statements.age_over(18, request.time, Index.BIRTH_DAY))
+            asked = predicate(statements.age_over(18, request.time, Index.BIRTH_DAY), VERSION)
             (proving,) = credential_holder.predicates(
                 credential_holder.predicate_statements(change(request))
             )
+            assert isinstance(asked, RangeLinkPredicate)
+            assert isinstance(proving, RangeLinkPredicate)
             cheat = (_HashedAsAsked(asked, proving),)
             patch.setattr(credential_holder, "predicates", lambda _, cheat=cheat: cheat)
             patch.setattr(credential_holder, "predicate_statements", lambda _: ())
@@ -220,10 +239,75 @@ def test_seventeen_year_old_cannot_change_date_threshold_or_bytes_through_the_ve
     assert site.verify(adult).checks == (AGE,)
 
 
+def test_a_minors_wrapped_or_unlinked_difference_is_refused_through_the_verifier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 17-year-old's phone, made to prove anyway: a commitment to d = -1 (r - 1
+    modulo r) with a range proof of its 16 low bits, or a commitment to an adult's
+    difference, in range, that is not his signed birth day's. ``Verifier.verify`` refuses
+    both; the commitment and the range proof are the only things that cheat."""
+    world = make_credential_world(subscribers=(*SUBSCRIBERS, SEVENTEEN))
+    minor = world.issued_holder(SEVENTEEN.msisdn or "")
+    site = world.verifier((AGE,))
+    request = site.create_request()
+    statement = range_proof_v2.widened(statements.age_over(18, request.time, Index.BIRTH_DAY))
+    birth_day = layout_facts(SEVENTEEN, START).birth_day
+    wrapped = statement.difference(birth_day)
+    assert wrapped == -5
+    for link, range_prover in (
+        (CommittedLink(statement, wrapped % R), v2h.digit_prove_ranges),
+        (CommittedLink(statement, 5 * 365), range_proof_v2.prove_ranges),
+    ):
+        with monkeypatch.context() as patch:
+            patch.setattr(credential_holder, "predicate_statements", lambda _: ())
+            patch.setattr(credential_holder, "predicates", lambda _, link=link: (link,))
+            with v2h.range_prover(range_prover):
+                shown = minor.present(request).to_bytes()
+        with pytest.raises(InvalidProof):
+            site.verify(shown)
+    # The package's own range prover refuses the wrapped difference outright.
+    with monkeypatch.context() as patch:
+        patch.setattr(credential_holder, "predicate_statements", lambda _: ())
+        cheat = (CommittedLink(statement, wrapped % R),)
+        patch.setattr(credential_holder, "predicates", lambda _: cheat)
+        with pytest.raises(ValueError):
+            minor.present(request)
+
+
+def test_presentations_of_version_1_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone still on version 1 (bit-decomposition range proofs, a body without key 7) is
+    refused when its body is decoded; its proofs under a body saying version 2 fail as
+    proofs, since the version is the first item their challenge hashes."""
+    world = make_credential_world()
+    alice = world.issued_holder(ALICE)
+    for checks in ((NUMBER,), (AGE,)):
+        verifier = world.verifier(checks)
+        request = verifier.create_request()
+        with monkeypatch.context() as patch:
+            patch.setattr(credential_holder, "VERSION", VERSION_1)
+            patch.setattr(_credential, "VERSION", VERSION_1)
+            old = alice.present(request)
+        outer, body = decode(old.to_bytes()), _body(old)
+        # Version 1's proofs: 16 bit proofs of 190 octets for the age.
+        assert len(body[5]) == (3040 if checks == (AGE,) else 0)
+        as_version_1 = {key: value for key, value in body.items() if key != 7}
+        # Without predicates the two versions' proofs have one length, and only the
+        # challenge tells them apart; with a range predicate the lengths differ.
+        relabelled = InvalidProof if checks == (NUMBER,) else DecodeError
+        for changed, error in ((as_version_1, DecodeError), (body, relabelled)):
+            outer[4] = encode(changed)
+            with pytest.raises(error):
+                verifier.verify(encode(outer), number=ALICE)
+        assert verifier.verify(alice.present(request), number=ALICE).checks == checks
+
+
 def _every_element_flip_is_rejected(verifier: Verifier, presented: bytes) -> None:
     outer = decode(presented)
     body = decode(outer[4])
-    elements = {4: [48] * 3 + [32] * (4 + 10), 5: [48] * 32 + [32] * 47}
+    # The BBS proof: Abar, Bbar, D, e^, r1^, r3^, ten m^ and c. The predicate proof: the
+    # link's V and gamma^, then the range proof's A, S, T1, T2, four L_i and four R_i,
+    # tau_x, mu, t^, a and b.
+    elements = {4: [48] * 3 + [32] * (4 + 10), 5: [48, 32] + [48] * 12 + [32] * 5}
     flips = 0
     for key, lengths in elements.items():
         start = 0
@@ -239,7 +323,7 @@ def _every_element_flip_is_rejected(verifier: Verifier, presented: bytes) -> Non
                 verifier.verify(encode(tampered))
             flips += 1
         assert start == len(body[key])
-    assert flips == 17 + 79
+    assert flips == 17 + 19
 
 
 @functools.cache
@@ -357,7 +441,9 @@ def test_presentations_through_the_roles_have_one_length_for_every_age_and_swap_
     for facts in subscribers:
         presented = world.issued_holder(facts.msisdn or "").present(bank.create_request())
         lengths.add(len(presented.to_bytes()))
-        assert _proof_lengths(presented) == (592, 3040 + 1504 + 2272 + 3040 + 48 + 64 * 30)
+        # Four range links (age, freshness, swap, tenure), the membership proof, and the
+        # range proof of four slots.
+        assert _proof_lengths(presented) == (592, 4 * 80 + 48 + 64 * 30 + 928)
     assert len(lengths) == 1
 
 

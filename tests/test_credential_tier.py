@@ -157,6 +157,7 @@ def _fields(presentation_bytes: bytes) -> dict[str, Any]:
         "m^": [proof[i : i + 32] for i in range(240, len(proof) - 32, 32)],
         "c": proof[-32:],
         "predicate_proof": body[5],
+        "presentation_version": body[7],
     }
 
 
@@ -522,6 +523,7 @@ def test_every_presentation_field_is_classified_as_chapter_8_says() -> None:
         "type": "presentation",
         "tier": "credential",
         "layout_version": 1,
+        "presentation_version": 2,
         "key_id": key.key_id,
     }
     for name, kind in table.items():
@@ -581,6 +583,7 @@ def test_equal_disclosures_give_identical_non_random_parts() -> None:
         presentation.PresentationProof(decode(decode(from_alice)[4])[4]),
         {0: credential.TYPE_VERSION, 2: EXPIRY, 7: credential.msisdn_scalar(ALICE)},
         request.digest(),
+        version=presentation.VERSION_2,
     )
 
 
@@ -664,7 +667,13 @@ def _tampered_presentations(
         ("bbs_proof long", with_body(4, proof + bytes(32)), (DecodeError,)),
         ("predicate_proof", with_body(5, bytes(48)), (DecodeError,)),
         ("predicate_proof missing", with_body(5, None), (DecodeError,)),
-        ("extra body field", with_body(6, b""), (DecodeError,)),
+        ("extra body field", with_body(8, b""), (DecodeError,)),
+        ("pseudonym not asked for", with_body(6, b""), (DecodeError,)),
+        # Version 1's bodies had no key 7; no other version is accepted.
+        ("presentation_version missing", with_body(7, None), (DecodeError,)),
+        ("presentation_version 1", with_body(7, 1), (DecodeError,)),
+        ("presentation_version 3", with_body(7, 3), (DecodeError,)),
+        ("presentation_version text", with_body(7, "2"), (DecodeError,)),
     ]
     # Every point and scalar of the BBS proof: a flipped bit.
     for name, start in (("Abar", 0), ("Bbar", 48), ("D", 96)):
@@ -911,7 +920,7 @@ def test_credential_messages_re_encode_byte_identically() -> None:
     assert CredentialResponse.from_bytes(response.to_bytes()).to_bytes() == response.to_bytes()
     assert CredentialEvidence.from_bytes(body).to_bytes() == body
     # Not canonical, or with trailing bytes: refused.
-    assert body[0] == 0xA5  # a map of five entries
-    for data in (body + b"\x00", b"\xb8\x05" + body[1:]):
+    assert body[0] == 0xA6  # a map of six entries
+    for data in (body + b"\x00", b"\xb8\x06" + body[1:]):
         with pytest.raises(DecodeError):
             CredentialEvidence.from_bytes(data)

@@ -634,8 +634,9 @@ def test_the_credential_tier_proves_the_age_and_the_swap_by_default(result: Demo
         shown = _message(accepted, "phone", Presentation.KIND)
         assert shown is not None
         body = decode(Presentation.from_bytes(shown).body)
-        # A predicate proof (and, for the swap, the freshness proof on the issue hour).
-        assert len(body[5]) == (3040 if scenario == "age" else 2272 + 1504)
+        # A range link and the range proof of one range (for the swap, two links, with the
+        # freshness on the issue hour, and a range proof of two).
+        assert len(body[5]) == (80 + 736 if scenario == "age" else 2 * 80 + 832)
         # The operator issued a credential in both cases; the phone whose credential does
         # not satisfy the check shows nothing, and says no "no".
         assert _message(refused, "operator", "credential-response") is not None

@@ -51,6 +51,7 @@ from tests.predicate_harness import (
     country,
     decode_predicates,
     issue,
+    predicate,
     present,
     present_standin,
     recompute_predicates,
@@ -74,7 +75,6 @@ from zkcheck.hazmat.predicate_parameters import (
     pred_gen_api,
     predicate_generators,
 )
-from zkcheck.hazmat.predicates import predicate
 from zkcheck.hazmat.scalar_source import FreshRandomnessRequired, ScalarSource
 
 T = 1_760_000_000
@@ -1253,16 +1253,17 @@ def test_transcript_matches_the_specified_octets() -> None:
     dst = b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_BLIND_H2G_TM2S_ZKCHECK-V1_PRESENTATION_V1_H2S_"
     assert bbs.hash_to_scalar(b"".join(items), dst) == c
     # The package builds the same octets, item by item.
-    built = presentation_module.challenge_input(
+    context = presentation_module.context_octets(
         PK,
         list(zip([0, 2], DISCLOSED_VALUES, strict=True)),
         [predicate(AGE_18), predicate(eea)],
         PH,
-        [age_octets, home_octets],
-        [],
-        [],
-        init_res,
+        version=presentation_module.VERSION_1,
         ciphersuite=CIPHERSUITE,
+    )
+    assert context == b"".join(items[:8])
+    built = presentation_module.challenge_input(
+        context, [age_octets, home_octets], b"", [], [], init_res, ciphersuite=CIPHERSUITE
     )
     assert built == b"".join(items)
     # Any one item changed changes the challenge.

@@ -19,12 +19,21 @@ import pytest
 
 from zkcheck.errors import DecodeError, InvalidProof, PolicyError, ZkcheckError
 from zkcheck.hazmat import Rng, bbs, credential, presentation
+from zkcheck.hazmat import predicate_statements as statements
 from zkcheck.hazmat.backend import G1, GROUP_ORDER
 from zkcheck.hazmat.bbs import Ciphersuite
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms, generate_signer_nym_entropy
 from zkcheck.hazmat.credential import HOUR_SENTINEL, Index, LayoutFacts
 from zkcheck.hazmat.predicate_parameters import lp, predicate_generators
-from zkcheck.hazmat.presentation import DeferredCheck, PresentationProof, Recomputed
+from zkcheck.hazmat.predicates import predicate
+from zkcheck.hazmat.presentation import (
+    VERSION_1,
+    VERSION_2,
+    DeferredCheck,
+    PresentationProof,
+    PresentationVersion,
+    Recomputed,
+)
 from zkcheck.hazmat.scalar_source import FreshRandomnessRequired
 
 R = GROUP_ORDER
@@ -143,11 +152,13 @@ def _point(octets: bytes) -> G1:
 
 
 def _prove(**options: object) -> PresentationProof:
-    return presentation.prove(PK, SIGNATURE, MESSAGES, DISCLOSED, PH, **options)  # type: ignore[arg-type]
+    arguments: dict[str, object] = {"version": VERSION_1}
+    arguments.update(options)
+    return presentation.prove(PK, SIGNATURE, MESSAGES, DISCLOSED, PH, **arguments)  # type: ignore[arg-type]
 
 
 def _verify(proof: PresentationProof, **options: object) -> None:
-    arguments: dict[str, object] = {"disclosed": _disclosed(), "ph": PH}
+    arguments: dict[str, object] = {"disclosed": _disclosed(), "ph": PH, "version": VERSION_1}
     arguments.update(options)
     presentation.verify(PK, proof, **arguments)  # type: ignore[arg-type]
 
@@ -165,16 +176,20 @@ def _init(proof: bytes, disclosed: dict[int, int]) -> bbs.ProofInitResult:
     )
 
 
-def test_transcript_without_statements_matches_the_specified_octets() -> None:
-    proof = _prove()
-    _verify(proof)
+@pytest.mark.parametrize("version", [VERSION_1, VERSION_2], ids=["version 1", "version 2"])
+def test_transcript_without_statements_matches_the_specified_octets(
+    version: PresentationVersion,
+) -> None:
+    proof = _prove(version=version)
+    _verify(proof, version=version)
     assert len(proof.bbs_proof) == 592 == presentation.bbs_proof_length(2)
     assert proof.predicate_proof == proof.pseudonym_proof == b""
     init = _init(proof.bbs_proof, _disclosed())
     i2osp = int.to_bytes
-    expected = b"".join(
+    protocol_id = b"ZKCHECK-PRESENTATION-V%d" % version.number
+    context = b"".join(
         [
-            i2osp(23, 8, "big") + b"ZKCHECK-PRESENTATION-V1",  # 1
+            i2osp(23, 8, "big") + protocol_id,  # 1
             i2osp(35, 8, "big") + b"BBS_BLS12381G1_XMD:SHA-256_SSWU_RO_",  # 2
             PK,  # 3
             i2osp(46, 8, "big") + credential.HEADER,  # 4
@@ -183,20 +198,32 @@ def test_transcript_without_statements_matches_the_specified_octets() -> None:
             i2osp(0, 8, "big") + i2osp(65537, 32, "big"),
             i2osp(2, 8, "big") + i2osp(FACTS.expiry_day, 32, "big"),
             i2osp(0, 8, "big"),  # 7
-            i2osp(32, 8, "big") + PH,  # 8; 9 is empty
+            i2osp(32, 8, "big") + PH,  # 8
+        ]
+    )
+    expected = b"".join(
+        [
+            context,  # 9 is empty
             i2osp(0, 8, "big"),  # 10
             *(BACKEND.g1_to_bytes(p) for p in (init.Abar, init.Bbar, init.D, init.T1, init.T2)),
             i2osp(init.domain, 32, "big"),  # 11
         ]
     )
+    built = presentation.context_octets(
+        PK, list(_disclosed().items()), [], PH, version=version, ciphersuite=CIPHERSUITE
+    )
+    assert built == context
     assert (
-        presentation.challenge_input(
-            PK, list(_disclosed().items()), [], PH, [], [], [], init, ciphersuite=CIPHERSUITE
-        )
+        presentation.challenge_input(context, [], b"", [], [], init, ciphersuite=CIPHERSUITE)
         == expected
     )
-    challenge = bbs.hash_to_scalar(expected, credential.API_ID + b"PRESENTATION_V1_H2S_")
+    dst = credential.API_ID + b"PRESENTATION_V%d_H2S_" % version.number
+    challenge = bbs.hash_to_scalar(expected, dst)
     assert proof.bbs_proof[-32:] == challenge.to_bytes(32, "big")
+    # The version is the first item hashed: a proof of one version fails as the other.
+    other = VERSION_2 if version is VERSION_1 else VERSION_1
+    with pytest.raises(InvalidProof):
+        _verify(proof, version=other)
 
 
 def test_the_bbs_proof_has_the_drafts_encoding_and_another_challenge() -> None:
@@ -256,11 +283,16 @@ def test_a_statement_plugs_in_through_every_hook(sent: bool) -> None:
         ciphersuite=CIPHERSUITE,
     )
     init = _init(proof.bbs_proof, _disclosed())
-    transcript = presentation.challenge_input(
+    context = presentation.context_octets(
         PK,
         list(_disclosed().items()),
         [birth, swap],
         PH,
+        version=VERSION_1,
+        ciphersuite=CIPHERSUITE,
+    )
+    transcript = presentation.challenge_input(
+        context,
         [
             recomputed.first_messages,
             swap.recompute(
@@ -270,12 +302,13 @@ def test_a_statement_plugs_in_through_every_hook(sent: bool) -> None:
                 ciphersuite=CIPHERSUITE,
             ).first_messages,
         ],
+        b"",
         [nym],
         [proof.pseudonym_proof[:96]],
         init,
         ciphersuite=CIPHERSUITE,
     )
-    assert bbs.hash_to_scalar(transcript, presentation.CHALLENGE_DST) == decoded.challenge
+    assert bbs.hash_to_scalar(transcript, VERSION_1.challenge_dst) == decoded.challenge
     # A pseudonym block taken for a predicate, or a predicate for a block, with the
     # wires moved along: items 7 and 10 of the transcript differ, so the proof fails.
     everything = proof.predicate_proof + proof.pseudonym_proof
@@ -328,10 +361,11 @@ def test_deferred_equations_are_checked_in_one_batch() -> None:
     y_0, y_1 = predicate_generators(credential.API_ID, ciphersuite=CIPHERSUITE)
     good = DeferredCheck((y_0, y_1, BACKEND.g1_msm([y_0, y_1], [3, 4])), (3, 4, R - 1))
     bad = DeferredCheck((y_0, y_1, BACKEND.g1_msm([y_0, y_1], [3, 5])), (3, 4, R - 1))
-    presentation._batch_check([good, good], b"seed", CIPHERSUITE)
-    for checks in ([bad], [good, bad], [bad, good, good]):
-        with pytest.raises(InvalidProof):
-            presentation._batch_check(checks, b"seed", CIPHERSUITE)
+    for version in (VERSION_1, VERSION_2):
+        presentation._batch_check([good, good], b"seed", version.batch_dst, CIPHERSUITE)
+        for checks in ([bad], [good, bad], [bad, good, good]):
+            with pytest.raises(InvalidProof):
+                presentation._batch_check(checks, b"seed", version.batch_dst, CIPHERSUITE)
 
 
 def test_statement_rules() -> None:
@@ -344,6 +378,13 @@ def test_statement_rules() -> None:
     # A statement that does not hold for the holder's value: nothing is shown.
     with pytest.raises(PolicyError):
         _prove(statements=[Opening(Index.BIRTH_DAY, label=b"refuse")])
+    # A range link needs the aggregated range proof of version 2, as a predicate.
+    link = predicate(statements.age_over(18, 3600 * HOUR, Index.BIRTH_DAY), VERSION_2)
+    assert isinstance(link, presentation.RangeLink)
+    _verify(_prove(statements=[link], version=VERSION_2), statements=[link], version=VERSION_2)
+    for wrong in ({"statements": [link]}, {"pseudonyms": [link], "version": VERSION_2}):
+        with pytest.raises(ValueError):
+            _prove(**wrong)
 
 
 def test_every_input_of_the_verifier_is_bound() -> None:
@@ -363,7 +404,9 @@ def test_every_input_of_the_verifier_is_bound() -> None:
         with pytest.raises(error):
             _verify(proof, statements=[statement], **changes)
     with pytest.raises(InvalidProof):
-        presentation.verify(other_pk, proof, _disclosed(), PH, statements=[statement])
+        presentation.verify(
+            other_pk, proof, _disclosed(), PH, version=VERSION_1, statements=[statement]
+        )
     # Lengths, and every point and scalar of both wires.
     for bbs_proof, predicate_proof in (
         (proof.bbs_proof[:-32], proof.predicate_proof),

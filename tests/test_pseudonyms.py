@@ -54,6 +54,7 @@ from zkcheck.hazmat.bbs_pseudonym import (
 )
 from zkcheck.hazmat.credential import Index
 from zkcheck.hazmat.credential_pseudonym import (
+    CARRY_OVER_VERSION,
     CONTEXT_PREFIX,
     CarryOverBlock,
     CarryOverOpening,
@@ -65,7 +66,12 @@ from zkcheck.hazmat.credential_pseudonym import (
 )
 from zkcheck.hazmat.hash_to_curve import hash_to_curve
 from zkcheck.hazmat.predicate_parameters import lp
-from zkcheck.hazmat.presentation import PresentationProof
+from zkcheck.hazmat.presentation import (
+    VERSION_1,
+    VERSION_2,
+    PresentationProof,
+    PresentationVersion,
+)
 from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles import CredentialHolder, Policy, Verifier
 from zkcheck.roles import verifier as verifier_module
@@ -107,10 +113,21 @@ class _Issued:
         self.messages = credential.message_scalars(facts, self.blind, self.holder_secret, self.nym)
 
     def prove(
-        self, *blocks: Any, disclosed: tuple[int, ...] = (0,), ph: bytes = PH
+        self,
+        *blocks: Any,
+        disclosed: tuple[int, ...] = (0,),
+        ph: bytes = PH,
+        version: PresentationVersion = VERSION_2,
     ) -> PresentationProof:
+        """A credential presentation (version 2), or with ``CARRY_OVER_VERSION`` a carry-over."""
         return presentation.prove(
-            self.pk, self.signature, self.messages, disclosed, ph, pseudonyms=blocks
+            self.pk,
+            self.signature,
+            self.messages,
+            disclosed,
+            ph,
+            version=version,
+            pseudonyms=blocks,
         )
 
 
@@ -144,7 +161,7 @@ def _bob() -> _Issued:
 
 
 def _verify(issued: _Issued, proof: PresentationProof, *blocks: Any, ph: bytes = PH) -> None:
-    presentation.verify(issued.pk, proof, DISCLOSED, ph, pseudonyms=blocks)
+    presentation.verify(issued.pk, proof, DISCLOSED, ph, version=VERSION_2, pseudonyms=blocks)
 
 
 # -- context identifiers and the pseudonym block --------------------------------------------
@@ -210,20 +227,20 @@ def test_the_pseudonym_block_is_item_10_of_the_transcript() -> None:
         ciphersuite=CIPHERSUITE,
     )
     recomputed = proof.pseudonym_proof + BACKEND.g1_to_bytes(uv)
-    transcript = presentation.challenge_input(
+    context = presentation.context_octets(
         alice.pk,
         [(0, credential.TYPE_VERSION)],
         [],
         PH,
-        [],
-        [block],
-        [recomputed],
-        init,
+        version=VERSION_2,
         ciphersuite=CIPHERSUITE,
+    )
+    transcript = presentation.challenge_input(
+        context, [], b"", [block], [recomputed], init, ciphersuite=CIPHERSUITE
     )
     item_10 = (1).to_bytes(8, "big") + block.statement_octets() + recomputed
     assert item_10 in transcript
-    assert bbs.hash_to_scalar(transcript, presentation.CHALLENGE_DST) == decoded.challenge
+    assert bbs.hash_to_scalar(transcript, VERSION_2.challenge_dst) == decoded.challenge
 
 
 def test_one_pseudonym_per_holder_and_context() -> None:
@@ -282,15 +299,23 @@ def _renewal(issued: _Issued, prover_nym: Any = None, entropy: bytes | None = No
     return commitment, CarryOverBlock(commitment, entropy, opening=opening), prover_nym, blind
 
 
+def _check_carry_over(proof: PresentationProof, ph: bytes, block: CarryOverBlock) -> None:
+    """The operator's check of a carry-over of Alice's credential, a presentation of version 1
+    that discloses the type and the expiry."""
+    disclosed = {0: credential.TYPE_VERSION, 2: _facts().expiry_day}
+    presentation.verify(
+        _alice().pk, proof, disclosed, ph, version=CARRY_OVER_VERSION, pseudonyms=[block]
+    )
+
+
 def test_a_carry_over_keeps_the_nym_secret_in_the_new_commitment() -> None:
     alice = _alice()
     commitment, block, prover_nym, blind = _renewal(alice)
     ph = carry_over_header(OPERATOR, commitment)
-    proof = alice.prove(block, disclosed=(0, 2), ph=ph)
+    proof = alice.prove(block, disclosed=(0, 2), ph=ph, version=CARRY_OVER_VERSION)
     assert len(proof.bbs_proof) == 592 and len(proof.pseudonym_proof) == 64
     operators_block = CarryOverBlock(commitment, alice.entropy)
-    disclosed = {0: credential.TYPE_VERSION, 2: _facts().expiry_day}
-    presentation.verify(alice.pk, proof, disclosed, ph, pseudonyms=[operators_block])
+    _check_carry_over(proof, ph, operators_block)
     assert operators_block.statement_octets() == (
         lp(b"carry_over") + (11).to_bytes(8, "big") + commitment[:48] + alice.entropy
     )
@@ -303,11 +328,23 @@ def test_a_carry_over_keeps_the_nym_secret_in_the_new_commitment() -> None:
     # The operator's side cannot prove; the proof is bound to its operator and commitment.
     with pytest.raises(ValueError):
         presentation.prove(
-            alice.pk, alice.signature, alice.messages, (0,), ph, pseudonyms=[operators_block]
+            alice.pk,
+            alice.signature,
+            alice.messages,
+            (0,),
+            ph,
+            version=CARRY_OVER_VERSION,
+            pseudonyms=[operators_block],
         )
     for wrong_ph in (carry_over_header("operator-b.example", commitment), PH):
         with pytest.raises(InvalidProof):
-            presentation.verify(alice.pk, proof, disclosed, wrong_ph, pseudonyms=[operators_block])
+            _check_carry_over(proof, wrong_ph, operators_block)
+    # A carry-over is a presentation of version 1: the same block proven under version 2,
+    # the credential presentations' version, is not one.
+    assert CARRY_OVER_VERSION is VERSION_1
+    as_version_2 = alice.prove(block, disclosed=(0, 2), ph=ph, version=VERSION_2)
+    with pytest.raises(InvalidProof):
+        _check_carry_over(as_version_2, ph, operators_block)
 
 
 def test_a_carry_over_of_another_secret_fails() -> None:
@@ -317,51 +354,38 @@ def test_a_carry_over_of_another_secret_fails() -> None:
     (fresh,) = generate_prover_nyms(1)
     _, block, _, _ = _renewal(alice, prover_nym=fresh)
     with pytest.raises(PolicyError):
-        alice.prove(block, disclosed=(0, 2))
+        alice.prove(block, disclosed=(0, 2), version=CARRY_OVER_VERSION)
     # ... and a holder that lies about the operator's entropy, so that its fresh part
     # passes that check, is caught by the operator, which uses the entropy it keeps.
     nym = int.from_bytes(alice.nym.reveal(), "big")
     lie = ((nym - int.from_bytes(fresh.reveal(), "big")) % R).to_bytes(32, "big")
     commitment, block, _, _ = _renewal(alice, prover_nym=fresh, entropy=lie)
     ph = carry_over_header(OPERATOR, commitment)
-    proof = alice.prove(block, disclosed=(0, 2), ph=ph)
-    disclosed = {0: credential.TYPE_VERSION, 2: _facts().expiry_day}
+    proof = alice.prove(block, disclosed=(0, 2), ph=ph, version=CARRY_OVER_VERSION)
     with pytest.raises(InvalidProof):
-        presentation.verify(
-            alice.pk, proof, disclosed, ph, pseudonyms=[CarryOverBlock(commitment, alice.entropy)]
-        )
+        _check_carry_over(proof, ph, CarryOverBlock(commitment, alice.entropy))
     # Bob's commitment cannot carry Alice's secret: the proof is about her credential only.
     commitment, block, _, _ = _renewal(alice)
     ph = carry_over_header(OPERATOR, commitment)
-    proof = alice.prove(block, disclosed=(0, 2), ph=ph)
+    proof = alice.prove(block, disclosed=(0, 2), ph=ph, version=CARRY_OVER_VERSION)
     bobs_commitment, _, _, _ = _renewal(bob)
     with pytest.raises(InvalidProof):
-        presentation.verify(
-            alice.pk,
+        _check_carry_over(
             proof,
-            disclosed,
             carry_over_header(OPERATOR, bobs_commitment),
-            pseudonyms=[CarryOverBlock(bobs_commitment, alice.entropy)],
+            CarryOverBlock(bobs_commitment, alice.entropy),
         )
     # Malformed wire and statements are DecodeError.
     operators = CarryOverBlock(commitment, alice.entropy)
     for wire in (bytes(64), proof.pseudonym_proof[:32] + R.to_bytes(32, "big"), b""):
         with pytest.raises(DecodeError):
-            presentation.verify(
-                alice.pk,
-                proof._replace(pseudonym_proof=wire),
-                disclosed,
-                ph,
-                pseudonyms=[operators],
-            )
+            _check_carry_over(proof._replace(pseudonym_proof=wire), ph, operators)
     for bad_commitment, bad_entropy in ((commitment[:-1], alice.entropy), (commitment, bytes(32))):
         with pytest.raises(DecodeError):
             CarryOverBlock(bad_commitment, bad_entropy)
     identity = bytes([0xC0]) + bytes(47) + commitment[48:]
     with pytest.raises(DecodeError):
-        presentation.verify(
-            alice.pk, proof, disclosed, ph, pseudonyms=[CarryOverBlock(identity, alice.entropy)]
-        )
+        _check_carry_over(proof, ph, CarryOverBlock(identity, alice.entropy))
 
 
 # -- the roles: one pseudonym per holder and verifier -----------------------------------------

@@ -26,13 +26,18 @@ A presentation in the credential tier is a
 deterministic CBOR encoding of::
 
     {1: 1 (layout version), 2: key id, 3: expiry day, 4: BBS proof, 5: predicate proof,
-     ? 6: pseudonym (48 octets, when the request asks for one)}
+     ? 6: pseudonym (48 octets, when the request asks for one),
+     7: 2 (presentation version)}
+
+The presentation version names the version of chapter 9 whose proofs keys 4
+and 5 hold; this package makes and accepts version 2 only, and a body of any
+other version, or without one (version 1 had no key 7), is refused.
 
 It carries no header, presentation header, disclosed index or disclosed
 value other than the expiry: the verifier supplies them. Decoders check
-types and lengths only and refuse anything else with
-:class:`~zkcheck.errors.DecodeError`; whether the values are admissible is
-for the holder's and the verifier's checks.
+types, lengths and the two version numbers only and refuse anything else
+with :class:`~zkcheck.errors.DecodeError`; whether the values are admissible
+is for the holder's and the verifier's checks.
 """
 
 from __future__ import annotations
@@ -56,11 +61,12 @@ from zkcheck.hazmat.credential_pseudonym import (
     CARRY_OVER_WIRE_LENGTH,
     PSEUDONYM_LENGTH,
 )
-from zkcheck.hazmat.presentation import bbs_proof_length
+from zkcheck.hazmat.presentation import VERSION_2, bbs_proof_length
 
 __all__ = [
     "CARRY_OVER_PROOF_LENGTH",
     "MAX_PREDICATE_PROOF",
+    "PRESENTATION_VERSION",
     "CarryOver",
     "CredentialEvidence",
     "CredentialRequest",
@@ -69,6 +75,9 @@ __all__ = [
 
 CARRY_OVER_PROOF_LENGTH = bbs_proof_length(len(CARRY_OVER_DISCLOSED))
 """The BBS proof of a carry-over: 592 octets, the type and the expiry disclosed."""
+
+PRESENTATION_VERSION = VERSION_2.number
+"""The version of chapter 9's presentation a credential presentation body carries: 2."""
 
 MAX_PREDICATE_PROOF = 48 * 1024
 """Most octets of predicate proofs one presentation carries (a presentation is at most 64 KiB)."""
@@ -81,6 +90,15 @@ _MAX_BODY = 64 * 1024
 def _layout(value: object) -> int:
     if type(value) is not int or value != LAYOUT_VERSION:
         raise DecodeError(f"unsupported layout version (this is layout version {LAYOUT_VERSION})")
+    return value
+
+
+def _presentation_version(value: object) -> int:
+    if type(value) is not int or value != PRESENTATION_VERSION:
+        raise DecodeError(
+            f"unsupported presentation version (this is presentation version "
+            f"{PRESENTATION_VERSION})"
+        )
     return value
 
 
@@ -222,7 +240,8 @@ class CredentialResponse:
 
 @dataclass(frozen=True)
 class CredentialEvidence:
-    """The body of a credential presentation (spec/08-credential-tier.md, "Presentation fields")."""
+    """The body of a credential presentation (spec/08-credential-tier.md, "Presentation fields"),
+    whose proofs are of presentation version 2."""
 
     key_id: bytes
     expiry_day: int
@@ -241,16 +260,20 @@ class CredentialEvidence:
         }
         if self.pseudonym is not None:
             fields[6] = self.pseudonym
+        fields[7] = PRESENTATION_VERSION
         return encode(fields)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CredentialEvidence:
-        """Decode a body; :class:`DecodeError` unless it has exactly keys 1 to 5 (and 6, the
-        pseudonym), a known layout version and fields of the right types and sizes."""
+        """Decode a body; :class:`DecodeError` unless it has exactly keys 1 to 5 and 7 (and 6,
+        the pseudonym), the known layout and presentation versions and fields of the right
+        types and sizes."""
         fields: Any = decode(data, max_size=_MAX_BODY)
-        if not isinstance(fields, dict) or not {1, 2, 3, 4, 5} <= set(fields) <= set(range(1, 7)):
-            raise DecodeError("a credential presentation body has keys 1 to 5, and 6")
+        if not isinstance(fields, dict) or not {1, 2, 3, 4, 5} <= set(fields) <= set(range(1, 8)):
+            raise DecodeError("a credential presentation body has keys 1 to 5 and 7, and 6")
         _layout(fields[1])
+        # A body of version 1, which had no key 7, is refused as an unsupported version.
+        _presentation_version(fields.get(7))
         proof = fields[4]
         longest = PROOF_LEN_FLOOR + OCTET_SCALAR_LENGTH * MESSAGE_COUNT
         if type(proof) is not bytes or not PROOF_LEN_FLOOR <= len(proof) <= longest:

@@ -65,7 +65,7 @@ from zkcheck.hazmat.predicate_parameters import (
     lp,
     scalar_to_octets,
 )
-from zkcheck.hazmat.presentation import Recomputed
+from zkcheck.hazmat.presentation import VERSION_1, Recomputed
 from zkcheck.hazmat.scalar_source import FreshRandomnessRequired, ScalarSource
 from zkcheck.hazmat.secret import SecretBytes
 
@@ -73,6 +73,7 @@ __all__ = [
     "CARRY_OVER_BLOCK_ID",
     "CARRY_OVER_DISCLOSED",
     "CARRY_OVER_PH_TAG",
+    "CARRY_OVER_VERSION",
     "CARRY_OVER_WIRE_LENGTH",
     "CONTEXT_PREFIX",
     "MAX_IDENTITY_LENGTH",
@@ -107,6 +108,10 @@ CARRY_OVER_PH_TAG = b"ZKCHECK-CARRY-OVER-V1"
 
 CARRY_OVER_DISCLOSED = (Index.TYPE_VERSION, Index.EXPIRY_DAY)
 """A carry-over proof discloses what every presentation does: the type and the expiry."""
+
+CARRY_OVER_VERSION = VERSION_1
+"""A carry-over proof is a presentation of chapter 9's version 1: it proves no predicate, and
+the credential request that carries it has no field that could name another version."""
 
 
 def context_id(verifier_identity: str) -> bytes:

@@ -3,15 +3,24 @@
 Chapter 9's section "The implementation's interface": a presentation
 (:mod:`zkcheck.hazmat.presentation`) takes its predicates as
 :class:`~zkcheck.hazmat.presentation.Statement` objects. This module makes
-one of each statement of :mod:`zkcheck.hazmat.predicate_statements`, from the
-range proofs of :mod:`zkcheck.hazmat.range_proof` and the membership proofs
-of :mod:`zkcheck.hazmat.set_membership`::
+one of each statement of :mod:`zkcheck.hazmat.predicate_statements`, for the
+presentation version that proves it (:func:`predicate`):
 
-    Holder                                         Verifier
-    predicate(statement).commit(m_a)               predicate(statement).recompute(wire, m^_a, c)
-      -> m~_a (read once by the BBS core),           -> first messages (hashed as item 9),
-         first messages (item 9)                        the E1 equations of a range (batched)
-    ... respond(c) -> its part of the wire
+- a range statement of version 2 is a :class:`RangeLinkPredicate`, the link
+  of :mod:`zkcheck.hazmat.range_proof_v2` (the commitment V_j to the
+  difference, linked to the BBS message), which the presentation proves in
+  range with one aggregated range proof together with the others;
+- a range statement of version 1 is a :class:`RangePredicate`, the bit
+  decomposition of :mod:`zkcheck.hazmat.range_proof`;
+- a membership statement is a :class:`MembershipPredicate`, the OR-proof of
+  :mod:`zkcheck.hazmat.set_membership`, in both versions::
+
+    Holder                                  Verifier
+    predicate(statement, version)           predicate(statement, version)
+      .commit(m_a)                            .recompute(wire, m^_a, c)
+      -> m~_a (read once by the BBS core),    -> first messages (hashed as item 9),
+         first messages (item 9)                 the E1 equations of a version-1 range
+    ... .respond(c) -> its part of the wire      (batched), V_j of a version-2 range
 
 Both sides build the same statement from their own copy of the request; the
 statement fixes the attribute index, the cutoff or set and the length of the
@@ -24,8 +33,8 @@ wire, so nothing about the statement is read from a presentation.
 - ``recompute`` decodes the statement's part of the wire (points in G1 and
   not the identity, scalars in [1, r - 1]), recomputes the first messages
   from the BBS response of the attribute and the challenge, and for a range
-  hands its n equations E1 to the presentation's batched check (verifier
-  steps 8 and 9).
+  of version 1 hands its n equations E1 to the presentation's batched check
+  (verifier steps 8 and 9).
 
 A value that does not satisfy its statement is refused with
 :class:`~zkcheck.errors.PolicyError` before anything is drawn: the holder
@@ -38,18 +47,21 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from zkcheck.errors import PolicyError
-from zkcheck.hazmat import Rng, range_proof, set_membership
+from zkcheck.hazmat import Rng, range_proof, range_proof_v2, set_membership
 from zkcheck.hazmat.bbs import Ciphersuite, R
 from zkcheck.hazmat.credential import API_ID
 from zkcheck.hazmat.predicate_parameters import predicate_generators
 from zkcheck.hazmat.predicate_statements import MembershipStatement, RangeStatement
-from zkcheck.hazmat.presentation import DeferredCheck, Recomputed
+from zkcheck.hazmat.presentation import DeferredCheck, PresentationVersion, Recomputed
+from zkcheck.hazmat.range_proof_v2 import LinkProverState
 from zkcheck.hazmat.scalar_source import ScalarSource, SingleUseScalar
 
 __all__ = [
+    "LinkedPredicateCommitment",
     "MembershipPredicate",
     "Predicate",
     "PredicateCommitment",
+    "RangeLinkPredicate",
     "RangePredicate",
     "predicate",
 ]
@@ -58,6 +70,8 @@ __all__ = [
 def _refuse_unless(holds: bool) -> None:
     if not holds:
         raise PolicyError("the holder's value does not satisfy the statement")
+
+
 
 
 class PredicateCommitment:
@@ -73,7 +87,9 @@ class PredicateCommitment:
         self,
         first_messages: bytes,
         bbs_nonce: SingleUseScalar,
-        state: range_proof.RangeProverState | set_membership.MembershipProverState,
+        state: (
+            range_proof.RangeProverState | set_membership.MembershipProverState | LinkProverState
+        ),
         ciphersuite: Ciphersuite,
     ) -> None:
         self.first_messages = first_messages
@@ -92,6 +108,9 @@ class PredicateCommitment:
         if isinstance(state, range_proof.RangeProverState):
             ranged = range_proof.prover_response(state, challenge)
             return range_proof.range_proof_to_octets(ranged, ciphersuite=ciphersuite)
+        if isinstance(state, LinkProverState):
+            link = range_proof_v2.prover_response(state, challenge)
+            return range_proof_v2.link_proof_to_octets(link, ciphersuite=ciphersuite)
         member = set_membership.prover_response(state, challenge)
         return set_membership.membership_proof_to_octets(member, ciphersuite=ciphersuite)
 
@@ -102,9 +121,35 @@ class PredicateCommitment:
         raise TypeError("prover states cannot be pickled")
 
 
+class LinkedPredicateCommitment(PredicateCommitment):
+    """A range link's prover state, with the link's state for the aggregated range proof
+    (a :class:`~zkcheck.hazmat.presentation.RangeLinkCommitment`)."""
+
+    __slots__ = ("_link",)
+
+    def __init__(
+        self,
+        first_messages: bytes,
+        bbs_nonce: SingleUseScalar,
+        state: LinkProverState,
+        ciphersuite: Ciphersuite,
+    ) -> None:
+        super().__init__(first_messages, bbs_nonce, state, ciphersuite)
+        self._link = state
+
+    @property
+    def state(self) -> LinkProverState:
+        """The link's state: the range proof reads its opening (d, gamma) once."""
+        return self._link
+
+    def __repr__(self) -> str:
+        return "LinkedPredicateCommitment(<redacted>)"
+
+
 @dataclass(frozen=True)
-class RangePredicate:
-    """A range statement ``0 <= sigma * (m_a - kappa) < 2^n`` as a presentation statement."""
+class _OnRange:
+    """What the range predicates of both versions share: their statement, its attribute,
+    its octets and whether a value satisfies it."""
 
     statement: RangeStatement
 
@@ -112,11 +157,6 @@ class RangePredicate:
     def attribute(self) -> int:
         """The layout index of the attribute the statement is about."""
         return self.statement.attribute
-
-    @property
-    def wire_length(self) -> int:
-        """96n + 32(3n - 1) octets."""
-        return range_proof.proof_length(self.statement.bits)
 
     def statement_octets(self) -> bytes:
         """Item 7's octets for this statement."""
@@ -126,6 +166,66 @@ class RangePredicate:
         """Whether the attribute value satisfies the statement (a value of 2^24 or more
         never does: the layout's integers stay below it)."""
         return 0 <= value < 1 << 24 and self.statement.holds(value)
+
+
+@dataclass(frozen=True)
+class RangeLinkPredicate(_OnRange):
+    """A range statement of version 2, ``0 <= sigma * (m_a - kappa) < 2^16``, as a range
+    link of the presentation (:class:`~zkcheck.hazmat.presentation.RangeLink`).
+
+    ``statement`` is the widened statement (n = 16), which item 7 hashes.
+    """
+
+    def __post_init__(self) -> None:
+        if self.statement.bits != range_proof_v2.RANGE_BITS:
+            raise ValueError("a version-2 range statement has n = 16: use widened()")
+
+    @property
+    def range_statement(self) -> RangeStatement:
+        """The widened statement whose difference V commits to."""
+        return self.statement
+
+    @property
+    def wire_length(self) -> int:
+        """V || gamma^: 80 octets (the range proof follows all predicates)."""
+        return range_proof_v2.LINK_OCTETS
+
+    def commit(
+        self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite
+    ) -> LinkedPredicateCommitment:
+        """Version 2, prover step 2: gamma, gamma~ and m~_a; V and V~."""
+        _refuse_unless(self.holds(value))
+        commitment = range_proof_v2.prover_commit(
+            self.statement, value, ScalarSource(rng), api_id=API_ID, ciphersuite=ciphersuite
+        )
+        octets = range_proof_v2.messages_octets(commitment.first_messages, ciphersuite=ciphersuite)
+        return LinkedPredicateCommitment(
+            octets, commitment.bbs_nonce, commitment.state, ciphersuite
+        )
+
+    def recompute(
+        self, wire: bytes, response: int, challenge: int, *, ciphersuite: Ciphersuite
+    ) -> Recomputed:
+        """Version 2, verifier steps 3 and 5: decode V || gamma^ and recompute
+        V~ = sigma * (m^_a - c * kappa) * Y_1 + gamma^ * Y_0 - c * V from ``response``
+        (m^_a); V goes to the aggregated range proof."""
+        link = range_proof_v2.octets_to_link_proof(wire, ciphersuite=ciphersuite)
+        check = range_proof_v2.verifier_recompute(
+            self.statement, link, response, challenge, api_id=API_ID, ciphersuite=ciphersuite
+        )
+        octets = range_proof_v2.messages_octets(check.first_messages, ciphersuite=ciphersuite)
+        return Recomputed(octets, range_commitment=link.V)
+
+
+@dataclass(frozen=True)
+class RangePredicate(_OnRange):
+    """A range statement ``0 <= sigma * (m_a - kappa) < 2^n`` as a statement of a
+    version-1 presentation (bit decomposition)."""
+
+    @property
+    def wire_length(self) -> int:
+        """96n + 32(3n - 1) octets."""
+        return range_proof.proof_length(self.statement.bits)
 
     def commit(
         self, value: int, *, rng: Rng | None, ciphersuite: Ciphersuite
@@ -224,11 +324,17 @@ class MembershipPredicate:
         )
 
 
-Predicate = RangePredicate | MembershipPredicate
+Predicate = RangeLinkPredicate | RangePredicate | MembershipPredicate
 
 
-def predicate(statement: RangeStatement | MembershipStatement) -> Predicate:
-    """The presentation statement that proves ``statement``."""
+def predicate(
+    statement: RangeStatement | MembershipStatement, version: PresentationVersion
+) -> Predicate:
+    """The presentation statement that proves ``statement`` in a presentation of
+    ``version``: a range link of the widened statement when the version aggregates ranges,
+    a bit decomposition otherwise; a membership proof in both."""
     if isinstance(statement, RangeStatement):
+        if version.aggregates_ranges:
+            return RangeLinkPredicate(range_proof_v2.widened(statement))
         return RangePredicate(statement)
     return MembershipPredicate(statement)

@@ -25,11 +25,17 @@ predicates are (:attr:`~zkcheck.roles._tiers.Evidence.evaluated_at`), so a
 swap check's freshness never rests on a disclosed time and never depends on
 how long the presentation took to arrive.
 
+Presentations are of chapter 9's version 2 (:data:`VERSION`), whose range
+predicates share one aggregated range proof; the holder makes no other
+version and the verifier accepts no other: a body of another version is
+refused when it is decoded, and a proof of another version fails, since the
+version's identifier is the first item its challenge hashes.
+
 :class:`CredentialTier` verifies a presentation body against the verifier's
 own stored request: it decodes the body, finds the key by its id, checks the
 expiry against the request's time, derives the disclosed values, the
 statements and the presentation header from the stored request alone, and
-runs the presentation verifier, whose pairing comes last. The key is found
+runs the presentation verifier of version 2, whose pairing comes last. The key is found
 in the trust anchors at the instant of verification: the trust list accepts a
 credential key from its epoch's start until the credentials it signed have
 expired, and refuses it (:class:`~zkcheck.errors.Expired`) outside that window.
@@ -61,7 +67,7 @@ from zkcheck.hazmat.credential import (
 from zkcheck.hazmat.credential_pseudonym import PseudonymBlock, context_id
 from zkcheck.hazmat.predicate_parameters import FRESHNESS_MENU, TIME_TOLERANCE
 from zkcheck.hazmat.predicates import Predicate, predicate
-from zkcheck.hazmat.presentation import PresentationProof, Statement
+from zkcheck.hazmat.presentation import VERSION_2, PresentationProof, Statement
 from zkcheck.roles._tiers import Evidence, VerificationContext
 from zkcheck.roles.policy import Policy
 from zkcheck.trust.credential_keys import EXPIRY_SKEW_DAYS
@@ -70,6 +76,7 @@ __all__ = [
     "EXPIRY_SKEW_DAYS",
     "TIER",
     "TIME_TOLERANCE",
+    "VERSION",
     "CredentialTier",
     "answered_checks",
     "disclosed_indexes",
@@ -81,6 +88,9 @@ __all__ = [
 ]
 
 TIER = "credential"
+
+VERSION = VERSION_2
+"""The version of chapter 9's presentation this tier makes and accepts, and no other."""
 
 _ALWAYS_DISCLOSED = (Index.TYPE_VERSION, Index.EXPIRY_DAY)
 
@@ -177,8 +187,8 @@ def predicate_statements(
 def predicates(
     derived: Sequence[statements.RangeStatement | statements.MembershipStatement],
 ) -> tuple[Predicate, ...]:
-    """The statements as the presentation's predicates."""
-    return tuple(predicate(statement) for statement in derived)
+    """The statements as the predicates of a presentation of :data:`VERSION`."""
+    return tuple(predicate(statement, VERSION) for statement in derived)
 
 
 def issue_time_bound(request: Request, expiry_day: int) -> int:
@@ -222,7 +232,7 @@ class CredentialTier:
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         request = context.request
-        # 1. The body decodes, with layout version 1 (DecodeError).
+        # 1. The body decodes, with layout version 1 and presentation version 2 (DecodeError).
         evidence = CredentialEvidence.from_bytes(body)
         # 3. The key, by its id, in the trust anchors, accepted now (UntrustedIssuer, Expired).
         operator, key = context.trust.find_credential_key(evidence.key_id, context.now)
@@ -256,6 +266,7 @@ class CredentialTier:
             ),
             {int(index): value for index, value in disclosed.items()},
             context.request_digest,
+            version=VERSION,
             statements=predicates(derived),
             pseudonyms=pseudonym_blocks(request, request.verifier_id),
         )

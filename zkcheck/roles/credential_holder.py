@@ -46,6 +46,7 @@ from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms
 from zkcheck.hazmat.credential import ISSUE_HOUR_TOLERANCE, LayoutFacts, day_of_time, hour_floor
 from zkcheck.hazmat.credential_pseudonym import (
     CARRY_OVER_DISCLOSED,
+    CARRY_OVER_VERSION,
     CarryOverBlock,
     CarryOverOpening,
     carried_prover_nym,
@@ -57,6 +58,7 @@ from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles._credential import (
     TIER,
     TIME_TOLERANCE,
+    VERSION,
     answered_checks,
     disclosed_indexes,
     issue_time_bound,
@@ -147,6 +149,7 @@ class CredentialHolder:
             self._messages(old),
             CARRY_OVER_DISCLOSED,
             carry_over_header(operator_id, commitment),
+            version=CARRY_OVER_VERSION,
             pseudonyms=(CarryOverBlock(commitment, old.signer_nym_entropy, opening=opening),),
         )
         carry_over = CarryOver(
@@ -281,6 +284,7 @@ class CredentialHolder:
             self._messages(chosen),
             disclosed_indexes(checks),
             request.digest(),
+            version=VERSION,
             statements=predicates(derived),
             pseudonyms=blocks,
         )

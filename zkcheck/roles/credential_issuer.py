@@ -51,7 +51,11 @@ from zkcheck.hazmat.credential import (
     LayoutFacts,
     hour_floor,
 )
-from zkcheck.hazmat.credential_pseudonym import CarryOverBlock, carry_over_header
+from zkcheck.hazmat.credential_pseudonym import (
+    CARRY_OVER_VERSION,
+    CarryOverBlock,
+    carry_over_header,
+)
 from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles.attester import Attester
 from zkcheck.sources.base import SubscriberSource
@@ -311,6 +315,7 @@ class CredentialIssuer:
             presentation.PresentationProof(carry_over.bbs_proof, b"", carry_over.proof),
             {Index.TYPE_VERSION: TYPE_VERSION, Index.EXPIRY_DAY: carry_over.expiry_day},
             carry_over_header(self.operator_id, commitment_with_proof),
+            version=CARRY_OVER_VERSION,
             pseudonyms=(CarryOverBlock(commitment_with_proof, record.signer_nym_entropy),),
         )
 

@@ -42,7 +42,12 @@ from zkcheck.cli.scenarios import (
 from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
 from zkcheck.cli.tiers.steps import Answer, ask_and_verify, refusal_of
 from zkcheck.cli.words import check_in_words, instant, plural
-from zkcheck.encoding.credential import CredentialEvidence, CredentialRequest, CredentialResponse
+from zkcheck.encoding.credential import (
+    PRESENTATION_VERSION,
+    CredentialEvidence,
+    CredentialRequest,
+    CredentialResponse,
+)
 from zkcheck.encoding.messages import Presentation, Request
 from zkcheck.errors import DecodeError, NotRequested, PolicyError
 from zkcheck.roles import (
@@ -142,6 +147,7 @@ class CredentialCommandTier:
             fields=(
                 ("nonce", presentation.nonce.hex()),
                 ("layout version", "1"),
+                ("presentation version", str(PRESENTATION_VERSION)),
                 ("key id", evidence.key_id.hex()),
                 ("expiry", instant(day_start(evidence.expiry_day))),
                 ("BBS proof", f"{len(evidence.bbs_proof)} bytes (fresh randomness)"),
