@@ -143,7 +143,7 @@ def demo_federation(
         if index == 0 and first is not None:
             key = first
         name = f"Synthetic Mobile {country} {number}"
-        credential_keys = CredentialIssuerKeys(now=now)
+        credential_keys = CredentialIssuerKeys(key.operator_id, now=now)
         operators.append(DemoOperator(key, name, country, network, credential_keys))
     # The operators that issue tokens are the first ones the cases take.
     issuing = {operator.operator_id for operator in _attesting(operators)[:token_issuers]}
