@@ -152,10 +152,10 @@ examples:
       --nonces site.db --in presentation.cbor
 
   (the subscriber database in the example is the demo's: run
-  "zkcheck demo --state ./demo" first; its operator keys ./demo/operator.key and
-  ./demo/token-issuer.key, issuer directories ./demo/token-directories.cbor,
-  trust list ./demo/federation.trust-list and pinned key ./demo/authority.pin
-  work with these commands too)
+  "zkcheck demo --state ./demo" first; its operator keys ./demo/operator.key,
+  ./demo/token-issuer.key and ./demo/credential-issuer.key, issuer directories
+  ./demo/token-directories.cbor, trust list ./demo/federation.trust-list and
+  pinned key ./demo/authority.pin work with these commands too)
 """
 
 
@@ -309,13 +309,13 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_phone_trust(parser: argparse.ArgumentParser) -> None:
-    """The federation's trust list as a phone checks it (token tier: when it asks for
-    tokens; credential tier: at every step)."""
+def _add_phone_trust(parser: argparse.ArgumentParser, tiers_: str) -> None:
+    """The federation's trust list as a phone checks it, in ``tiers_`` (token tier: when it
+    asks for tokens; credential tier: at every step)."""
     parser.add_argument(
         "--trust-list",
         metavar="FILE|URL",
-        help="token and credential tiers: the federation's trust list, checked against --pin",
+        help=f"{tiers_}: the federation's trust list, checked against --pin",
     )
     _file(parser, "--pin", "the federation's authority key (with --trust-list)", required=False)
 
@@ -471,7 +471,7 @@ def _parser() -> argparse.ArgumentParser:
     holder.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
     _file(holder, "--in", "token tier: the verifier's request", required=False)
     _file(holder, "--challenge", "token tier: the verifier's challenge", required=False)
-    _add_phone_trust(holder)
+    _add_phone_trust(holder, "token and credential tiers")
     holder.add_argument(
         "--operator",
         metavar="ID",
@@ -533,7 +533,7 @@ def _parser() -> argparse.ArgumentParser:
     receive = _command(
         sub,
         "receive",
-        "phone: store the operator's attestations or tokens in the wallet",
+        "phone: store the operator's attestations, tokens or credential in the wallet",
         "Store the attestations of an issuance response in the wallet whose keys asked for "
         "them; or, in the token tier, unblind the operator's TokenResponses into tokens with "
         "the secrets the wallet kept for its TokenRequests; or, in the credential tier, check "
@@ -546,7 +546,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _file(receive, "--wallet", "the phone's wallet")
     _file(receive, "--in", "the issuance response")
-    _add_phone_trust(receive)
+    _add_phone_trust(receive, "credential tier")
     receive.set_defaults(handler=commands.cmd_receive)
 
     request = _command(
@@ -576,7 +576,7 @@ def _parser() -> argparse.ArgumentParser:
     present = _command(
         sub,
         "present",
-        "phone: answer a request with one attestation or token from the wallet",
+        "phone: answer a request from the wallet (an attestation, tokens or a proof)",
         "Answer a verifier's request with one unused attestation, bound to that request, or "
         "with one token per check made for its challenge; the wallet forgets what it shows "
         "(each is shown once). In the credential tier, with a fresh zero-knowledge proof of a "
@@ -592,7 +592,7 @@ def _parser() -> argparse.ArgumentParser:
     _file(present, "--wallet", "the phone's wallet")
     _file(present, "--in", "the verifier's request")
     _file(present, "--out", "the presentation")
-    _add_phone_trust(present)
+    _add_phone_trust(present, "credential tier")
     present.add_argument(
         "--origin",
         metavar="ID",
@@ -634,8 +634,9 @@ def _parser() -> argparse.ArgumentParser:
         "until when it can be used, with its public fields. Secret key material is never "
         "printed. Signatures are not checked (verify does that). Every file the other "
         "commands write can be inspected: keys, key sets, wallets, issuance requests and "
-        "responses, requests, presentations, results, and the token tier's challenges, "
-        "token requests and responses, token wallets and issuer directories.",
+        "responses, requests, presentations, results, the token tier's challenges, "
+        "token requests and responses, token wallets and issuer directories, and the "
+        "credential tier's key files, wallets, credential requests and responses.",
         "  zkcheck inspect presentation.cbor\n  zkcheck inspect --format json operator.key\n"
         "  zkcheck inspect token-request.cbor\n",
     )

@@ -32,8 +32,9 @@ date>"), never the hidden value. Each subscriber has one phone for the whole
 run, which renews its credential at every case by carrying its pseudonym
 secret over; a verifier that opens one account per person asks for its
 pseudonym, refuses a second sign-up from the same phone, and another such
-verifier sees another pseudonym. The demo's operators draw their BBS keys
-for each run. Everything goes through the role layer; nothing here computes
+verifier sees another pseudonym. The demo operator keeps its BBS keys in the
+demo's state (``credential-issuer.key``), the other operators draw theirs for
+each run. Everything goes through the role layer; nothing here computes
 cryptography.
 """
 
@@ -46,6 +47,7 @@ from datetime import UTC, date, datetime, time
 from zkcheck.claims import Check, CheckKind, Menu
 from zkcheck.cli.exits import EXIT_BAD_INPUT, EXIT_REFUSED, CommandError
 from zkcheck.cli.explain import NOT_VERIFIED_NOTE, Explanation
+from zkcheck.cli.federation import CREDENTIAL_KEY_FILE
 from zkcheck.cli.scenarios import (
     OPERATOR_ID,
     Case,
@@ -526,9 +528,10 @@ class _CredentialDemo:
         # of the federation: it renews its credential at its own operator at each case.
         self._phones: dict[str, tuple[CredentialHolder, CredentialIssuer]] = {}
         self.description = (
-            f"BBS keys of every operator for this epoch and the next ({OPERATOR_ID}'s: "
-            f"{', '.join(key.key_id.hex() for key in keys)}), created for this run: the tier "
-            "keeps no key file in this version"
+            f"{OPERATOR_ID}'s BBS keys for this epoch and the next "
+            f"({', '.join(key.key_id.hex() for key in keys)}), {world.federation.credential_keys} "
+            f"({CREDENTIAL_KEY_FILE}); every other operator's drawn for this run; the "
+            "operators keep their subscribers' pseudonym records for the run"
         )
 
     def skips(self, scenario: Scenario) -> str | None:
