@@ -3,9 +3,10 @@
 :class:`~zkcheck.roles.CredentialIssuer` keeps, per subscriber, a
 :class:`~zkcheck.roles.credential_issuer.NymRecord`: its part of the
 subscriber's pseudonym secret, the digest of the first request and the first
-credential's expiry. Lost records would end every subscriber's pseudonyms (a
-first request would be refused, or a reset would follow), so an operator
-keeps them across runs and shares them between its issuing processes:
+credential's expiry. Without its record a subscriber could start a second
+pseudonym secret (a second account at every verifier), and every renewal
+would be refused, so an operator keeps the records across runs and shares
+them between its issuing processes:
 :class:`SQLiteNymRecords` is the mapping the issuer takes, in a table of an
 SQLite file (``zkcheck issue`` uses the subscriber database)::
 
