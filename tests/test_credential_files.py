@@ -4,6 +4,7 @@ spec/13-pseudonyms.md, "Operator state")."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import sqlite3
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.credential_world import (
     ALICE,
@@ -24,7 +27,7 @@ from tests.credential_world import (
 from zkcheck.claims import NUMBER, Check, Menu
 from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.credential import CredentialRequest
-from zkcheck.errors import DecodeError, InvalidProof, PolicyError
+from zkcheck.errors import DecodeError, InvalidProof, PolicyError, ZkcheckError
 from zkcheck.hazmat.bbs import R
 from zkcheck.roles import (
     CredentialHolder,
@@ -368,3 +371,36 @@ def test_the_wallet_forgets_expired_credentials_but_the_last() -> None:
     (kept,) = holder.wallet.held()
     assert kept.issue_hour == int(world.clock.now().timestamp()) // 3600
     assert _pseudonym(world, _restored(world, holder)) == first
+
+
+@functools.cache
+def _files() -> tuple[bytes, bytes]:
+    """A key file with held and earlier keys, and a wallet with a credential and a renewal."""
+    keys = CredentialIssuerKeys(OPERATOR, now=NOW)
+    keys.rotate(keys.credential_keys()[0].not_after)
+    return keys.to_bytes(), encode(_wallet_fields())
+
+
+@given(st.data())
+def test_any_changed_byte_of_either_file_is_refused_with_a_zkcheck_error(
+    data: st.DataObject,
+) -> None:
+    key_file, wallet = _files()
+    original, read = data.draw(
+        st.sampled_from(
+            [(key_file, CredentialIssuerKeys.from_bytes), (wallet, CredentialWallet.import_wallet)]
+        )
+    )
+    position = data.draw(st.integers(0, len(original) - 1))
+    changed = bytearray(original)
+    changed[position] ^= data.draw(st.integers(1, 255))
+    try:
+        loaded = read(bytes(changed))
+    except ZkcheckError:
+        return
+    # A change that still reads is one a file's decoder cannot tell from a choice (how many
+    # epochs ahead have keys): the file then reads as exactly the changed bytes.
+    if isinstance(loaded, CredentialIssuerKeys):
+        assert loaded.to_bytes() == bytes(changed)
+    else:
+        assert loaded.export_wallet() == bytes(changed)
