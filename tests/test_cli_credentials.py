@@ -45,6 +45,8 @@ from zkcheck.encoding.messages import Presentation, Request, ResultRecord
 from zkcheck.roles import CredentialIssuerKeys, CredentialWallet
 from zkcheck.sources import DEMO_SUBSCRIBERS
 from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.credential_keys import CREDENTIAL_LIFETIME
+from zkcheck.trust.federation import TrustListDraft
 from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.trust_list import SignedTrustList, decode_operators
 
@@ -143,6 +145,27 @@ def test_keygen_issue_receive_present_verify_credentials_through_files(z: Party)
     assert CredentialEvidence.from_bytes(Presentation.from_bytes(again).body).bbs_proof not in shown
     mistyped = credential_verify(z, CREDENTIAL_SITE, "--number", "+34600000010")
     assert mistyped.code == EXIT_REFUSED and "not shown" in mistyped.err
+
+
+def test_an_operator_of_credentials_alone_joins_the_list(z: Party) -> None:
+    made = z.ok(
+        "keygen", "operator", "--tier", "credential", "--operator-id", "operator-b.example",
+        "--check", "age_over:18", "--out", z.path("b.key"), "--keyset", z.path("b.keyset"),
+    )  # fmt: skip
+    assert "operator-b.example (credential tier)" in made.out
+    (entry,) = OperatorKeySet.from_bytes((z.dir / "b.keyset").read_bytes()).operators
+    assert entry.keys == () and entry.menu.identifiers() == ("age_over:18",)
+    added = z.ok("trust", "add-operator", "--draft", z.path("federation.draft"), "--keyset",
+                 z.path("b.keyset"), "--name", "Operator B", "--country", "PT")  # fmt: skip
+    assert "0 signing keys, 0 token keys and 2 credential keys" in added.out
+    # Listed from their epochs' start until the credentials they sign have expired.
+    listed = TrustListDraft.from_bytes((z.dir / "federation.draft").read_bytes())
+    windows = {
+        (key.not_before, key.not_after) for key in listed.operator("operator-b.example").keys
+    }
+    assert windows == {
+        (key.not_before, key.not_after + CREDENTIAL_LIFETIME) for key in entry.credential_keys
+    }
 
 
 def test_a_subscriber_under_18_has_nothing_to_show_and_no_no_is_sent(z: Party) -> None:
