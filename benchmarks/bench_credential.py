@@ -275,12 +275,12 @@ def _world() -> _World:
         issuer.reset_pseudonym(NUMBER)
         request = holder.request_credential(OPERATOR, new_pseudonym=True)
         holder.receive(OPERATOR, issuer.issue(evidence, request.to_bytes()).to_bytes())
-        del holder._held[:-1]  # keep the wallet at one credential
+        del holder.wallet._held[:-1]  # keep the wallet at one credential
 
     def renew() -> None:
         request = holder.request_credential(OPERATOR)
         holder.receive(OPERATOR, issuer.issue(evidence, request.to_bytes()).to_bytes())
-        del holder._held[:-1]
+        del holder.wallet._held[:-1]
 
     issue()
     renew()

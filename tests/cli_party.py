@@ -1,5 +1,6 @@
 """Running the zkcheck command in tests: a party in one directory (an operator listed by a
-federation), the token tier's flow through files, and how a secret could show up in text."""
+federation), the token and credential tiers' flows through files, and how a secret could
+show up in text."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from zkcheck.cli.exits import EXIT_OK
 from zkcheck.cli.main import main
+from zkcheck.encoding.cbor import decode
 from zkcheck.sources import DEMO_SUBSCRIBERS, SQLiteSubscriberSource, demo_subscribers
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
@@ -19,6 +21,16 @@ TOKEN_BANK = ["--verifier-id", "bank.example", "--require", "sim_swap:72", "--ti
 TOKEN_SITE = [
     "--verifier-id", "site.example", "--require", "age_over:18", "--tier", "token",
     "--max-age", str(8 * 86_400),
+]  # fmt: skip
+CREDENTIAL_MAX_AGE = str(21 * 86_400)
+"""A verifier learns a credential's issue time to the week: three weeks cover its life."""
+CREDENTIAL_SITE = [
+    "--verifier-id", "site.example", "--require", "age_over:18", "--require", "number",
+    "--tier", "credential", "--max-age", CREDENTIAL_MAX_AGE,
+]  # fmt: skip
+CREDENTIAL_SOCIAL = [
+    "--verifier-id", "social.example", "--require", "number", "--tier", "credential",
+    "--pseudonym", "--max-age", CREDENTIAL_MAX_AGE,
 ]  # fmt: skip
 
 
@@ -180,6 +192,92 @@ def token_files(z: Party) -> dict[str, Path]:
     return {kind: z.dir / name for kind, name in names.items()}
 
 
+# -- the credential tier, step by step ---------------------------------------------------
+
+
+def credential_keygen(z: Party, *, publish: bool = True, force: bool = False) -> Run:
+    """The operator's credential keys (credential-issuer.key), added to operators.keyset;
+    with ``publish``, the federation lists them in its next list."""
+    run = z.ok(
+        "keygen", "operator", "--tier", "credential", "--operator-id", "operator.example",
+        "--out", z.path("credential-issuer.key"), "--keyset", z.path("operators.keyset"),
+        *(["--force"] if force else []),
+    )  # fmt: skip
+    if publish:
+        z.ok("trust", "rotate", "--draft", z.path("federation.draft"), "--keyset",
+             z.path("operators.keyset"))  # fmt: skip
+        sign(z)
+    return run
+
+
+def credential_ask(z: Party, *extra: str, wallet: str = "phone.credentials") -> Run:
+    """The phone's credential request to operator.example (credential-request.cbor)."""
+    return z(
+        "keygen", "holder", "--tier", "credential", "--wallet", z.path(wallet),
+        "--operator", "operator.example", *trust_args(z),
+        "--out", z.path("credential-request.cbor"), *extra,
+    )  # fmt: skip
+
+
+def credential_issue(z: Party, msisdn: str = ADULT) -> Run:
+    return z(
+        "issue", "--key", z.path("credential-issuer.key"), "--subscribers",
+        z.path("subscribers.db"), "--msisdn", msisdn, "--in", z.path("credential-request.cbor"),
+        "--out", z.path("credential-response.cbor"),
+    )  # fmt: skip
+
+
+def credential_receive(z: Party, wallet: str = "phone.credentials") -> Run:
+    return z(
+        "receive", "--wallet", z.path(wallet), "--in", z.path("credential-response.cbor"),
+        *trust_args(z),
+    )  # fmt: skip
+
+
+def credential_request(z: Party, policy: list[str] = CREDENTIAL_SITE) -> Run:
+    return z.ok(
+        "request", *policy, *trust_args(z), "--nonces", z.path("rp.db"),
+        "--out", z.path("credential-ask.cbor"),
+    )  # fmt: skip
+
+
+def credential_present(z: Party, *extra: str, wallet: str = "phone.credentials") -> Run:
+    return z(
+        "present", "--wallet", z.path(wallet), "--in", z.path("credential-ask.cbor"),
+        *trust_args(z), "--out", z.path("credential-presentation.cbor"), *extra,
+    )  # fmt: skip
+
+
+def credential_verify(z: Party, policy: list[str] = CREDENTIAL_SITE, *extra: str) -> Run:
+    return z(
+        "verify", *policy, *trust_args(z), "--nonces", z.path("rp.db"),
+        "--in", z.path("credential-presentation.cbor"), "--number", ADULT, *extra,
+    )  # fmt: skip
+
+
+def credential_files(z: Party, *, publish: bool = True) -> dict[str, Path]:
+    """One file of every credential-tier object type, made through the command: a
+    credential issued, received and shown, then a renewal asked for and left waiting, so
+    that the wallet holds a credential and a request in progress. Without ``publish`` the
+    operator's keys are expected on the list already (:func:`credential_keygen`)."""
+    if publish:
+        credential_keygen(z)
+    assert credential_ask(z).code == EXIT_OK
+    assert credential_issue(z).code == EXIT_OK
+    assert credential_receive(z).code == EXIT_OK
+    credential_request(z)
+    assert credential_present(z).code == EXIT_OK
+    assert credential_verify(z).code == EXIT_OK
+    assert credential_ask(z, "--renew").code == EXIT_OK
+    names = {
+        "credential-issuer-key": "credential-issuer.key",
+        "credential-wallet": "phone.credentials",
+        "credential-request": "credential-request.cbor",
+        "credential-response": "credential-response.cbor",
+    }
+    return {kind: z.dir / name for kind, name in names.items()}
+
+
 # -- secrets in text ---------------------------------------------------------------------
 
 
@@ -195,3 +293,20 @@ def secret_forms(secret: bytes) -> set[str]:
 
 def leaks(forms: set[str], text: str) -> bool:
     return any(form in text for form in forms)
+
+
+def credential_secrets(files: dict[str, Path]) -> set[str]:
+    """The operator's BBS secret keys, and the wallet's holder secret and every credential's
+    and waiting request's blind, nym secret, prover part and entropy, as the files hold them
+    now."""
+    forms: set[str] = set()
+    keys = decode(files["credential-issuer-key"].read_bytes(), max_size=1 << 20)
+    for _, secret_key in keys[5]:
+        forms |= secret_forms(secret_key)
+    wallet = decode(files["credential-wallet"].read_bytes(), max_size=1 << 20)
+    forms |= secret_forms(wallet[2])
+    for held in wallet[3]:
+        forms |= secret_forms(held[6]) | secret_forms(held[7]) | secret_forms(held[8])
+    for waiting in wallet[4]:
+        forms |= secret_forms(waiting[3]) | secret_forms(waiting[4]) | secret_forms(waiting[5])
+    return forms

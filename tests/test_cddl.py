@@ -244,7 +244,9 @@ def test_trust_list_messages_validate() -> None:
     federation = make_federation(clock=world.clock)
     federation.add(make_issuer(world.clock, "operator-b.example"))
     # Operator A lists keys of every tier: a signing key, token keys, credential keys.
-    credential_keys = CredentialIssuerKeys(now=federation.now).credential_keys()
+    credential_keys = CredentialIssuerKeys(
+        "operator-a.example", now=federation.now
+    ).credential_keys()
     entry = world.entry().with_credential_keys(credential_keys)
     _validate("operator-keyset", OperatorKeySet((entry,)).to_bytes())
     federation.draft = federation.draft.add_operator(
@@ -324,3 +326,32 @@ def test_token_tier_files_validate() -> None:
     del fields[5]
     with pytest.raises(pycddl.ValidationError):
         _validate("token-issuer-key", encode(fields))
+
+
+def test_credential_tier_files_validate() -> None:
+    world = make_credential_world()
+    holder = world.issued_holder()
+    holder.request_credential(OPERATOR)  # a renewal waiting
+    wallet = holder.wallet.export_wallet()
+    keys = CredentialIssuerKeys(OPERATOR, now=epoch_seconds(world.clock.now()))
+    keys.rotate(keys.credential_keys()[0].not_after)  # an earlier key, its secret gone
+    key_file = keys.to_bytes()
+    _validate("credential-issuer-key", key_file)
+    _validate("credential-wallet", wallet)
+    fields = decode(wallet, max_size=1 << 20)
+    assert len(fields[3]) == 1 and len(fields[4]) == 1 and 5 in fields[4][0]
+    _validate("credential-request", fields[4][0][2])  # the embedded request, by its own rule
+    # The schema refuses a short secret key, a wallet without its holder secret, and a
+    # credential whose facts are one short.
+    changed = decode(key_file, max_size=1 << 20)
+    changed[5][0][1] = changed[5][0][1][:-1]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("credential-issuer-key", encode(changed))
+    changed = decode(wallet, max_size=1 << 20)
+    del changed[2]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("credential-wallet", encode(changed))
+    changed = decode(wallet, max_size=1 << 20)
+    changed[3][0][5] = changed[3][0][5][:-1]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("credential-wallet", encode(changed))

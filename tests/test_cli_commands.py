@@ -10,7 +10,7 @@ import json
 import shlex
 import stat
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,15 @@ from tests.attest_world import START
 from tests.cli_party import (
     Party,
     Run,
+    credential_ask,
+    credential_files,
+    credential_issue,
+    credential_keygen,
+    credential_present,
+    credential_receive,
+    credential_request,
+    credential_secrets,
+    credential_verify,
     leaks,
     operator_party,
     secret_forms,
@@ -35,7 +44,8 @@ from tests.credential_world import ALICE, make_credential_world
 from tests.credential_world import OPERATOR as CREDENTIAL_OPERATOR
 from tests.token_world import make_token_world
 from zkcheck.claims import Check
-from zkcheck.cli import tiers
+from zkcheck.cli import commands as command_steps
+from zkcheck.cli import tiers, trust_commands
 from zkcheck.cli.exits import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -50,11 +60,8 @@ from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decod
 from zkcheck.encoding.token_messages import TokenChallengeHeader
 from zkcheck.errors import DecodeError, ZkcheckError
 from zkcheck.roles import (
-    CredentialHolder,
-    CredentialIssuer,
     CredentialIssuerKeys,
     Holder,
-    InsecureTestAttester,
     OperatorKey,
     Policy,
     Verifier,
@@ -62,14 +69,11 @@ from zkcheck.roles import (
 from zkcheck.sources import (
     DEMO_SUBSCRIBERS,
     MemorySubscriberSource,
-    SQLiteSubscriberSource,
     demo_subscribers,
 )
-from zkcheck.trust.authority import Authority, AuthorityKey
-from zkcheck.trust.clock import FixedClock, SystemClock, epoch_seconds
+from zkcheck.trust.authority import Authority
+from zkcheck.trust.clock import FixedClock, epoch_seconds
 from zkcheck.trust.federation import TrustListDraft, private_trust
-from zkcheck.trust.keyset import OperatorKeySet
-from zkcheck.trust.trust_client import TrustListAnchors
 
 ADULT = DEMO_SUBSCRIBERS["adult"]
 SWAPPED = DEMO_SUBSCRIBERS["recently_swapped"]
@@ -155,34 +159,18 @@ def test_keygen_issue_present_verify_through_files(z: Party, fmt: str) -> None:
 
 
 def test_the_credential_tier_is_requested_and_verified_under_the_trust_list(z: Party) -> None:
-    # The operator's BBS keys join its key set, and the federation lists them (the tier has
-    # no key files yet, so the operator's and the phone's steps go through the roles).
-    clock = SystemClock()
-    keys = CredentialIssuerKeys(now=epoch_seconds(clock.now()))
-    (entry,) = OperatorKeySet.from_bytes((z.dir / "operators.keyset").read_bytes()).operators
-    keyset = OperatorKeySet((entry.with_credential_keys(keys.credential_keys()),))
-    (z.dir / "operators.keyset").write_bytes(keyset.to_bytes())
-    z.ok("trust", "rotate", "--draft", z.path("federation.draft"), "--keyset",
-         z.path("operators.keyset"))  # fmt: skip
-    sign(z)
+    # The operator's BBS keys join its key set, the federation lists them, and the phone and
+    # the verifier find them on the list under the same pin.
+    credential_keygen(z)
+    assert credential_ask(z).code == EXIT_OK
+    assert credential_issue(z).code == EXIT_OK
+    assert credential_receive(z).code == EXIT_OK
     social = ["--verifier-id", "social.example", "--require", "number", "--tier", "credential",
               "--max-age", str(21 * 86_400)]  # fmt: skip
-    _request(z, social)
-    # The phone trusts the same list under the same pin, and presents.
-    pin = AuthorityKey.from_bytes((z.dir / "authority.pin").read_bytes())
-    trust = TrustListAnchors(pin, clock=clock)
-    trust.load((z.dir / "federation.trust-list").read_bytes())
-    source = SQLiteSubscriberSource(z.dir / "subscribers.db")
-    attester = InsecureTestAttester()
-    issuer = CredentialIssuer("operator.example", source, attester, clock=clock, keys=keys)
-    phone = CredentialHolder(trust, clock=clock)
-    asked = phone.request_credential("operator.example")
-    phone.receive("operator.example", issuer.issue(attester.enrol(ADULT), asked))
-    source.close()
-    request = (z.dir / "request.cbor").read_bytes()
-    assert 6 not in decode(request)  # the request names no operator
-    (z.dir / "presentation.cbor").write_bytes(phone.present(request).to_bytes())
-    verified = _verify(z, social, "cbor", "--number", ADULT)
+    credential_request(z, social)
+    assert 6 not in decode((z.dir / "credential-ask.cbor").read_bytes())  # names no operator
+    assert credential_present(z).code == EXIT_OK
+    verified = credential_verify(z, social)
     assert verified.code == EXIT_OK, verified.err
     assert "attested by operator.example (credential tier)" in verified.out
 
@@ -293,8 +281,7 @@ def test_exit_3_unavailable_for_a_tier_not_built(z: Party, monkeypatch: pytest.M
     run = z("request", *_verifier_args(z, args), "--out", z.path("r"))
     assert run.code == EXIT_UNAVAILABLE and "future tier" in run.err
     assert z("demo", "--tier", "future", "--state", z.path("state")).code == EXIT_UNAVAILABLE
-    # A built tier whose key and wallet files are not built yet says so.
-    run = z("keygen", "operator", "--tier", "credential", "--operator-id", "op.example",
+    run = z("keygen", "operator", "--tier", "future", "--operator-id", "op.example",
             "--out", z.path("k"), "--keyset", z.path("ks"))  # fmt: skip
     assert run.code == EXIT_UNAVAILABLE and "not built in this version" in run.err
     assert not (z.dir / "k").exists()
@@ -356,18 +343,12 @@ def every_object(z: Party) -> dict[str, Path]:
     z.ok(*["verify", *_verifier_args(z, social)], "--in", z.path("presentation.cbor"),
          "--number", ADULT, "--out", z.path("result.cbor"))  # fmt: skip
     _ask(z, "age_over:18", 1)  # a wallet with a pending key, and a fresh issuance request
-    # The credential tier's issuance messages, made through the roles (the tier has no
-    # file commands yet).
-    world = make_credential_world()
-    holder = world.holder()
-    ask = holder.request_credential(CREDENTIAL_OPERATOR)
-    (z.dir / "credential-ask.cbor").write_bytes(ask.to_bytes())
-    answer = world.issuer.issue(world.attester.enrol(ALICE), ask).to_bytes()
-    (z.dir / "credential.cbor").write_bytes(answer)
+    # The token and credential tiers' files: the operator's token and credential keys are
+    # listed together in the federation's next list.
+    credential_keygen(z, publish=False)
     tokens = token_files(z)
+    credentials = credential_files(z, publish=False)
     names = {
-        "credential-request": "credential-ask.cbor",
-        "credential-response": "credential.cbor",
         "operator-key": "operator.key",
         "operator-keyset": "operators.keyset",
         "trust-list": "federation.trust-list",
@@ -381,7 +362,7 @@ def every_object(z: Party) -> dict[str, Path]:
         "presentation": "presentation.cbor",
         "result": "result.cbor",
     }
-    return {kind: z.dir / name for kind, name in names.items()} | tokens
+    return {kind: z.dir / name for kind, name in names.items()} | tokens | credentials
 
 
 def test_inspect_explains_every_object_type(z: Party, every_object: dict[str, Path]) -> None:
@@ -396,6 +377,7 @@ def test_inspect_explains_every_object_type(z: Party, every_object: dict[str, Pa
         assert document["reveals"] and document["to_whom"]
         secret_kinds = (
             "operator-key", "wallet", "token-issuer-key", "token-wallet", "trust-authority-key",
+            "credential-issuer-key", "credential-wallet",
         )  # fmt: skip
         assert (document["secret"] is not None) == (kind in secret_kinds)
 
@@ -423,6 +405,7 @@ def test_inspect_prints_no_secret_key_material(z: Party, every_object: dict[str,
     for secret in holder_secrets:
         secrets |= secret_forms(secret)
     secrets |= _token_secrets(every_object)
+    secrets |= credential_secrets(every_object)
     authority = Authority.from_bytes(every_object["trust-authority-key"].read_bytes())
     for key in (authority.current, authority.next):
         secrets |= secret_forms(key.secret.reveal())
@@ -548,6 +531,24 @@ def test_the_readme_walk_through_runs(
     assert runs[5].out.count("InsecureTestAttester") == 1
     assert runs[-2].out.startswith("accepted: sim_swap:72") and "(token tier)" in runs[-2].out
     assert runs[-1].out.startswith("token request (phone -> operator), token tier")
+    # Then the credential tier's, two minutes later (the federation signs at most one list
+    # a minute), on the same files.
+    later = FixedClock(datetime.now(UTC) + timedelta(minutes=2))
+    monkeypatch.setattr(command_steps, "SystemClock", lambda: later)
+    monkeypatch.setattr(trust_commands, "SystemClock", lambda: later)
+    credentials = _readme_commands(2)
+    assert [argv[0] for argv in credentials] == [
+        "keygen", "trust", "trust", "keygen", "issue", "receive", "request", "present", "verify",
+        "keygen", "issue", "receive", "inspect",
+    ]  # fmt: skip
+    runs = [party.ok(*argv) for argv in credentials]
+    verified = runs[8].out
+    assert verified.startswith("accepted: age_over:18 (at least 18 years old); number")
+    assert "(credential tier)" in verified and "pseudonym: " in verified
+    assert runs[-1].out.startswith("credential wallet (kept on the phone), credential tier")
+    # After the renewal the social network sees the same pseudonym again.
+    again = [party.ok(*argv) for argv in credentials[6:9]][-1].out
+    assert again.split("pseudonym: ")[1].split()[0] == verified.split("pseudonym: ")[1].split()[0]
 
 
 # -- inspect never fails with a foreign exception ---------------------------------------
@@ -619,14 +620,24 @@ def _token_objects() -> tuple[bytes, ...]:
 
 @functools.cache
 def _credential_objects() -> tuple[bytes, ...]:
-    """The credential tier's objects: its issuance messages, a presentation, its key set."""
+    """The credential tier's objects: its issuance messages, a presentation, its key set,
+    the operator's key file and a wallet with a credential and a renewal waiting."""
     world = make_credential_world()
     holder = world.holder()
     ask = holder.request_credential(CREDENTIAL_OPERATOR)
     answer = world.issuer.issue(world.attester.enrol(ALICE), ask)
     holder.receive(CREDENTIAL_OPERATOR, answer)
     shown = holder.present(world.verifier().create_request())
-    return ask.to_bytes(), answer.to_bytes(), shown.to_bytes(), world.keyset.to_bytes()
+    holder.request_credential(CREDENTIAL_OPERATOR)
+    keys = CredentialIssuerKeys(CREDENTIAL_OPERATOR, now=epoch_seconds(world.clock.now()))
+    return (
+        ask.to_bytes(),
+        answer.to_bytes(),
+        shown.to_bytes(),
+        world.keyset.to_bytes(),
+        keys.to_bytes(),
+        holder.wallet.export_wallet(),
+    )
 
 
 @given(st.data())

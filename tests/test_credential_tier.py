@@ -846,7 +846,7 @@ def test_credential_keys_travel_in_the_key_set() -> None:
 
 
 def test_the_operators_credential_keys_keep_their_secrets() -> None:
-    keys = CredentialIssuerKeys(now=int(START.timestamp()))
+    keys = CredentialIssuerKeys(OPERATOR, now=int(START.timestamp()))
     secret = keys.signing_key(int(START.timestamp()))
     assert secret is not None
     assert secret.secret_key.reveal().hex() not in repr(keys) and "redacted" in repr(keys)
@@ -901,7 +901,7 @@ def test_a_credential_without_its_holder_secret_cannot_be_presented() -> None:
     # A copy of everything the wallet stores for the credential (the signature, the
     # facts, the blind, the nym secret) on a device with another holder secret.
     thief = world.holder()
-    thief._held = list(alice._held)
+    thief.wallet._held = list(alice.wallet._held)
     verifier = world.verifier()
     with pytest.raises(InvalidProof):
         verifier.verify(thief.present(verifier.create_request()), number=ALICE)

@@ -40,9 +40,11 @@ from zkcheck.encoding.signed import (
 )
 from zkcheck.encoding.token import decode_token_body
 from zkcheck.hazmat.privacypass import Token, TokenChallenge, parse_www_authenticate
+from zkcheck.roles import CredentialIssuerKeys
 from zkcheck.sources import DEMO_SUBSCRIBERS, SQLiteSubscriberSource
 from zkcheck.trust.authority import AuthorityKey
 from zkcheck.trust.clock import FixedClock, SystemClock
+from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.token_keys import TokenKeyEntry
 from zkcheck.trust.trust_client import TrustListAnchors
 from zkcheck.trust.trust_list import TrustList
@@ -390,6 +392,19 @@ def test_the_token_keys_are_kept_private_and_reused(tmp_path: Path) -> None:
     again = run_demo(state=state, tier_names=("token",))
     assert (state / "token-issuer.key").read_bytes() == key
     assert any("token tier" in line and "reused" in line for line in again.setup)
+
+
+def test_the_credential_keys_are_kept_private_and_reused(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    run_demo(state=state, tier_names=("credential",))
+    key = (state / "credential-issuer.key").read_bytes()
+    assert stat.S_IMODE((state / "credential-issuer.key").stat().st_mode) == 0o600
+    again = run_demo(state=state, tier_names=("credential",))
+    assert (state / "credential-issuer.key").read_bytes() == key
+    assert any("credential tier" in line and "reused" in line for line in again.setup)
+    # The demo operator hands the kept keys to the federation, for the file commands.
+    (entry,) = OperatorKeySet.from_bytes((state / "operators.keyset").read_bytes()).operators
+    assert entry.credential_keys == CredentialIssuerKeys.from_bytes(key).credential_keys()
 
 
 # -- the state directory --------------------------------------------------------------

@@ -423,14 +423,16 @@ def test_pseudonyms_are_equal_at_one_verifier_across_presentations_and_renewals(
     assert _sign_up(holder, social, SOCIAL) == first
     elsewhere = _sign_up(holder, other, OTHER)
     assert elsewhere != first
-    assert first == pseudonym(holder._held[0].nym_secret, context_id(SOCIAL))
+    assert first == pseudonym(holder.wallet._held[0].nym_secret, context_id(SOCIAL))
     # Renewed twice, the second time after the first credential expired (expired
     # credentials still carry their secret over); old credentials dropped.
     _renew(world, holder)
     world.clock.advance(timedelta(days=20))
     _renew(world, holder)
-    holder._held = holder._held[-1:]
-    assert holder._held[0].facts.expiry_day > world.issuer._nym_records[ALICE].first_expiry_day
+    holder.wallet._held = holder.wallet._held[-1:]
+    assert (
+        holder.wallet._held[0].facts.expiry_day > world.issuer._nym_records[ALICE].first_expiry_day
+    )
     assert _sign_up(holder, social, SOCIAL) == first
     assert _sign_up(holder, other, OTHER) == elsewhere
     # Another subscriber has other pseudonyms at both.
@@ -758,7 +760,7 @@ def test_two_verifiers_cannot_link_a_holders_pseudonyms() -> None:
     # only if the verifiers knew the discrete logarithm between them.
     alice_social, alice_other = (_evidence(seen[origin][0])[6] for origin in (SOCIAL, OTHER))
     assert alice_social != alice_other
-    assert pseudonym(alice._held[0].nym_secret, context_id(OTHER)) == alice_other
+    assert pseudonym(alice.wallet._held[0].nym_secret, context_id(OTHER)) == alice_other
 
 
 def test_the_operator_cannot_link_issuance_or_renewal_to_pseudonyms() -> None:

@@ -206,7 +206,9 @@ def test_epoch_keys_handed_in_again_are_added_and_the_signing_key_stays() -> Non
     # The operator hands in its key set again, with the same signing key and the credential
     # keys of this epoch and the next: they are listed from their epochs' start until what
     # they sign has expired, and the signing key is not rotated away.
-    credential_keys = CredentialIssuerKeys(now=federation.now).credential_keys()
+    credential_keys = CredentialIssuerKeys(
+        "operator-a.example", now=federation.now
+    ).credential_keys()
     again = issuer.entry().with_credential_keys(credential_keys)
     federation.draft = federation.draft.rotate(again, now=federation.now)
     keys = federation.draft.operator("operator-a.example").keys

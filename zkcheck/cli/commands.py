@@ -137,12 +137,14 @@ def cmd_keygen_operator(args: argparse.Namespace) -> int:
         keyset = read_object(args.keyset, {_KEYSET})
         with _input(args.keyset):
             OperatorKeySet.from_bytes(keyset)
+    secret = _replaced_key(args.out, tier) if args.force else None
     try:
         made = tier.keygen_operator(
             args.operator_id,
             tuple(dict.fromkeys(args.check)),
             domain=args.domain,
             keyset=keyset,
+            secret=secret,
             clock=SystemClock(),
         )
     except DecodeError as exc:
@@ -163,19 +165,37 @@ def cmd_keygen_operator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _replaced_key(path: str, tier: tiers.Tier) -> bytes | None:
+    """The key file ``--force`` is about to replace, if it is one of ``tier``'s (which may
+    renew it rather than start anew)."""
+    kind = tier.files.operator_key
+    if kind is None or path == "-" or not Path(path).is_file():
+        return None
+    try:
+        return read_object(path, {kind}, secret=True)
+    except CommandError:
+        return None  # not a key file of this tier: replaced, as --force says
+
+
+def _phone_trust(args: argparse.Namespace) -> TrustListAnchors | None:
+    """The federation's list as a phone checks it afresh (``--trust-list``, ``--pin``)."""
+    if (args.trust_list is None) != (args.pin is None):
+        raise CommandError(EXIT_USAGE, "--trust-list and --pin go together")
+    return None if args.trust_list is None else _anchors(args.trust_list, args.pin, None)
+
+
 def cmd_keygen_holder(args: argparse.Namespace) -> int:
     tier = tiers.tier(args.tier)
     wallet: bytes | None = None
     if tier.files.wallet is not None and Path(args.wallet).exists():
         wallet = read_object(args.wallet, {tier.files.wallet}, secret=True)
-    if (args.trust_list is None) != (args.pin is None):
-        raise CommandError(EXIT_USAGE, "--trust-list and --pin go together")
     given = PhoneInputs(
         request=None if args.input is None else read_object(args.input, {Request.KIND}),
         challenge=_given(args.challenge, lambda files: files.challenge),
-        trust=None if args.trust_list is None else _anchors(args.trust_list, args.pin, None),
+        trust=_phone_trust(args),
         operator=args.operator,
         directories=_given(args.directories, lambda files: files.published),
+        renew=args.renew,
     )
     with _input(f"{args.wallet} or an input"):
         try:
@@ -216,7 +236,10 @@ def cmd_issue(args: argparse.Namespace) -> int:
         source = SQLiteSubscriberSource(args.subscribers)
         try:
             with _input(f"{args.key} or {args.input}"):
-                response = tier.issue(key, source, args.msisdn, request, clock=SystemClock())
+                response = tier.issue(
+                    key, source, args.msisdn, request, database=args.subscribers,
+                    clock=SystemClock(),
+                )  # fmt: skip
         finally:
             source.close()
     except sqlite3.Error as exc:
@@ -241,8 +264,12 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def cmd_receive(args: argparse.Namespace) -> int:
     wallet, tier = _tier_file(args.wallet, lambda files: files.wallet, secret=True)
     response = read_object(args.input, {tier.files.issuance_response})
+    given = PhoneInputs(trust=_phone_trust(args))
     with _input(f"{args.wallet} or {args.input}"):
-        wallet, stored = tier.receive(wallet, response, clock=SystemClock())
+        try:
+            wallet, stored = tier.receive(wallet, response, given, clock=SystemClock())
+        except ValueError as exc:
+            raise CommandError(EXIT_USAGE, str(exc)) from None
     write_secret(args.wallet, wallet, replace=True)
     _report(args, f"{plural(stored, tier.noun)} stored in {args.wallet}")
     return EXIT_OK
@@ -251,10 +278,13 @@ def cmd_receive(args: argparse.Namespace) -> int:
 def cmd_present(args: argparse.Namespace) -> int:
     wallet, tier = _tier_file(args.wallet, lambda files: files.wallet, secret=True)
     request = read_object(args.input, {Request.KIND})
+    given = PhoneInputs(trust=_phone_trust(args), origin=args.origin)
     with _input(f"{args.wallet} or {args.input}"):
         asked = Request.from_bytes(request)
         try:
-            wallet, presentation = tier.present(wallet, request, clock=SystemClock())
+            wallet, presentation = tier.present(wallet, request, given, clock=SystemClock())
+        except ValueError as exc:
+            raise CommandError(EXIT_USAGE, str(exc)) from None
         except PolicyError:
             sys.stderr.write(
                 f"zkcheck present: nothing to show: no {tier.noun} in {args.wallet} answers "
@@ -333,6 +363,7 @@ def _verifier(args: argparse.Namespace) -> Verifier:
             tiers=chosen or tuple(entry.name for entry in tiers.landed()),
             max_age=args.max_age,
             request_lifetime=args.lifetime,
+            pseudonym=args.pseudonym,
         )
         if not chosen:
             # By default, every built tier whose rules admit the policy: the token tier,
@@ -401,6 +432,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         f"accepted: {shown}; attested by {result.operator} ({result.tier} tier), "
         f"issued in the interval from {instant(int(result.issued_bucket.timestamp()))}\n"
     )
+    if result.pseudonym is not None:
+        # The account key a verifier that keeps one account per person looks up.
+        sys.stdout.write(
+            f"pseudonym: {result.pseudonym.hex()} (this subscriber's at "
+            f"{result.verifier_id}, the same at every presentation here)\n"
+        )
     return EXIT_OK
 
 

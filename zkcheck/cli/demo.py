@@ -8,10 +8,10 @@ directory; ``--state DIR`` chooses one):
   synthetic subscribers (:func:`zkcheck.sources.demo_subscribers`, no real
   person's data), refreshed on every run because the named subscribers' facts
   are relative to now (a SIM swapped "an hour ago");
-* the demo operator's secret keys (the signed tier's ``operator.key`` and the
-  token tier's ``token-issuer.key``, mode 0600), reused from run to run (token
-  keys are renewed when their epoch has ended); the credential tier, which has
-  no key file yet, creates its BBS keys for each run;
+* the demo operator's secret keys (the signed tier's ``operator.key``, the
+  token tier's ``token-issuer.key`` and the credential tier's
+  ``credential-issuer.key``, mode 0600), reused from run to run (token and
+  credential keys are renewed when their epoch has ended);
 * the public ``operators.keyset`` (the demo operator's keys in every tier, as
   it hands them to the federation) and ``token-directories.cbor`` (its issuer
   directories);
@@ -193,6 +193,7 @@ def run_demo(
             fresh=fresh or not kept,
             signed="signed" in names,
             tokens="token" in names,
+            credentials="credential" in names,
         )
         world = DemoWorld(directory, source, clock, federation)
         runs = [(entry.name, entry.demo(world)) for entry in running]

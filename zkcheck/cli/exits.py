@@ -6,13 +6,17 @@ code name         meaning
 0    ok           done as asked; ``verify``: the presentation was accepted
 1    refused      the answer is not "yes": ``verify`` refused the presentation (it counts as
                   not shown, whatever the reason), ``present`` had nothing the request
-                  accepts, ``issue`` issued nothing because no requested check holds
+                  accepts, ``issue`` issued nothing because no requested check holds (or,
+                  in the credential tier, the operator does not know the subscriber or
+                  refuses it a second pseudonym secret)
 2    usage        unknown command or option, a required option missing, an option value
                   that is not valid (such as a check the operators' menus do not offer)
 3    unavailable  the part asked for is not in this installation: a tier not built yet,
                   the benchmarks outside a source checkout
 4    bad input    an input file is missing, unreadable, too large or not the zkcheck object
-                  expected; an output cannot be written, or would overwrite a secret key
+                  expected (an issuance message whose proof or signature does not verify,
+                  a key file of an ended epoch); an output cannot be written, or would
+                  overwrite a secret key
 5    internal     zkcheck failed in a way it should not (a bug); the traceback goes to
                   standard error. ``demo`` also exits 5 when an outcome differs from the
                   one its scenario expects.

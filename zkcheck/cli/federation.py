@@ -13,6 +13,8 @@ run, so that the file commands can use them:
 * ``operator.key`` (secret, 0600): its signing key;
 * ``token-issuer.key`` (secret, 0600): its token keys, renewed when their
   epoch has ended;
+* ``credential-issuer.key`` (secret, 0600): its BBS keys, renewed when their
+  epoch has ended (keeping every key made, as ``keygen operator --force`` does);
 
 and the public files are written at every run:
 
@@ -34,7 +36,7 @@ from zkcheck.claims import Check, Menu
 from zkcheck.cli.files import write_object, write_secret
 from zkcheck.cli.scenarios import OPERATOR_ID, SCENARIOS
 from zkcheck.errors import ZkcheckError
-from zkcheck.roles import OperatorKey, Policy, TokenIssuerKeys
+from zkcheck.roles import CredentialIssuerKeys, OperatorKey, Policy, TokenIssuerKeys
 from zkcheck.roles.demo_federation import DemoFederation, demo_federation
 from zkcheck.roles.verifier import tiers_serving
 from zkcheck.trust.clock import Clock, epoch_seconds
@@ -42,6 +44,7 @@ from zkcheck.trust.keyset import OperatorKeySet
 from zkcheck.trust.trust_client import TrustListAnchors
 
 __all__ = [
+    "CREDENTIAL_KEY_FILE",
     "DIRECTORIES_FILE",
     "KEYSET_FILE",
     "OPERATOR_KEY_FILE",
@@ -56,6 +59,7 @@ __all__ = [
 
 OPERATOR_KEY_FILE = "operator.key"
 TOKEN_KEY_FILE = "token-issuer.key"  # noqa: S105 (a file name)
+CREDENTIAL_KEY_FILE = "credential-issuer.key"
 KEYSET_FILE = "operators.keyset"
 DIRECTORIES_FILE = "token-directories.cbor"
 TRUST_LIST_FILE = "federation.trust-list"
@@ -83,6 +87,8 @@ class DemoTrust:
     """``None`` when the signed tier does not run (its key is then drawn for the run)."""
     token_keys: str | None
     """``None`` when the token tier does not run."""
+    credential_keys: str | None = None
+    """``None`` when the credential tier does not run (its keys are then drawn for the run)."""
 
     @property
     def description(self) -> str:
@@ -107,14 +113,21 @@ def _kept(path: Path, fresh: bool, read: Callable[[bytes], _Key]) -> tuple[_Key 
 
 
 def load_federation(
-    state: Path, clock: Clock, *, fresh: bool, signed: bool, tokens: bool
+    state: Path,
+    clock: Clock,
+    *,
+    fresh: bool,
+    signed: bool,
+    tokens: bool,
+    credentials: bool = False,
 ) -> DemoTrust:
     """The demo operator's kept keys (made anew when missing, unreadable or ``fresh``),
     the federation listed around them, and the public files of this run.
 
-    ``signed`` and ``tokens``: whether the signed and token tiers run. A tier that
-    does not run keeps no key file of the demo operator: its keys are drawn for the
-    run (the signed tier's) or not at all (nobody issues tokens).
+    ``signed``, ``tokens`` and ``credentials``: whether the signed, token and credential
+    tiers run. A tier that does not run keeps no key file of the demo operator: its keys
+    are drawn for the run (the signed and credential tiers') or not at all (nobody
+    issues tokens).
     """
     now = epoch_seconds(clock.now())
     key: OperatorKey | None = None
@@ -141,10 +154,23 @@ def load_federation(
             write_secret(str(state / TOKEN_KEY_FILE), token_keys.to_bytes(), replace=True)
         write_object(str(state / DIRECTORIES_FILE), token_keys.directories(now).to_bytes())
         token_how = how
+    credential_keys: CredentialIssuerKeys | None = None
+    credential_how: str | None = None
+    if credentials:
+        path = state / CREDENTIAL_KEY_FILE
+        credential_keys, how = _kept(path, fresh, CredentialIssuerKeys.from_bytes)
+        if credential_keys is None or credential_keys.operator_id != OPERATOR_ID:
+            credential_keys = CredentialIssuerKeys(OPERATOR_ID, now=now)
+            write_secret(str(path), credential_keys.to_bytes(), replace=True)
+        elif credential_keys.rotate(now):
+            how += ", renewed for the current epochs"
+            write_secret(str(path), credential_keys.to_bytes(), replace=True)
+        credential_how = how
     federation = demo_federation(
         now=now,
         first=key,
         first_tokens=token_keys,
+        first_credentials=credential_keys,
         token_checks=token_checks,
         token_issuers=TOKEN_ISSUERS if tokens else 0,
     )
@@ -155,4 +181,4 @@ def load_federation(
     write_object(str(state / PIN_FILE), federation.pin().to_bytes())
     trust = TrustListAnchors(federation.pin(), clock=clock)
     trust.load(listed)
-    return DemoTrust(federation, trust, signed_how, token_how)
+    return DemoTrust(federation, trust, signed_how, token_how, credential_how)

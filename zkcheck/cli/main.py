@@ -60,8 +60,11 @@ tiers:
   token      the verifier's request comes with a challenge (request --challenge);
              the phone asks for blind tokens for it (keygen holder --tier token),
              the operator signs blind, the phone shows a token once
-  credential run by the demo; request and verify accept it (its key and wallet
-             files are not built yet)
+  credential the phone asks its operator for a credential once (keygen holder
+             --tier credential), the operator blind-signs the subscriber's facts, and
+             the phone answers any number of requests with fresh zero-knowledge
+             proofs; it renews with --renew, keeping its pseudonym (request
+             --pseudonym, present --origin)
 
   Every verifier step, in every tier, takes the federation's trust list and the
   key the verifier pinned (--trust-list, --pin); a verifier names no operator
@@ -125,11 +128,34 @@ examples:
       --trust-list federation.trust-list --pin authority.pin --nonces bank.db \\
       --in presentation.cbor
 
+  the credential tier (a subscriber's facts, blind-signed once; a proof per
+  request; the phone checks keys and menus on the trust list):
+  zkcheck keygen operator --tier credential --operator-id operator.example \\
+      --out credential-issuer.key --keyset operators.keyset
+  zkcheck trust rotate --draft federation.draft --keyset operators.keyset
+  zkcheck trust sign --draft federation.draft --authority authority.key \\
+      --out federation.trust-list
+  zkcheck keygen holder --tier credential --wallet phone.credentials \\
+      --operator operator.example --trust-list federation.trust-list \\
+      --pin authority.pin --out credential-request.cbor
+  zkcheck issue --key credential-issuer.key --subscribers ./demo/subscribers.db \\
+      --msisdn +34600000001 --in credential-request.cbor --out credential-response.cbor
+  zkcheck receive --wallet phone.credentials --in credential-response.cbor \\
+      --trust-list federation.trust-list --pin authority.pin
+  zkcheck request --verifier-id site.example --require age_over:18 --tier credential \\
+      --max-age 1814400 --trust-list federation.trust-list --pin authority.pin \\
+      --nonces site.db --out request.cbor
+  zkcheck present --wallet phone.credentials --in request.cbor \\
+      --trust-list federation.trust-list --pin authority.pin --out presentation.cbor
+  zkcheck verify --verifier-id site.example --require age_over:18 --tier credential \\
+      --max-age 1814400 --trust-list federation.trust-list --pin authority.pin \\
+      --nonces site.db --in presentation.cbor
+
   (the subscriber database in the example is the demo's: run
-  "zkcheck demo --state ./demo" first; its operator keys ./demo/operator.key and
-  ./demo/token-issuer.key, issuer directories ./demo/token-directories.cbor,
-  trust list ./demo/federation.trust-list and pinned key ./demo/authority.pin
-  work with these commands too)
+  "zkcheck demo --state ./demo" first; its operator keys ./demo/operator.key,
+  ./demo/token-issuer.key and ./demo/credential-issuer.key, issuer directories
+  ./demo/token-directories.cbor, trust list ./demo/federation.trust-list and
+  pinned key ./demo/authority.pin work with these commands too)
 """
 
 
@@ -253,6 +279,13 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a request stays answerable (default: 300)",
     )
+    policy.add_argument(
+        "--pseudonym",
+        action="store_true",
+        help="ask for the phone's pseudonym here, the same at every presentation of one "
+        "subscriber and unrelated to its pseudonyms elsewhere (credential tier; verify "
+        "prints it)",
+    )
     trust = parser.add_argument_group("trust (the federation's signed list of operators)")
     trust.add_argument(
         "--trust-list",
@@ -274,6 +307,17 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
         help="this verifier's state: single-use nonces and the trust list held (SQLite; "
         "created if missing)",
     )
+
+
+def _add_phone_trust(parser: argparse.ArgumentParser, tiers_: str) -> None:
+    """The federation's trust list as a phone checks it, in ``tiers_`` (token tier: when it
+    asks for tokens; credential tier: at every step)."""
+    parser.add_argument(
+        "--trust-list",
+        metavar="FILE|URL",
+        help=f"{tiers_}: the federation's trust list, checked against --pin",
+    )
+    _file(parser, "--pin", "the federation's authority key (with --trust-list)", required=False)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -343,12 +387,17 @@ def _parser() -> argparse.ArgumentParser:
         "next; never for number) under the issuer names <check>.<domain>; the token keys "
         "are added to the key set file if it exists (its other keys and operators are "
         "kept), and the issuer directories go to --directories. Keys from an earlier epoch "
-        "are renewed by running this again with --force.",
+        "are renewed by running this again with --force. Credential tier: one BBS key per "
+        "four-week epoch (this epoch and the next), added to the key set file like token "
+        "keys; --force renews the key file, keeping the public key of every key it made, "
+        "so that subscribers renew their credentials with their pseudonyms.",
         "  zkcheck keygen operator --operator-id operator.example --out operator.key \\\n"
         "      --keyset operators.keyset\n"
         "  zkcheck keygen operator --tier token --operator-id operator.example \\\n"
         "      --check sim_swap:72 --check age_over:18 --out token-issuer.key \\\n"
-        "      --keyset operators.keyset --directories directories.cbor\n",
+        "      --keyset operators.keyset --directories directories.cbor\n"
+        "  zkcheck keygen operator --tier credential --operator-id operator.example \\\n"
+        "      --out credential-issuer.key --keyset operators.keyset\n",
     )
     operator.add_argument(
         "--operator-id", required=True, metavar="ID", help="e.g. operator.example"
@@ -392,13 +441,19 @@ def _parser() -> argparse.ArgumentParser:
         "directories, and write blinded TokenRequests to the phone's operator (--operator; "
         "the challenges of other operators are passed over) for the tokens the wallet lacks "
         "(--count tokens of a check whose tokens may be cached, one for a per-request check); "
-        "the wallet keeps their secrets until the answer comes. Neither request names a "
-        "verifier.",
+        "the wallet keeps their secrets until the answer comes. Credential tier: start a "
+        "wallet (a holder secret) and write a credential request to the phone's operator "
+        "(--operator, checked on the federation's trust list): a commitment to the phone's "
+        "secrets; with --renew, a renewal of the credential held, which carries its "
+        "pseudonym secret over. No request names a verifier.",
         "  zkcheck keygen holder --wallet phone.wallet --check sim_swap:72 --count 3 \\\n"
         "      --out ask.cbor\n"
         "  zkcheck keygen holder --tier token --wallet phone.tokens --in request.cbor \\\n"
         "      --challenge challenge.cbor --trust-list federation.trust-list \\\n"
-        "      --pin authority.pin --directories directories.cbor --out token-request.cbor\n",
+        "      --pin authority.pin --directories directories.cbor --out token-request.cbor\n"
+        "  zkcheck keygen holder --tier credential --wallet phone.credentials \\\n"
+        "      --operator operator.example --trust-list federation.trust-list \\\n"
+        "      --pin authority.pin --out credential-request.cbor\n",
     )
     _file(holder, "--wallet", "the phone's wallet")
     _repeated(
@@ -416,19 +471,20 @@ def _parser() -> argparse.ArgumentParser:
     holder.add_argument("--tier", default="signed", metavar="NAME", help="default: signed")
     _file(holder, "--in", "token tier: the verifier's request", required=False)
     _file(holder, "--challenge", "token tier: the verifier's challenge", required=False)
-    holder.add_argument(
-        "--trust-list",
-        metavar="FILE|URL",
-        help="token tier: the federation's trust list, checked against --pin",
-    )
-    _file(holder, "--pin", "token tier: the federation's authority key", required=False)
+    _add_phone_trust(holder, "token and credential tiers")
     holder.add_argument(
         "--operator",
         metavar="ID",
-        help="token tier: the phone's operator, whose challenges it answers (default: every "
-        "challenge)",
+        help="the phone's operator: token tier, whose challenges it answers (default: every "
+        "challenge); credential tier, which it asks (required)",
     )
     _file(holder, "--directories", "token tier: the issuer directories", required=False)
+    holder.add_argument(
+        "--renew",
+        action="store_true",
+        help="credential tier: renew the wallet's credential of --operator, carrying its "
+        "pseudonym secret over",
+    )
     _add_format(holder)
     holder.set_defaults(handler=commands.cmd_keygen_holder)
 
@@ -440,24 +496,34 @@ def _parser() -> argparse.ArgumentParser:
         "from its subscriber database; the key file's tier decides how. Only checks on the "
         "operator's menu that hold are attested (signed) or blind-signed (token); when none "
         "holds nothing is issued and the exit code is 1 (there is no negative attestation "
-        "and no token for 'no'). The command line authenticates nobody: in the token tier "
-        "its attester is InsecureTestAttester, the insecure test and demo attester, which "
-        "takes --msisdn on trust.",
+        "and no token for 'no'). Credential tier: the operator blind-signs the subscriber's "
+        "facts over the phone's commitment; it keeps the subscriber's pseudonym record in "
+        "the subscriber database, and issues a renewal only with the carry-over of the "
+        "pseudonym secret (exit code 1 otherwise). The command line authenticates nobody: "
+        "in the token and credential tiers its attester is InsecureTestAttester, the "
+        "insecure test and demo attester, which takes --msisdn on trust.",
         "  zkcheck issue --key operator.key --subscribers subscribers.db \\\n"
         "      --msisdn +34600000001 --in ask.cbor --out attestations.cbor\n"
         "  zkcheck issue --key token-issuer.key --subscribers subscribers.db \\\n"
-        "      --msisdn +34600000001 --in token-request.cbor --out token-response.cbor\n",
+        "      --msisdn +34600000001 --in token-request.cbor --out token-response.cbor\n"
+        "  zkcheck issue --key credential-issuer.key --subscribers subscribers.db \\\n"
+        "      --msisdn +34600000001 --in credential-request.cbor \\\n"
+        "      --out credential-response.cbor\n",
     )
-    _file(issue, "--key", "the operator key file (signed or token tier)")
+    _file(issue, "--key", "the operator key file (its tier's)")
     issue.add_argument(
-        "--subscribers", required=True, metavar="DB", help="the subscriber database (SQLite)"
+        "--subscribers",
+        required=True,
+        metavar="DB",
+        help="the subscriber database (SQLite; the credential tier keeps the subscribers' "
+        "pseudonym records in it)",
     )
     issue.add_argument(
         "--msisdn",
         required=True,
         metavar="NUMBER",
-        help="the subscriber, E.164, taken as authenticated (token tier: by "
-        "InsecureTestAttester, for tests and demonstrations only)",
+        help="the subscriber, E.164, taken as authenticated (token and credential tiers: "
+        "by InsecureTestAttester, for tests and demonstrations only)",
     )
     _file(issue, "--in", "the issuance request")
     _file(issue, "--out", "the issuance response")
@@ -467,15 +533,20 @@ def _parser() -> argparse.ArgumentParser:
     receive = _command(
         sub,
         "receive",
-        "phone: store the operator's attestations or tokens in the wallet",
+        "phone: store the operator's attestations, tokens or credential in the wallet",
         "Store the attestations of an issuance response in the wallet whose keys asked for "
         "them; or, in the token tier, unblind the operator's TokenResponses into tokens with "
-        "the secrets the wallet kept for its TokenRequests.",
+        "the secrets the wallet kept for its TokenRequests; or, in the credential tier, check "
+        "the operator's credential (its key on the federation's trust list, its issue time, "
+        "expiry and facts, the signature over the phone's secrets) and store it.",
         "  zkcheck receive --wallet phone.wallet --in attestations.cbor\n"
-        "  zkcheck receive --wallet phone.tokens --in token-response.cbor\n",
+        "  zkcheck receive --wallet phone.tokens --in token-response.cbor\n"
+        "  zkcheck receive --wallet phone.credentials --in credential-response.cbor \\\n"
+        "      --trust-list federation.trust-list --pin authority.pin\n",
     )
     _file(receive, "--wallet", "the phone's wallet")
     _file(receive, "--in", "the issuance response")
+    _add_phone_trust(receive, "credential tier")
     receive.set_defaults(handler=commands.cmd_receive)
 
     request = _command(
@@ -505,15 +576,30 @@ def _parser() -> argparse.ArgumentParser:
     present = _command(
         sub,
         "present",
-        "phone: answer a request with one attestation or token from the wallet",
+        "phone: answer a request from the wallet (an attestation, tokens or a proof)",
         "Answer a verifier's request with one unused attestation, bound to that request, or "
         "with one token per check made for its challenge; the wallet forgets what it shows "
-        "(each is shown once). Exit code 1 when nothing in the wallet answers the request.",
-        "  zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor\n",
+        "(each is shown once). In the credential tier, with a fresh zero-knowledge proof of a "
+        "credential, bound to the request, that shows what it asks and nothing else (the "
+        "credential is kept: it is shown any number of times); the phone checks the request "
+        "against its operator's menu on the trust list, and answers a pseudonym request for "
+        "--origin. Exit code 1 when nothing in the wallet answers the request.",
+        "  zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor\n"
+        "  zkcheck present --wallet phone.credentials --in request.cbor \\\n"
+        "      --trust-list federation.trust-list --pin authority.pin \\\n"
+        "      --origin social.example --out presentation.cbor\n",
     )
     _file(present, "--wallet", "the phone's wallet")
     _file(present, "--in", "the verifier's request")
     _file(present, "--out", "the presentation")
+    _add_phone_trust(present, "credential tier")
+    present.add_argument(
+        "--origin",
+        metavar="ID",
+        help="credential tier: the verifier identity the phone's application authenticated "
+        "(the host it talks to), for a request that asks for a pseudonym; never taken "
+        "from the request",
+    )
     _add_format(present)
     present.set_defaults(handler=commands.cmd_present)
 
@@ -548,8 +634,9 @@ def _parser() -> argparse.ArgumentParser:
         "until when it can be used, with its public fields. Secret key material is never "
         "printed. Signatures are not checked (verify does that). Every file the other "
         "commands write can be inspected: keys, key sets, wallets, issuance requests and "
-        "responses, requests, presentations, results, and the token tier's challenges, "
-        "token requests and responses, token wallets and issuer directories.",
+        "responses, requests, presentations, results, the token tier's challenges, "
+        "token requests and responses, token wallets and issuer directories, and the "
+        "credential tier's key files, wallets, credential requests and responses.",
         "  zkcheck inspect presentation.cbor\n  zkcheck inspect --format json operator.key\n"
         "  zkcheck inspect token-request.cbor\n",
     )

@@ -71,6 +71,8 @@ __all__ = [
     "CredentialEvidence",
     "CredentialRequest",
     "CredentialResponse",
+    "decode_facts",
+    "encode_facts",
 ]
 
 CARRY_OVER_PROOF_LENGTH = bbs_proof_length(len(CARRY_OVER_DISCLOSED))
@@ -120,6 +122,38 @@ def _text_or_null(value: object, what: str) -> str | None:
     if type(value) is not str or not 1 <= len(value) <= _MAX_TEXT:
         raise DecodeError(f"{what} must be a short text string or null")
     return value
+
+
+def encode_facts(facts: LayoutFacts) -> list[int | str | None]:
+    """The facts of indexes 1 to 8, in index order, as a credential response carries them."""
+    return [
+        facts.issue_hour,
+        facts.expiry_day,
+        facts.birth_day,
+        facts.sim_change_hour,
+        facts.device_change_hour,
+        facts.contract_start_day,
+        facts.msisdn,
+        facts.home_country,
+    ]
+
+
+def decode_facts(values: object) -> LayoutFacts:
+    """The facts of :func:`encode_facts`; :class:`DecodeError` unless they have its shape
+    (whether they are admissible is :meth:`LayoutFacts.check`'s to say)."""
+    if type(values) is not list or len(values) != 8:
+        raise DecodeError("a credential carries the 8 facts of indexes 1 to 8")
+    integer = [_uint(value, f"fact {index}") for index, value in enumerate(values[:6], 1)]
+    return LayoutFacts(
+        issue_hour=integer[0],
+        expiry_day=integer[1],
+        birth_day=integer[2],
+        sim_change_hour=integer[3],
+        device_change_hour=integer[4],
+        contract_start_day=integer[5],
+        msisdn=_text_or_null(values[6], "the number"),
+        home_country=_text_or_null(values[7], "the home country"),
+    )
 
 
 @dataclass(frozen=True)
@@ -191,7 +225,6 @@ class CredentialResponse:
     KIND = "credential-response"
 
     def to_bytes(self) -> bytes:
-        facts = self.facts
         return encode(
             {
                 0: VERSION,
@@ -200,16 +233,7 @@ class CredentialResponse:
                 3: self.key_id,
                 4: self.signature,
                 5: self.signer_nym_entropy,
-                6: [
-                    facts.issue_hour,
-                    facts.expiry_day,
-                    facts.birth_day,
-                    facts.sim_change_hour,
-                    facts.device_change_hour,
-                    facts.contract_start_day,
-                    facts.msisdn,
-                    facts.home_country,
-                ],
+                6: encode_facts(self.facts),
             }
         )
 
@@ -217,24 +241,11 @@ class CredentialResponse:
     def from_bytes(cls, data: bytes) -> CredentialResponse:
         fields = message_fields(data, cls.KIND, {2, 3, 4, 5, 6})
         _layout(fields[2])
-        values = fields[6]
-        if type(values) is not list or len(values) != 8:
-            raise DecodeError("a credential response carries the 8 facts of indexes 1 to 8")
-        integer = [_uint(value, f"fact {index}") for index, value in enumerate(values[:6], 1)]
         return cls(
             key_id=_octets(fields[3], "the key id", KEY_ID_SIZE),
             signature=_octets(fields[4], "the signature", SIGNATURE_LENGTH),
             signer_nym_entropy=_octets(fields[5], "signer_nym_entropy", OCTET_SCALAR_LENGTH),
-            facts=LayoutFacts(
-                issue_hour=integer[0],
-                expiry_day=integer[1],
-                birth_day=integer[2],
-                sim_change_hour=integer[3],
-                device_change_hour=integer[4],
-                contract_start_day=integer[5],
-                msisdn=_text_or_null(values[6], "the number"),
-                home_country=_text_or_null(values[7], "the home country"),
-            ),
+            facts=decode_facts(fields[6]),
         )
 
 

@@ -110,6 +110,7 @@ __all__ = [
     "key_id",
     "message_scalars",
     "msisdn_scalar",
+    "public_key",
     "week_start",
 ]
 
@@ -356,6 +357,12 @@ def generate_key(
     material = (rng if rng is not None else default_rng)(32)
     sk = key_gen(material, b"ZKCHECK-CREDENTIAL-KEY-V1", suite=SUITE)
     return sk, sk_to_pk(sk, suite=SUITE, backend=backend)
+
+
+def public_key(sk: SecretBytes) -> bytes:
+    """PK = SkToPk(SK) of an operator's secret key; :class:`DecodeError` unless SK is a
+    32-octet scalar in [1, r - 1]."""
+    return sk_to_pk(sk, suite=SUITE)
 
 
 def key_id(pk: bytes) -> bytes:

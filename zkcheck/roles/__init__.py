@@ -41,7 +41,10 @@ spec/08-credential-tier.md)::
     VerifiedResult (or a ZkcheckError)
 
 The operator never sees the holder secret, the request or the verifier; two
-presentations of one credential share no value that is not public.
+presentations of one credential share no value that is not public. The
+operator's keys (:class:`CredentialIssuerKeys`) and the phone's wallet
+(:class:`CredentialWallet`) have file forms, and the operator keeps its
+subscribers' pseudonym records across runs in SQLite (:class:`SQLiteNymRecords`).
 
 In every tier the verifier (and the phone, where it checks keys) finds the
 operator's key in the federation's signed trust list
@@ -53,10 +56,11 @@ operators with keys in every tier.
 """
 
 from zkcheck.roles.attester import Attester, InsecureTestAttester
-from zkcheck.roles.credential_holder import CredentialHolder
+from zkcheck.roles.credential_holder import CredentialHolder, CredentialWallet
 from zkcheck.roles.credential_issuer import CredentialIssuer, CredentialIssuerKeys
 from zkcheck.roles.holder import Holder
 from zkcheck.roles.issuer import DEFAULT_VALIDITY, Issuer, Validity
+from zkcheck.roles.nym_records import SQLiteNymRecords
 from zkcheck.roles.operator_key import OperatorKey
 from zkcheck.roles.policy import Policy
 from zkcheck.roles.result import VerifiedResult
@@ -71,12 +75,14 @@ __all__ = [
     "CredentialHolder",
     "CredentialIssuer",
     "CredentialIssuerKeys",
+    "CredentialWallet",
     "HeldToken",
     "Holder",
     "InsecureTestAttester",
     "Issuer",
     "OperatorKey",
     "Policy",
+    "SQLiteNymRecords",
     "TokenAsk",
     "TokenHolder",
     "TokenIssuer",

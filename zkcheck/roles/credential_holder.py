@@ -31,18 +31,35 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from zkcheck.claims import NUMBER, Check
+from zkcheck.encoding.cbor import encode
 from zkcheck.encoding.credential import (
     CarryOver,
     CredentialEvidence,
     CredentialRequest,
     CredentialResponse,
+    decode_facts,
+    encode_facts,
 )
-from zkcheck.encoding.messages import Presentation, Request, check_identifier
-from zkcheck.errors import NotRequested, PolicyError, UntrustedIssuer
+from zkcheck.encoding.messages import (
+    VERSION,
+    Presentation,
+    Request,
+    check_identifier,
+    message_fields,
+)
+from zkcheck.errors import (
+    DecodeError,
+    InvalidSignature,
+    NotRequested,
+    PolicyError,
+    UntrustedIssuer,
+)
 from zkcheck.hazmat import credential, presentation
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms
+from zkcheck.hazmat.blind_bbs import secret_scalar
 from zkcheck.hazmat.credential import ISSUE_HOUR_TOLERANCE, LayoutFacts, day_of_time, hour_floor
 from zkcheck.hazmat.credential_pseudonym import (
     CARRY_OVER_DISCLOSED,
@@ -69,7 +86,19 @@ from zkcheck.roles._credential import (
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock, epoch_seconds
 
-__all__ = ["CredentialHolder"]
+__all__ = [
+    "CREDENTIAL_WALLET_KIND",
+    "CredentialHolder",
+    "CredentialWallet",
+    "HeldCredential",
+    "WaitingRequest",
+]
+
+CREDENTIAL_WALLET_KIND = "credential-wallet"
+"""The type (key 1) of a credential wallet file."""
+
+_MAX_HELD = 256
+_MAX_WALLET = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -93,22 +122,228 @@ class _Pending:
     """At renewal, the operator's entropy the request carries the nym secret over with."""
 
 
-class CredentialHolder:
-    """A wallet of ``credential``-tier credentials, with the holder secret they share.
+@dataclass(frozen=True)
+class HeldCredential:
+    """What a wallet says of a credential it holds: its operator, its key, its issue hour
+    and its expiry day (the public parts; every fact and secret stays inside)."""
 
-    ``trust`` gives the operators' credential keys, against which every
-    response is checked before it is stored.
+    operator_id: str
+    key_id: bytes
+    issue_hour: int
+    expiry_day: int
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    """A credential request waiting for its operator's response: a first request, or a
+    renewal carrying the pseudonym secret over."""
+
+    operator_id: str
+    renewal: bool
+
+
+class CredentialWallet:
+    """The phone's holder secret, its credentials and the credential requests waiting for
+    a response, with the secrets of each (spec/08-credential-tier.md, "Files").
+
+    It has a file form (:meth:`export_wallet`, the ``credential-wallet`` file)
+    so that the phone's steps can run as separate commands; the wallet needs
+    no trust anchors, only the holder's steps do (:class:`CredentialHolder`).
+    Holds secrets: never printed, never pickled.
     """
 
-    def __init__(self, trust: TrustAnchors, *, clock: Clock) -> None:
-        self._trust = trust
-        self._clock = clock
+    def __init__(self) -> None:
         self._holder_secret = credential.generate_holder_secret()
         self._pending: dict[str, _Pending] = {}
         self._held: list[_Credential] = []
 
     def __repr__(self) -> str:
-        return f"CredentialHolder({len(self._held)} credentials)"
+        return (
+            f"CredentialWallet({len(self._held)} credentials, {len(self._pending)} pending, "
+            "<redacted>)"
+        )
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a credential wallet cannot be pickled; use export_wallet()")
+
+    def held(self) -> tuple[HeldCredential, ...]:
+        """The credentials held, described by their public parts."""
+        return tuple(
+            HeldCredential(
+                held.operator_id, held.key_id, held.facts.issue_hour, held.facts.expiry_day
+            )
+            for held in self._held
+        )
+
+    def waiting(self) -> tuple[WaitingRequest, ...]:
+        """The requests waiting for a response, one per operator at most."""
+        return tuple(
+            WaitingRequest(operator_id, pending.carried_entropy is not None)
+            for operator_id, pending in sorted(self._pending.items())
+        )
+
+    def _keep(self, held: _Credential, today: int) -> None:
+        """Store ``held``, and forget the credentials of its operator that have expired by
+        ``today`` (an ordinal day), but the one that expires last: a renewal can carry
+        its secret over (spec/13-pseudonyms.md, "Holder: request")."""
+        self._held.append(held)
+        same = [entry for entry in self._held if entry.operator_id == held.operator_id]
+        latest = max(same, key=lambda entry: entry.facts.expiry_day)
+        self._held = [
+            entry
+            for entry in self._held
+            if entry.operator_id != held.operator_id
+            or entry is latest
+            or today < entry.facts.expiry_day
+        ]
+        if len(self._held) > _MAX_HELD:
+            self._held.sort(key=lambda entry: entry.facts.expiry_day)
+            del self._held[: len(self._held) - _MAX_HELD]
+
+    # -- the file form --------------------------------------------------------------------
+
+    def export_wallet(self) -> bytes:
+        """The wallet as bytes, secrets included: store it readable by its owner alone."""
+        return encode(
+            {
+                0: VERSION,
+                1: CREDENTIAL_WALLET_KIND,
+                2: self._holder_secret.reveal(),
+                3: [
+                    {
+                        1: held.operator_id,
+                        2: held.key_id,
+                        3: held.public_key,
+                        4: held.signature,
+                        5: encode_facts(held.facts),
+                        6: held.secret_prover_blind.reveal(),
+                        7: held.nym_secret.reveal(),
+                        8: held.signer_nym_entropy,
+                    }
+                    for held in self._held
+                ],
+                4: [
+                    {
+                        1: operator_id,
+                        2: pending.request.to_bytes(),
+                        3: pending.secret_prover_blind.reveal(),
+                        4: pending.prover_nym.reveal(),
+                        **({} if pending.carried_entropy is None else {5: pending.carried_entropy}),
+                    }
+                    for operator_id, pending in sorted(self._pending.items())
+                ],
+            }
+        )
+
+    @classmethod
+    def import_wallet(cls, data: bytes) -> CredentialWallet:
+        """A wallet restored from :meth:`export_wallet`'s bytes; :class:`DecodeError` for
+        anything malformed: a value of the wrong shape or out of range, a key id that is
+        not its public key's, a credential whose signature does not verify over its facts
+        and the wallet's secrets, two requests waiting for one operator, or a request
+        whose carried entropy is there without its carry-over or missing with it."""
+        fields = message_fields(data, CREDENTIAL_WALLET_KIND, {2, 3, 4}, max_size=_MAX_WALLET)
+        held, pending = fields[3], fields[4]
+        for entries in (held, pending):
+            if type(entries) is not list or len(entries) > _MAX_HELD:
+                raise DecodeError(
+                    f"a credential wallet lists its credentials and its requests, "
+                    f"at most {_MAX_HELD} each"
+                )
+        wallet = cls.__new__(cls)
+        wallet._holder_secret = SecretBytes(_scalar(fields[2], "the holder secret"))
+        wallet._held = [wallet._credential(item) for item in held]
+        wallet._pending = {}
+        for item in pending:
+            operator_id, waiting = _pending(item)
+            if operator_id in wallet._pending:
+                raise DecodeError("two requests wait for one operator")
+            wallet._pending[operator_id] = waiting
+        return wallet
+
+    def _credential(self, item: object) -> _Credential:
+        if not isinstance(item, dict) or set(item) != set(range(1, 9)):
+            raise DecodeError("a held credential has keys 1 to 8")
+        public_key = item[3]
+        if type(public_key) is not bytes or credential.key_id(public_key) != item[2]:
+            raise DecodeError("a credential's key id is not its public key's")
+        signature = item[4]
+        if type(signature) is not bytes:
+            raise DecodeError("a credential's signature is a byte string")
+        facts = decode_facts(item[5])
+        blind = SecretBytes(_scalar(item[6], "secret_prover_blind", allow_zero=True))
+        nym_secret = SecretBytes(_scalar(item[7], "the nym secret"))
+        entropy = _scalar(item[8], "signer_nym_entropy")
+        try:
+            # The holder's own checks, run again: the facts in range, and the signature
+            # over them and the wallet's secrets under the key stored with it. The holder's
+            # part is the nym secret less the entropy, so the sum it completes is the nym
+            # secret stored.
+            credential.complete(
+                public_key,
+                signature,
+                facts,
+                self._holder_secret,
+                carried_prover_nym(nym_secret, entropy),
+                entropy,
+                blind,
+            )
+        except (PolicyError, InvalidSignature):
+            raise DecodeError("a credential does not verify under its key") from None
+        return _Credential(
+            check_identifier(item[1], "the operator id"),
+            item[2],
+            public_key,
+            signature,
+            facts,
+            blind,
+            nym_secret,
+            entropy,
+        )
+
+
+def _scalar(value: object, what: str, *, allow_zero: bool = False) -> bytes:
+    """A 32-octet secret scalar of the wallet file (below r; 0 only where ``allow_zero``)."""
+    if type(value) is not bytes:
+        raise DecodeError(f"{what} is a byte string")
+    secret_scalar(value, what, allow_zero=allow_zero)
+    return value
+
+
+def _pending(item: object) -> tuple[str, _Pending]:
+    if not isinstance(item, dict) or not {1, 2, 3, 4} <= set(item) <= {1, 2, 3, 4, 5}:
+        raise DecodeError("a waiting request has keys 1 to 4, and 5 at renewal")
+    if type(item[2]) is not bytes:
+        raise DecodeError("a waiting request holds its credential-request message")
+    request = CredentialRequest.from_bytes(item[2])
+    carried = _scalar(item[5], "the carried entropy") if 5 in item else None
+    if (carried is None) != (request.carry_over is None):
+        raise DecodeError("a renewal, and only a renewal, keeps the entropy it carries over with")
+    return check_identifier(item[1], "the operator id"), _Pending(
+        request,
+        SecretBytes(_scalar(item[3], "secret_prover_blind", allow_zero=True)),
+        SecretBytes(_scalar(item[4], "prover_nym", allow_zero=True)),
+        carried,
+    )
+
+
+class CredentialHolder:
+    """A wallet of ``credential``-tier credentials (:class:`CredentialWallet`, a new one
+    unless ``wallet`` is given), with the holder's steps.
+
+    ``trust`` gives the operators' credential keys, against which every
+    response is checked before it is stored, and their menus.
+    """
+
+    def __init__(
+        self, trust: TrustAnchors, *, clock: Clock, wallet: CredentialWallet | None = None
+    ) -> None:
+        self._trust = trust
+        self._clock = clock
+        self.wallet = wallet if wallet is not None else CredentialWallet()
+
+    def __repr__(self) -> str:
+        return f"CredentialHolder({len(self.wallet._held)} credentials)"
 
     def request_credential(
         self, operator_id: str, *, new_pseudonym: bool = False
@@ -129,20 +364,24 @@ class CredentialHolder:
         """
         if self._trust.operator(operator_id) is None:
             raise UntrustedIssuer("the operator is not in the trust anchors")
-        held = [entry for entry in self._held if entry.operator_id == operator_id]
-        pending = self._pending.get(operator_id)
+        held = [entry for entry in self.wallet._held if entry.operator_id == operator_id]
+        pending = self.wallet._pending.get(operator_id)
         if new_pseudonym or not held:
             if pending is not None and pending.carried_entropy is None:
                 return pending.request
             (prover_nym,) = generate_prover_nyms(1)
-            commitment, secret_prover_blind = credential.commit(self._holder_secret, prover_nym)
+            commitment, secret_prover_blind = credential.commit(
+                self.wallet._holder_secret, prover_nym
+            )
             request = CredentialRequest(commitment)
-            self._pending[operator_id] = _Pending(request, secret_prover_blind, prover_nym, None)
+            self.wallet._pending[operator_id] = _Pending(
+                request, secret_prover_blind, prover_nym, None
+            )
             return request
         old = max(held, key=lambda entry: entry.facts.expiry_day)
         prover_nym = carried_prover_nym(old.nym_secret, old.signer_nym_entropy)
-        commitment, secret_prover_blind = credential.commit(self._holder_secret, prover_nym)
-        opening = CarryOverOpening(secret_prover_blind, self._holder_secret, prover_nym)
+        commitment, secret_prover_blind = credential.commit(self.wallet._holder_secret, prover_nym)
+        opening = CarryOverOpening(secret_prover_blind, self.wallet._holder_secret, prover_nym)
         proof = presentation.prove(
             old.public_key,
             old.signature,
@@ -156,7 +395,7 @@ class CredentialHolder:
             old.key_id, old.facts.expiry_day, proof.bbs_proof, proof.pseudonym_proof
         )
         request = CredentialRequest(commitment, carry_over)
-        self._pending[operator_id] = _Pending(
+        self.wallet._pending[operator_id] = _Pending(
             request, secret_prover_blind, prover_nym, old.signer_nym_entropy
         )
         return request
@@ -178,11 +417,11 @@ class CredentialHolder:
         request carries the secret over again); a first request stays pending
         until a credential is stored from it, so that it can be sent again.
         """
-        pending = self._pending.get(operator_id)
+        pending = self.wallet._pending.get(operator_id)
         if pending is None:
             raise PolicyError("no credential request is pending for this operator")
         if pending.carried_entropy is not None:
-            del self._pending[operator_id]
+            del self.wallet._pending[operator_id]
         if isinstance(response, bytes):
             response = CredentialResponse.from_bytes(response)
         now = epoch_seconds(self._clock.now())
@@ -199,7 +438,7 @@ class CredentialHolder:
             key.public_key,
             response.signature,
             facts,
-            self._holder_secret,
+            self.wallet._holder_secret,
             pending.prover_nym,
             response.signer_nym_entropy,
             pending.secret_prover_blind,
@@ -207,7 +446,7 @@ class CredentialHolder:
         carried = pending.carried_entropy
         if carried is not None and not hmac.compare_digest(carried, response.signer_nym_entropy):
             raise PolicyError("the operator's entropy would change the pseudonym secret")
-        self._held.append(
+        self.wallet._keep(
             _Credential(
                 operator_id,
                 response.key_id,
@@ -217,13 +456,14 @@ class CredentialHolder:
                 pending.secret_prover_blind,
                 nym_secret,
                 response.signer_nym_entropy,
-            )
+            ),
+            day_of_time(now),
         )
-        self._pending.pop(operator_id, None)
+        self.wallet._pending.pop(operator_id, None)
 
     def remaining(self) -> int:
         """Credentials held (each may be presented any number of times until it expires)."""
-        return len(self._held)
+        return len(self.wallet._held)
 
     def present(self, request: Request | bytes, *, origin: str | None = None) -> Presentation:
         """Answer ``request`` with a fresh presentation of one credential.
@@ -268,7 +508,7 @@ class CredentialHolder:
         last_day = max(day_of_time(request.time), day_of_time(now))
         candidates = [
             held
-            for held in self._held
+            for held in self.wallet._held
             if (not request.operators or held.operator_id in request.operators)
             and self._on_menu(held.operator_id, checks)
             and last_day < held.facts.expiry_day
@@ -299,7 +539,7 @@ class CredentialHolder:
 
     def _messages(self, held: _Credential) -> list[int]:
         return credential.message_scalars(
-            held.facts, held.secret_prover_blind, self._holder_secret, held.nym_secret
+            held.facts, held.secret_prover_blind, self.wallet._holder_secret, held.nym_secret
         )
 
     def _on_menu(self, operator_id: str, checks: tuple[Check, ...]) -> bool:

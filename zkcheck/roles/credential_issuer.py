@@ -29,14 +29,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 
-from zkcheck.claims import SubscriberFacts, SwapRecord
+from zkcheck.claims import Menu, SubscriberFacts, SwapRecord
+from zkcheck.encoding.cbor import encode
 from zkcheck.encoding.credential import CarryOver, CredentialRequest, CredentialResponse
-from zkcheck.encoding.messages import check_identifier
-from zkcheck.errors import PolicyError, UntrustedIssuer
+from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
+from zkcheck.errors import DecodeError, PolicyError, UntrustedIssuer
 from zkcheck.hazmat import credential, presentation
 from zkcheck.hazmat.bbs import get_ciphersuite
 from zkcheck.hazmat.bbs_pseudonym import generate_signer_nym_entropy
@@ -61,8 +62,10 @@ from zkcheck.roles.attester import Attester
 from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.credential_keys import CredentialKeyEntry
+from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
 
 __all__ = [
+    "CREDENTIAL_ISSUER_KEY_KIND",
     "DEFAULT_CREDENTIAL_EPOCH",
     "CredentialIssuer",
     "CredentialIssuerKeys",
@@ -73,6 +76,15 @@ __all__ = [
 
 DEFAULT_CREDENTIAL_EPOCH = 28 * 86_400
 """Four weeks: each key signs the credentials of four issue weeks (two partly)."""
+
+CREDENTIAL_ISSUER_KEY_KIND = "credential-issuer-key"
+"""The type (key 1) of the operator's credential key file."""
+
+_MIN_EPOCH = 7 * 86_400
+_MAX_EPOCH = 366 * 86_400
+_MAX_AHEAD = 12
+_MAX_FILE_KEYS = 1024
+_MAX_FILE = 512 * 1024
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HOUR = timedelta(hours=1)
@@ -134,36 +146,58 @@ class _IssuingKey:
 
 class CredentialIssuerKeys:
     """An operator's BBS keys: one per epoch, for the current epoch and ``ahead`` more,
-    so that verifiers and holders have each key before it is used.
+    so that verifiers and holders have each key before it is used, and the public key of
+    every key made before, whose epoch has ended (a credential under one can still carry
+    its pseudonym secret over, spec/13-pseudonyms.md, "Operator state").
 
     Secret keys live in :class:`~zkcheck.hazmat.secret.SecretBytes`: never
-    printed, never pickled.
+    printed, never pickled. The file form (:meth:`to_bytes`, the operator's
+    ``credential-issuer-key`` file, spec/08-credential-tier.md, "Files") holds
+    them; store it readable by its owner alone.
     """
 
     def __init__(
-        self, *, now: int, epoch_length: int = DEFAULT_CREDENTIAL_EPOCH, ahead: int = 1
+        self,
+        operator_id: str,
+        *,
+        now: int,
+        epoch_length: int = DEFAULT_CREDENTIAL_EPOCH,
+        ahead: int = 1,
     ) -> None:
-        if epoch_length < 7 * 86_400 or epoch_length % 3600 or ahead < 0:
-            raise ValueError("an epoch is whole hours, at least a week; ahead is not negative")
+        self._configure(operator_id, epoch_length, ahead)
+        self.rotate(now)
+
+    def _configure(self, operator_id: str, epoch_length: int, ahead: int) -> None:
+        self.operator_id = check_identifier(operator_id, "the operator id")
+        if (
+            not _MIN_EPOCH <= epoch_length <= _MAX_EPOCH
+            or epoch_length % 3600
+            or not 0 <= ahead <= _MAX_AHEAD
+        ):
+            raise ValueError(
+                f"an epoch is whole hours, a week to a year; ahead is 0 to {_MAX_AHEAD} epochs"
+            )
         self.epoch_length = epoch_length
         self._ahead = ahead
         self._keys: dict[int, _IssuingKey] = {}
         # Every public key made, by id, also after its epoch ended: a credential under
         # it can still carry its pseudonym secret over.
         self._made: dict[bytes, CredentialKeyEntry] = {}
-        self.rotate(now)
 
     def __repr__(self) -> str:
-        return f"CredentialIssuerKeys({len(self._keys)} keys, <redacted>)"
+        return f"CredentialIssuerKeys({self.operator_id}, {len(self._keys)} keys, <redacted>)"
 
     def __reduce__(self) -> NoReturn:
-        raise TypeError("an operator's credential keys cannot be pickled")
+        raise TypeError("an operator's credential keys cannot be pickled; use to_bytes()")
 
-    def rotate(self, now: int) -> None:
-        """Drop keys whose epoch has ended; make keys for the current epoch and ``ahead`` more."""
-        for epoch in [epoch for epoch, key in self._keys.items() if key.entry.not_after <= now]:
+    def rotate(self, now: int) -> bool:
+        """Drop keys whose epoch has ended (their public keys stay known); make keys for the
+        current epoch and ``ahead`` more. Returns whether the keys held changed."""
+        ended = [epoch for epoch, key in self._keys.items() if key.entry.not_after <= now]
+        for epoch in ended:
             del self._keys[epoch]
         current = now // self.epoch_length
+        made = False
         for epoch in range(current, current + self._ahead + 1):
             if epoch not in self._keys:
                 secret_key, public_key = credential.generate_key()
@@ -171,10 +205,18 @@ class CredentialIssuerKeys:
                 entry = CredentialKeyEntry(epoch, start, start + self.epoch_length, public_key)
                 self._keys[epoch] = _IssuingKey(entry, secret_key)
                 self._made[entry.key_id] = entry
+                made = True
+        return made or bool(ended)
 
     def credential_keys(self) -> tuple[CredentialKeyEntry, ...]:
         """Every key held, for the operator's entry in its key set."""
         return tuple(key.entry for _, key in sorted(self._keys.items()))
+
+    def earlier_keys(self) -> tuple[CredentialKeyEntry, ...]:
+        """The public keys made before whose secret keys are gone, oldest first."""
+        held = {key.entry.key_id for key in self._keys.values()}
+        earlier = (entry for key_id, entry in self._made.items() if key_id not in held)
+        return tuple(sorted(earlier, key=lambda entry: (entry.epoch, entry.key_id)))
 
     def signing_key(self, now: int) -> _IssuingKey | None:
         """The key of the epoch containing ``now``, if held."""
@@ -184,6 +226,87 @@ class CredentialIssuerKeys:
         """The public key with this id, if these keys ever held it (also once its epoch
         has ended and its secret key is gone)."""
         return self._made.get(key_id)
+
+    def publish(
+        self, keyset: OperatorKeySet | None = None, menu: Menu | None = None
+    ) -> OperatorKeySet:
+        """``keyset`` with this operator's credential keys in place of those it listed, its
+        other keys and operators kept, and its menu widened by ``menu``; without a key set,
+        or without this operator in it, an entry of its credential keys alone with ``menu``
+        (by default the default menu) is added."""
+        keys = self.credential_keys()
+
+        def merged(entry: OperatorEntry) -> OperatorEntry:
+            widened = entry.menu if menu is None else Menu(entry.menu.checks | menu.checks)
+            return replace(entry, menu=widened, credential_keys=keys)
+
+        new = OperatorEntry(self.operator_id, (), menu or Menu.default(), credential_keys=keys)
+        return OperatorKeySet((new,)) if keyset is None else keyset.with_operator(new, merged)
+
+    # -- the file form --------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The key file, secret keys included: store it readable by its owner alone."""
+        return encode(
+            {
+                0: VERSION,
+                1: CREDENTIAL_ISSUER_KEY_KIND,
+                2: self.operator_id,
+                3: self.epoch_length,
+                4: self._ahead,
+                5: [
+                    [key.entry.to_map(), key.secret_key.reveal()]
+                    for _, key in sorted(self._keys.items())
+                ],
+                6: [entry.to_map() for entry in self.earlier_keys()],
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CredentialIssuerKeys:
+        """Decode a key file; :class:`~zkcheck.errors.DecodeError` for anything malformed.
+
+        Every secret key must be the key its entry publishes, every key's epoch
+        of the file's epoch length, the held keys of distinct epochs, and no
+        key id may appear twice. No key is made or dropped: :meth:`rotate` does that.
+        """
+        fields = message_fields(
+            data, CREDENTIAL_ISSUER_KEY_KIND, {2, 3, 4, 5, 6}, max_size=_MAX_FILE
+        )
+        epoch_length, ahead, held, earlier = fields[3], fields[4], fields[5], fields[6]
+        if type(epoch_length) is not int or type(ahead) is not int:
+            raise DecodeError("the epoch length and the epochs ahead are integers")
+        for listed in (held, earlier):
+            if type(listed) is not list or len(listed) > _MAX_FILE_KEYS:
+                raise DecodeError(f"a credential key file lists its keys, at most {_MAX_FILE_KEYS}")
+        keys = cls.__new__(cls)
+        try:
+            keys._configure(fields[2], epoch_length, ahead)
+        except ValueError as exc:
+            raise DecodeError(str(exc)) from None
+        for item in held:
+            if type(item) is not list or len(item) != 2 or type(item[1]) is not bytes:
+                raise DecodeError("a held key is [credential key, secret key]")
+            entry = keys._entry(item[0])
+            secret_key = SecretBytes(item[1])
+            if credential.public_key(secret_key) != entry.public_key:
+                raise DecodeError("a secret key is not the key its entry publishes")
+            if entry.epoch in keys._keys:
+                raise DecodeError("two keys for one epoch")
+            keys._keys[entry.epoch] = _IssuingKey(entry, secret_key)
+        for item in earlier:
+            keys._entry(item)
+        return keys
+
+    def _entry(self, item: object) -> CredentialKeyEntry:
+        """A key of the file, of the file's epoch length, remembered as made."""
+        entry = CredentialKeyEntry.from_map(item)
+        if entry.not_after - entry.not_before != self.epoch_length:
+            raise DecodeError("a key's epoch is not the file's epoch length")
+        if entry.key_id in self._made:
+            raise DecodeError("a key appears twice")
+        self._made[entry.key_id] = entry
+        return entry
 
 
 @dataclass(frozen=True)
@@ -232,11 +355,20 @@ class CredentialIssuer:
         self._clock = clock
         if keys is None:
             now = epoch_seconds(clock.now())
-            keys = CredentialIssuerKeys(now=now, epoch_length=epoch_length, ahead=ahead)
+            keys = CredentialIssuerKeys(
+                self.operator_id, now=now, epoch_length=epoch_length, ahead=ahead
+            )
+        elif keys.operator_id != self.operator_id:
+            raise ValueError("the credential keys are another operator's")
         self._keys = keys
         self._nym_records: MutableMapping[str, NymRecord] = (
             nym_records if nym_records is not None else {}
         )
+
+    @property
+    def keys(self) -> CredentialIssuerKeys:
+        """The operator's BBS keys, whose file form the operator keeps."""
+        return self._keys
 
     def rotate(self) -> None:
         """Drop keys whose epoch has ended; make keys for the current epoch and ``ahead`` more."""

@@ -117,15 +117,16 @@ def demo_federation(
     list_id: str = "federation.example",
     first: OperatorKey | None = None,
     first_tokens: TokenIssuerKeys | None = None,
+    first_credentials: CredentialIssuerKeys | None = None,
     token_checks: Iterable[Check] = (Check.sim_swap(72), Check.age_over(18)),
     token_issuers: int = 4,
 ) -> DemoFederation:
     """``count`` synthetic operators (at most 47) listed and signed as of ``now``.
 
     ``first``, when given, is the first operator (in Spain) instead of a fresh
-    one, and ``first_tokens`` its token keys: the demo keeps its operator's
-    keys from run to run. ``token_issuers`` operators issue tokens for
-    ``token_checks``, the first one first.
+    one, and ``first_tokens`` and ``first_credentials`` its token and credential
+    keys: the demo keeps its operator's keys from run to run. ``token_issuers``
+    operators issue tokens for ``token_checks``, the first one first.
     """
     places = [
         (country, f"{mcc}-{number:02d}", number)
@@ -143,7 +144,11 @@ def demo_federation(
         if index == 0 and first is not None:
             key = first
         name = f"Synthetic Mobile {country} {number}"
-        credential_keys = CredentialIssuerKeys(now=now)
+        credential_keys = CredentialIssuerKeys(key.operator_id, now=now)
+        if index == 0 and first_credentials is not None:
+            if first_credentials.operator_id != key.operator_id:
+                raise ValueError("the first operator's credential keys are another operator's")
+            credential_keys = first_credentials
         operators.append(DemoOperator(key, name, country, network, credential_keys))
     # The operators that issue tokens are the first ones the cases take.
     issuing = {operator.operator_id for operator in _attesting(operators)[:token_issuers]}

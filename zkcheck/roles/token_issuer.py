@@ -244,15 +244,13 @@ class TokenIssuerKeys:
         """``keyset`` with this operator's token keys in place of those it listed, its menu
         widened by the checks of this menu, its other keys and operators kept; without a
         key set, a key set of this operator alone."""
-        if keyset is None:
-            return OperatorKeySet((self.entry(),))
-        operators = list(keyset.operators)
-        for index, entry in enumerate(operators):
-            if entry.operator_id == self.operator_id:
-                menu = Menu(entry.menu.checks | self.menu.checks)
-                operators[index] = replace(entry, menu=menu, token_keys=self.token_keys())
-                return OperatorKeySet(tuple(operators))
-        return OperatorKeySet((*operators, self.entry()))
+        keys = self.token_keys()
+
+        def merged(entry: OperatorEntry) -> OperatorEntry:
+            return replace(entry, menu=Menu(entry.menu.checks | self.menu.checks), token_keys=keys)
+
+        new = self.entry()
+        return OperatorKeySet((new,)) if keyset is None else keyset.with_operator(new, merged)
 
     # -- the file form --------------------------------------------------------------------
 

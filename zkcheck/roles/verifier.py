@@ -74,11 +74,12 @@ TIERS: Mapping[str, TierVerifier] = {
 def tiers_serving(policy: Policy) -> tuple[str, ...]:
     """The tiers of ``policy.tiers`` that this installation verifies and that can serve
     the policy: the token tier, for instance, cannot when ``number`` is required or the
-    verifier id is not a server name (spec/07-token-tier.md)."""
+    verifier id is not a server name (spec/07-token-tier.md), and only the credential tier
+    gives pseudonyms (spec/13-pseudonyms.md)."""
     serving = []
     for name in policy.tiers:
         tier = TIERS.get(name)
-        if tier is None:
+        if tier is None or (policy.pseudonym and name != CredentialTier.name):
             continue
         try:
             tier.check_policy(policy)

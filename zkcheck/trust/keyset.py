@@ -35,7 +35,7 @@ key ids are unique across the whole set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,24 @@ class OperatorKeySet:
             if entry.operator_id == operator_id:
                 return entry
         return None
+
+    def with_operator(
+        self, entry: OperatorEntry, merge: Callable[[OperatorEntry], OperatorEntry]
+    ) -> OperatorKeySet:
+        """This key set with ``merge`` applied to the entry of ``entry``'s operator, the
+        other operators kept; with ``entry`` added when the set does not list that operator.
+
+        An operator hands in its keys of one tier at a time this way: the keys of
+        its other tiers stay in the key set it hands the federation.
+        """
+        if self.operator(entry.operator_id) is None:
+            return OperatorKeySet((*self.operators, entry))
+        return OperatorKeySet(
+            tuple(
+                merge(listed) if listed.operator_id == entry.operator_id else listed
+                for listed in self.operators
+            )
+        )
 
     def to_bytes(self) -> bytes:
         return encode({0: VERSION, 1: _KIND, 2: [_encode_entry(entry) for entry in self.operators]})

@@ -22,7 +22,13 @@ from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock
 
-__all__ = ["DemoRun", "OperatorKeys", "PhoneInputs", "Tier", "TierFiles"]
+__all__ = ["ATTESTER_NOTE", "DemoRun", "OperatorKeys", "PhoneInputs", "Tier", "TierFiles"]
+
+ATTESTER_NOTE = (
+    "the subscriber was authenticated by InsecureTestAttester, the insecure test and demo "
+    "attester: it takes --msisdn on trust; a deployment authenticates the SIM instead"
+)
+"""What ``issue`` says of its attester every time it issues in a tier that has one."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,11 @@ class PhoneInputs:
     operator: str | None = None
     """The phone's operator, the one it asks."""
     directories: bytes | None = None
+    origin: str | None = None
+    """The verifier identity the phone's application authenticated (the credential tier's
+    pseudonym context)."""
+    renew: bool = False
+    """The credential tier: renew the credential held, carrying its pseudonym secret over."""
 
 
 class DemoRun(Protocol):
@@ -141,11 +152,14 @@ class Tier(Protocol):
         *,
         domain: str | None,
         keyset: bytes | None,
+        secret: bytes | None,
         clock: Clock,
     ) -> OperatorKeys:
         """New operator keys for ``checks`` (none: the default menu), and the key set to
         publish (``keyset``, the key set file's bytes if it exists, to add to for a tier
-        that does). ``ValueError`` for options the tier cannot use."""
+        that does). ``secret`` is the tier's key file that ``--force`` replaces, if there
+        is one: a tier whose keys keep a history renews it rather than starting anew.
+        ``ValueError`` for options the tier cannot use."""
         ...
 
     def keygen_holder(
@@ -176,17 +190,26 @@ class Tier(Protocol):
         msisdn: str,
         request: bytes,
         *,
+        database: str,
         clock: Clock,
     ) -> bytes:
         """The operator's issuance response; :class:`~zkcheck.errors.PolicyError` when
-        no requested check holds (nothing is issued)."""
+        no requested check holds (nothing is issued). ``database`` is the SQLite file of
+        ``source``, where a tier keeps what it must remember per subscriber."""
         ...
 
-    def receive(self, wallet: bytes, response: bytes, *, clock: Clock) -> tuple[bytes, int]:
-        """The wallet with a response's attestations stored, and how many there were."""
+    def receive(
+        self, wallet: bytes, response: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, int]:
+        """The wallet with a response's attestations stored, and how many there were
+        (``given``: the phone's trust list, for a tier that checks keys in it)."""
         ...
 
-    def present(self, wallet: bytes, request: bytes, *, clock: Clock) -> tuple[bytes, bytes]:
+    def present(
+        self, wallet: bytes, request: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, bytes]:
         """The wallet without the attestation used, and the presentation;
-        :class:`~zkcheck.errors.PolicyError` when nothing held answers the request."""
+        :class:`~zkcheck.errors.PolicyError` when nothing held answers the request
+        (``given``: the phone's trust list and authenticated origin, for a tier that uses
+        them). ``ValueError`` for inputs the tier misses."""
         ...

@@ -1,4 +1,27 @@
-"""The ``credential`` tier in the demo and in ``inspect`` (spec/08-credential-tier.md).
+"""The ``credential`` tier on the command line, in the demo and in ``inspect``
+(spec/08-credential-tier.md, spec/13-pseudonyms.md).
+
+On the command line every party's step reads and writes files, as in the
+other tiers::
+
+    operator:  keygen operator --tier credential  ->  credential-issuer.key (secret: its BBS
+                                                      keys), operators.keyset (for the list)
+    phone:     keygen holder --tier credential    ->  phone.credentials (secret: the holder
+                                                      secret), credential-request.cbor
+    operator:  issue                              ->  credential-response.cbor (a blind
+                                                      signature; the subscriber's pseudonym
+                                                      record in the subscriber database)
+    phone:     receive                            ->  phone.credentials (the credential)
+    phone:     present [--origin]                 ->  presentation.cbor, a fresh proof each time
+    phone:     keygen holder --renew              ->  a renewal carrying the pseudonym secret over
+
+The phone's steps take the federation's trust list and pinned key: it checks
+the operator's key before it stores a credential, and each operator's menu
+before it proves anything. A request that asks for a pseudonym is answered
+for the verifier identity the phone's application authenticated
+(``--origin``), never for the identity the request names. The operator's
+attester is :class:`~zkcheck.roles.InsecureTestAttester`: ``issue`` takes
+``--msisdn`` on trust, and says so.
 
 The demo runs each scenario whose check the tier answers: ``number`` by
 disclosure, ``age_over`` and the swap checks by predicate proofs over the
@@ -9,23 +32,22 @@ date>"), never the hidden value. Each subscriber has one phone for the whole
 run, which renews its credential at every case by carrying its pseudonym
 secret over; a verifier that opens one account per person asks for its
 pseudonym, refuses a second sign-up from the same phone, and another such
-verifier sees another pseudonym. The operator's BBS keys are created for each
-run: the tier has no key or wallet file yet, so the file commands
-(``keygen``, ``issue``, ``receive``, ``present``) refuse it as not built
-(exit code 3); ``request``, ``verify`` and ``inspect`` work with it.
-Everything goes through the role layer.
+verifier sees another pseudonym. The demo operator keeps its BBS keys in the
+demo's state (``credential-issuer.key``), the other operators draw theirs for
+each run. Everything goes through the role layer; nothing here computes
+cryptography.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
-from typing import NoReturn
 
-from zkcheck.claims import Check, CheckKind
-from zkcheck.cli.exits import EXIT_UNAVAILABLE, CommandError
+from zkcheck.claims import Check, CheckKind, Menu
+from zkcheck.cli.exits import EXIT_BAD_INPUT, EXIT_REFUSED, CommandError
 from zkcheck.cli.explain import NOT_VERIFIED_NOTE, Explanation
+from zkcheck.cli.federation import CREDENTIAL_KEY_FILE
 from zkcheck.cli.scenarios import (
     OPERATOR_ID,
     Case,
@@ -39,7 +61,7 @@ from zkcheck.cli.scenarios import (
     SignUp,
     Verdict,
 )
-from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
+from zkcheck.cli.tiers.base import ATTESTER_NOTE, OperatorKeys, PhoneInputs, TierFiles
 from zkcheck.cli.tiers.steps import Answer, ask_and_verify, refusal_of
 from zkcheck.cli.words import check_in_words, instant, plural
 from zkcheck.encoding.credential import (
@@ -48,28 +70,51 @@ from zkcheck.encoding.credential import (
     CredentialRequest,
     CredentialResponse,
 )
-from zkcheck.encoding.messages import Presentation, Request
-from zkcheck.errors import DecodeError, NotRequested, PolicyError
+from zkcheck.encoding.messages import Presentation, Request, check_identifier
+from zkcheck.errors import (
+    DecodeError,
+    InvalidProof,
+    InvalidSignature,
+    NotRequested,
+    PolicyError,
+)
 from zkcheck.roles import (
     CredentialHolder,
     CredentialIssuer,
+    CredentialIssuerKeys,
+    CredentialWallet,
     InsecureTestAttester,
     Policy,
+    SQLiteNymRecords,
     VerifiedResult,
     Verifier,
 )
 from zkcheck.roles._credential import answered_checks
+from zkcheck.roles.credential_holder import CREDENTIAL_WALLET_KIND
+from zkcheck.roles.credential_issuer import CREDENTIAL_ISSUER_KEY_KIND
 from zkcheck.sources.base import SubscriberSource
-from zkcheck.trust.clock import Clock
+from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.clock import Clock, epoch_seconds
+from zkcheck.trust.credential_keys import CredentialKeyEntry
+from zkcheck.trust.keyset import OperatorKeySet
 
 __all__ = ["CREDENTIAL", "CredentialCommandTier"]
 
 _TIER = "credential"
 EPOCH_DAY = date(1970, 1, 1).toordinal()
-_KINDS = frozenset({CredentialRequest.KIND, CredentialResponse.KIND})
-_NO_FILES = (
-    "the credential tier's key and wallet files are not built in this version "
-    "(zkcheck demo runs the tier; request, verify and inspect accept it)"
+_FILES = TierFiles(
+    operator_key=CREDENTIAL_ISSUER_KEY_KIND,
+    wallet=CREDENTIAL_WALLET_KIND,
+    issuance_request=CredentialRequest.KIND,
+    issuance_response=CredentialResponse.KIND,
+)
+_KINDS = frozenset(
+    {
+        CREDENTIAL_ISSUER_KEY_KIND,
+        CREDENTIAL_WALLET_KIND,
+        CredentialRequest.KIND,
+        CredentialResponse.KIND,
+    }
 )
 _FACTS = (
     "the issue hour",
@@ -97,10 +142,6 @@ def _hour(hour: int) -> int:
     return 3600 * hour
 
 
-def _unavailable() -> NoReturn:
-    raise CommandError(EXIT_UNAVAILABLE, _NO_FILES)
-
-
 def _answers(check: Check) -> bool:
     try:
         answered_checks((check,))
@@ -116,19 +157,24 @@ class CredentialCommandTier:
     name = _TIER
     title = "BBS credentials with zero-knowledge presentations"
     noun = "credential"
-    attester = "the credential tier issues from the demo only in this version"
+    attester = ATTESTER_NOTE
     kinds = _KINDS
-    files = TierFiles(None, None, CredentialRequest.KIND, CredentialResponse.KIND)
+    files = _FILES
 
     def demo(self, world: DemoWorld) -> _CredentialDemo:
         return _CredentialDemo(self, world)
 
     def explain(self, kind: str, data: bytes) -> Explanation:
-        if kind == CredentialRequest.KIND:
-            return _explain_request(data)
-        if kind == CredentialResponse.KIND:
-            return _explain_response(data)
-        raise ValueError(f"the credential tier has no {kind} objects")
+        explainers: dict[str, Callable[[bytes], Explanation]] = {
+            CREDENTIAL_ISSUER_KEY_KIND: _explain_issuer_keys,
+            CREDENTIAL_WALLET_KIND: _explain_wallet,
+            CredentialRequest.KIND: _explain_request,
+            CredentialResponse.KIND: _explain_response,
+        }
+        explainer = explainers.get(kind)
+        if explainer is None:
+            raise ValueError(f"the credential tier has no {kind} objects")
+        return explainer(data)
 
     def explain_presentation(self, presentation: Presentation) -> Explanation:
         evidence = CredentialEvidence.from_bytes(presentation.body)
@@ -161,7 +207,7 @@ class CredentialCommandTier:
             notes=(NOT_VERIFIED_NOTE,),
         )
 
-    # -- files: not built in this version ----------------------------------------------
+    # -- files ----------------------------------------------------------------------
 
     def keygen_operator(
         self,
@@ -170,9 +216,29 @@ class CredentialCommandTier:
         *,
         domain: str | None,
         keyset: bytes | None,
+        secret: bytes | None,
         clock: Clock,
     ) -> OperatorKeys:
-        _unavailable()
+        if domain is not None:
+            raise ValueError(
+                "--domain names the token tier's issuer names; the credential tier has none"
+            )
+        now = epoch_seconds(clock.now())
+        if secret is None:
+            keys = CredentialIssuerKeys(operator_id, now=now)
+        else:
+            # Renewed, not replaced: every key made before stays known, so that credentials
+            # under them still carry their pseudonym secrets over.
+            try:
+                keys = CredentialIssuerKeys.from_bytes(secret)
+            except DecodeError as exc:
+                raise CommandError(EXIT_BAD_INPUT, f"the key file to renew: {exc}") from None
+            if keys.operator_id != operator_id:
+                raise ValueError(f"the key file holds the credential keys of {keys.operator_id}")
+            keys.rotate(now)
+        existing = None if keyset is None else OperatorKeySet.from_bytes(keyset)
+        menu = Menu(frozenset(checks)) if checks else None
+        return OperatorKeys(keys.to_bytes(), keys.publish(existing, menu).to_bytes())
 
     def keygen_holder(
         self,
@@ -183,7 +249,33 @@ class CredentialCommandTier:
         *,
         clock: Clock,
     ) -> tuple[bytes, bytes | None]:
-        _unavailable()
+        if checks or count != 1:
+            raise ValueError(
+                "a credential carries every fact its operator signs and is shown any number "
+                "of times; the checks are chosen at each presentation: give no --check or --count"
+            )
+        if given.request is not None or given.challenge is not None or given.directories:
+            raise ValueError("--in, --challenge and --directories are for the token tier")
+        trust, operator_id = given.trust, given.operator
+        if trust is None or operator_id is None:
+            raise ValueError(
+                "the credential tier asks the phone's operator (--operator), whose keys it "
+                "checks in the federation's trust list (--trust-list, --pin)"
+            )
+        if trust.operator(operator_id) is None:
+            raise ValueError(f"{operator_id} is not an operator in good standing on the trust list")
+        held = CredentialWallet() if wallet is None else CredentialWallet.import_wallet(wallet)
+        holds = any(credential.operator_id == operator_id for credential in held.held())
+        if given.renew and not holds:
+            raise ValueError(f"the wallet holds no credential of {operator_id} to renew")
+        if holds and not given.renew:
+            raise ValueError(
+                f"the wallet holds a credential of {operator_id}: renew it with --renew, which "
+                "carries its pseudonym secret over (the operator refuses a second secret)"
+            )
+        holder = CredentialHolder(trust, clock=clock, wallet=held)
+        request = holder.request_credential(operator_id)
+        return held.export_wallet(), request.to_bytes()
 
     def issue(
         self,
@@ -192,23 +284,170 @@ class CredentialCommandTier:
         msisdn: str,
         request: bytes,
         *,
+        database: str,
         clock: Clock,
     ) -> bytes:
-        _unavailable()
+        keys = CredentialIssuerKeys.from_bytes(key)
+        if keys.signing_key(epoch_seconds(clock.now())) is None:
+            raise CommandError(
+                EXIT_BAD_INPUT,
+                "the key file holds no credential key for the current epoch (keys are "
+                "renewed with keygen operator --tier credential --force, and listed again)",
+            )
+        attester = InsecureTestAttester()
+        records = SQLiteNymRecords(database, keys.operator_id)
+        issuer = CredentialIssuer(
+            keys.operator_id, source, attester, clock=clock, keys=keys, nym_records=records
+        )
+        try:
+            return issuer.issue(attester.enrol(msisdn), request).to_bytes()
+        except (InvalidProof, InvalidSignature):
+            raise CommandError(
+                EXIT_BAD_INPUT, "the credential request's proof does not verify: nothing issued"
+            ) from None
+        except PolicyError as exc:
+            raise CommandError(EXIT_REFUSED, f"nothing issued: {exc}") from None
+        finally:
+            records.close()
 
-    def receive(self, wallet: bytes, response: bytes, *, clock: Clock) -> tuple[bytes, int]:
-        _unavailable()
+    def receive(
+        self, wallet: bytes, response: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, int]:
+        trust = _phone_trust(given)
+        held = CredentialWallet.import_wallet(wallet)
+        answer = CredentialResponse.from_bytes(response)
+        try:
+            # The response names its key; the trust list names the key's operator, whose
+            # request it must answer (the holder checks everything again).
+            operator, _ = trust.find_credential_key(answer.key_id, epoch_seconds(clock.now()))
+            CredentialHolder(trust, clock=clock, wallet=held).receive(operator.operator_id, answer)
+        except (PolicyError, InvalidSignature) as exc:
+            raise CommandError(
+                EXIT_BAD_INPUT,
+                f"the phone refuses the response ({type(exc).__name__}: {exc}); nothing stored",
+            ) from None
+        return held.export_wallet(), 1
 
-    def present(self, wallet: bytes, request: bytes, *, clock: Clock) -> tuple[bytes, bytes]:
-        _unavailable()
+    def present(
+        self, wallet: bytes, request: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, bytes]:
+        trust = _phone_trust(given)
+        asked = Request.from_bytes(request)
+        origin = given.origin
+        if asked.pseudonym and origin is None:
+            raise ValueError(
+                f"{asked.verifier_id}'s request asks for a pseudonym: give --origin, the "
+                "verifier identity the phone's application authenticated"
+            )
+        if origin is not None:
+            try:
+                check_identifier(origin, "--origin")
+            except DecodeError:
+                raise ValueError(
+                    "--origin is a verifier identity, such as social.example"
+                ) from None
+        held = CredentialWallet.import_wallet(wallet)
+        holder = CredentialHolder(trust, clock=clock, wallet=held)
+        return held.export_wallet(), holder.present(asked, origin=origin).to_bytes()
 
     def challenge(self, verifier: Verifier, request: Request) -> bytes | None:
         # The credential tier's request is all the phone needs.
         return None
 
 
+def _phone_trust(given: PhoneInputs) -> TrustAnchors:
+    if given.trust is None:
+        raise ValueError(
+            "the credential tier checks the operator's key and menu in the federation's "
+            "trust list: give --trust-list and --pin"
+        )
+    return given.trust
+
+
 CREDENTIAL = CredentialCommandTier()
 """The credential tier's registry entry."""
+
+
+def _epoch(key: CredentialKeyEntry) -> str:
+    return f"epoch {instant(key.not_before)} to {instant(key.not_after)}"
+
+
+def _explain_issuer_keys(data: bytes) -> Explanation:
+    keys = CredentialIssuerKeys.from_bytes(data)
+    held, earlier = keys.credential_keys(), keys.earlier_keys()
+    fields = [("operator", keys.operator_id), ("epoch length", f"{keys.epoch_length} s")]
+    fields += [(f"key {key.key_id.hex()}", f"{_epoch(key)}, signs in it") for key in held]
+    fields += [
+        (f"earlier key {key.key_id.hex()}", f"{_epoch(key)}, secret key gone") for key in earlier
+    ]
+    return Explanation(
+        kind=CREDENTIAL_ISSUER_KEY_KIND,
+        title="credential issuer keys (kept by the operator), credential tier",
+        summary=(
+            f"The BBS keys of {keys.operator_id}: one per epoch, this epoch's and the next's, "
+            "whose public parts the key set hands the federation for its trust list; and the "
+            f"public keys of {plural(len(earlier), 'earlier key')}, kept so that a credential "
+            "under one can still be renewed with its pseudonym secret."
+        ),
+        audience="the operator alone",
+        reveals=(
+            "to whoever holds the file: the secret keys, which sign credentials of any facts "
+            "that every verifier trusting this operator accepts",
+        ),
+        until=max((key.not_after for key in held), default=None),
+        until_note="the last key's epoch ends; keygen operator --force renews the keys",
+        fields=tuple(fields),
+        secret=f"{plural(len(held), 'BBS secret key')}, one per epoch (not printed)",
+    )
+
+
+def _explain_wallet(data: bytes) -> Explanation:
+    wallet = CredentialWallet.import_wallet(data)
+    held, waiting = wallet.held(), wallet.waiting()
+    fields = [
+        (
+            f"credential {index}",
+            f"{entry.operator_id}, key {entry.key_id.hex()}, issued "
+            f"{instant(_hour(entry.issue_hour))}, expires {instant(day_start(entry.expiry_day))}",
+        )
+        for index, entry in enumerate(held, start=1)
+    ]
+    fields += [
+        (
+            f"waiting {index}",
+            f"{entry.operator_id}: "
+            + (
+                "a renewal carrying the pseudonym secret over"
+                if entry.renewal
+                else "a first request"
+            ),
+        )
+        for index, entry in enumerate(waiting, start=1)
+    ]
+    return Explanation(
+        kind=CREDENTIAL_WALLET_KIND,
+        title="credential wallet (kept on the phone), credential tier",
+        summary=(
+            f"A phone's holder secret, {plural(len(held), 'credential')} and "
+            f"{plural(len(waiting), 'credential request')} waiting for the operator's response."
+        ),
+        audience="the phone alone",
+        reveals=tuple(
+            f"{entry.operator_id} signed the subscriber's facts (birth date, swap times, number, "
+            f"contract start, home country) until {instant(day_start(entry.expiry_day))}"
+            for entry in held
+        )
+        or ("no credential yet",),
+        until=max((day_start(entry.expiry_day) for entry in held), default=None),
+        until_note="the last credential expires; an expired one still renews",
+        fields=tuple(fields),
+        secret=(
+            f"the holder secret, and a blind and a pseudonym secret for each of "
+            f"{plural(len(held), 'credential')} and {plural(len(waiting), 'waiting request')}: "
+            "whoever copies them proves what the credentials say under the phone's "
+            "pseudonyms (not printed, nor are the credentials' facts)"
+        ),
+    )
 
 
 def _explain_request(data: bytes) -> Explanation:
@@ -295,9 +534,10 @@ class _CredentialDemo:
         # of the federation: it renews its credential at its own operator at each case.
         self._phones: dict[str, tuple[CredentialHolder, CredentialIssuer]] = {}
         self.description = (
-            f"BBS keys of every operator for this epoch and the next ({OPERATOR_ID}'s: "
-            f"{', '.join(key.key_id.hex() for key in keys)}), created for this run: the tier "
-            "keeps no key file in this version"
+            f"{OPERATOR_ID}'s BBS keys for this epoch and the next "
+            f"({', '.join(key.key_id.hex() for key in keys)}), {world.federation.credential_keys} "
+            f"({CREDENTIAL_KEY_FILE}); every other operator's drawn for this run; the "
+            "operators keep their subscribers' pseudonym records for the run"
         )
 
     def skips(self, scenario: Scenario) -> str | None:

@@ -144,6 +144,7 @@ class SignedCommandTier:
         *,
         domain: str | None,
         keyset: bytes | None,
+        secret: bytes | None,
         clock: Clock,
     ) -> OperatorKeys:
         # The signed tier's key set names this operator alone: an existing file is replaced.
@@ -167,9 +168,9 @@ class SignedCommandTier:
             raise ValueError("the signed tier asks for attestations of checks: give --check")
         if given != PhoneInputs():
             raise ValueError(
-                "the signed tier asks for attestations before any request: "
-                "--in, --challenge, --trust-list, --pin, --operator and --directories are for the "
-                "token tier"
+                "the signed tier asks for attestations before any request: --in, --challenge, "
+                "--trust-list, --pin, --operator, --directories and --renew are for the token "
+                "tier and the credential tier"
             )
         holder = (
             Holder(clock=clock) if wallet is None else Holder.import_wallet(wallet, clock=clock)
@@ -184,17 +185,22 @@ class SignedCommandTier:
         msisdn: str,
         request: bytes,
         *,
+        database: str,
         clock: Clock,
     ) -> bytes:
         issuer = OperatorKey.from_bytes(key).issuer(source, clock=clock)
         return issuer.issue(msisdn, request).to_bytes()
 
-    def receive(self, wallet: bytes, response: bytes, *, clock: Clock) -> tuple[bytes, int]:
+    def receive(
+        self, wallet: bytes, response: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, int]:
         holder = Holder.import_wallet(wallet, clock=clock)
         stored = holder.receive(response)
         return holder.export_wallet(), stored
 
-    def present(self, wallet: bytes, request: bytes, *, clock: Clock) -> tuple[bytes, bytes]:
+    def present(
+        self, wallet: bytes, request: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, bytes]:
         holder = Holder.import_wallet(wallet, clock=clock)
         presentation = holder.present(request)
         return holder.export_wallet(), presentation.to_bytes()

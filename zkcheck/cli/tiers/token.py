@@ -33,7 +33,7 @@ from zkcheck.cli.scenarios import (
     Scenario,
     Verdict,
 )
-from zkcheck.cli.tiers.base import OperatorKeys, PhoneInputs, TierFiles
+from zkcheck.cli.tiers.base import ATTESTER_NOTE, OperatorKeys, PhoneInputs, TierFiles
 from zkcheck.cli.tiers.steps import Answer, ask_and_verify, refusal_of, verifier_knowledge
 from zkcheck.cli.words import check_in_words, instant, plural
 from zkcheck.encoding.messages import Presentation, Request
@@ -88,12 +88,6 @@ _KINDS = frozenset(
 _CACHED_BATCH = 3
 """Tokens a phone fetches at once for a check whose tokens may be cached."""
 
-ATTESTER_NOTE = (
-    "the subscriber was authenticated by InsecureTestAttester, the insecure test and demo "
-    "attester: it takes --msisdn on trust; a deployment authenticates the SIM instead"
-)
-"""What ``issue`` says of its attester every time it issues in this tier."""
-
 
 def _epoch(key: TokenKeyEntry) -> str:
     return f"{instant(key.not_before)} to {instant(key.not_after)}"
@@ -142,6 +136,7 @@ class TokenCommandTier:
         *,
         domain: str | None,
         keyset: bytes | None,
+        secret: bytes | None,
         clock: Clock,
     ) -> OperatorKeys:
         menu = Menu(frozenset(checks)) if checks else Menu.default()
@@ -172,6 +167,8 @@ class TokenCommandTier:
                 "the token tier asks for tokens that answer one verifier's request: "
                 "give --in, --challenge, --trust-list, --pin and --directories instead of --check"
             )
+        if given.renew:
+            raise ValueError("--renew renews a credential; the token tier asks per request")
         request, challenge = given.request, given.challenge
         trust, directories = given.trust, given.directories
         if request is None or challenge is None or trust is None or directories is None:
@@ -204,6 +201,7 @@ class TokenCommandTier:
         msisdn: str,
         request: bytes,
         *,
+        database: str,
         clock: Clock,
     ) -> bytes:
         attester = InsecureTestAttester()
@@ -220,12 +218,16 @@ class TokenCommandTier:
                 "keygen operator --tier token --force, and published again)",
             ) from None
 
-    def receive(self, wallet: bytes, response: bytes, *, clock: Clock) -> tuple[bytes, int]:
+    def receive(
+        self, wallet: bytes, response: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, int]:
         tokens = TokenWallet.import_wallet(wallet, clock=clock)
         stored = tokens.receive_issuance(response)
         return tokens.export_wallet(), stored
 
-    def present(self, wallet: bytes, request: bytes, *, clock: Clock) -> tuple[bytes, bytes]:
+    def present(
+        self, wallet: bytes, request: bytes, given: PhoneInputs, *, clock: Clock
+    ) -> tuple[bytes, bytes]:
         tokens = TokenWallet.import_wallet(wallet, clock=clock)
         presentation = tokens.present(request)
         return tokens.export_wallet(), presentation.to_bytes()
