@@ -6,7 +6,8 @@ code name         meaning
 0    ok           done as asked; ``verify``: the presentation was accepted
 1    refused      the answer is not "yes": ``verify`` refused the presentation (it counts as
                   not shown, whatever the reason), ``present`` had nothing the request
-                  accepts, ``issue`` issued nothing because no requested check holds
+                  accepts, ``issue`` issued nothing because no requested check holds;
+                  ``vectors --check`` found a vector file that differs
 2    usage        unknown command or option, a required option missing, an option value
                   that is not valid (such as a check the operators' menus do not offer)
 3    unavailable  the part asked for is not in this installation: a tier not built yet,
