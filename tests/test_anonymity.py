@@ -83,4 +83,3 @@ def test_the_demo_prints_the_sets(federation: DemoFederation) -> None:
         if s.check in (Check.age_over(18), Check.sim_swap(72)):
             assert f"{s.tier} {s.size}" in line
     assert "age_over:18:" in line and "sim_swap:72:" in line and "number" not in line
-
