@@ -149,13 +149,14 @@ def test_credential_challenges_are_the_hash_of_their_challenge_input() -> None:
 
 def test_trust_list_vectors_verify_with_libsodium() -> None:
     trust = load("trust-list.json")
-    trace = trust["trace"]
+    (case,) = trust["cases"]
+    trace = case["trace"]
     current = trust["inputs"]["currentAuthorityKey"]["publicKey"]
     assert _ed25519_verifies(current, trace["toBeSigned"], trace["signature"])
     operators = bytes.fromhex(trace["operators"])
     assert hashlib.sha256(operators).hexdigest() == trace["operatorsDigest"]
     assert trace["operatorsDigest"] in trace["head"]
-    assert {negative["error"] for negative in trust["negative"]} == {
+    assert {negative["error"] for negative in case["negative"]} == {
         "InvalidSignature",
         "UntrustedIssuer",
         "Expired",

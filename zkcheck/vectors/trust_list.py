@@ -70,41 +70,48 @@ def trust_list_vectors(world: World) -> dict[str, Any]:
             "listId": authority.list_id,
             "currentAuthorityKey": _authority_key("federation authority key 1", authority.current),
             "nextAuthorityKey": _authority_key("federation authority key 2", authority.next),
-            "operatorKeySet": OperatorKeySet((world.entry(),)).to_bytes().hex(),
-            "listed": {
-                "name": "Example Mobile",
-                "countries": ["ES"],
-                "networks": ["214-01"],
-            },
-            "issuedAt": LIST_ISSUED,
         },
-        "trace": {
-            "operators": signed.operators.hex(),
-            "operatorsDigest": hashlib.sha256(signed.operators).hexdigest(),
-            "head": head.payload.hex(),
-            "sequenceNumber": fields.sequence,
-            "nextUpdate": fields.next_update,
-            "expires": fields.expires_at,
-            "protectedHeader": head.protected.hex(),
-            "toBeSigned": head.to_be_signed().hex(),
-            "signature": head.signature.hex(),
-        },
-        "output": {
-            "trustList": data.hex(),
-            "trustAuthority": authority.pin().to_bytes().hex(),
-            "trustListDraft": world.draft.to_bytes().hex(),
-        },
-        "negative": [
-            _negative(
-                world, "the last octet of the operators, one bit changed", tampered.to_bytes()
-            ),
-            _negative(world, "a list signed by another key than the pinned one", unchained),
-            _negative(world, "the list after its expiry", data, fields.expires_at),
-            _negative(
-                world,
-                "the list an hour before its issue time, beyond the clock's tolerance",
-                data,
-                LIST_ISSUED - 3600,
-            ),
+        "cases": [
+            {
+                "caseName": "the first list, one operator with keys in every tier",
+                "inputs": {
+                    "operatorKeySet": OperatorKeySet((world.entry(),)).to_bytes().hex(),
+                    "name": "Example Mobile",
+                    "countries": ["ES"],
+                    "networks": ["214-01"],
+                    "issuedAt": LIST_ISSUED,
+                },
+                "trace": {
+                    "operators": signed.operators.hex(),
+                    "operatorsDigest": hashlib.sha256(signed.operators).hexdigest(),
+                    "head": head.payload.hex(),
+                    "sequenceNumber": fields.sequence,
+                    "nextUpdate": fields.next_update,
+                    "expires": fields.expires_at,
+                    "protectedHeader": head.protected.hex(),
+                    "toBeSigned": head.to_be_signed().hex(),
+                    "signature": head.signature.hex(),
+                },
+                "output": {
+                    "trustList": data.hex(),
+                    "trustAuthority": authority.pin().to_bytes().hex(),
+                    "trustListDraft": world.draft.to_bytes().hex(),
+                },
+                "negative": [
+                    _negative(
+                        world,
+                        "the last octet of the operators, one bit changed",
+                        tampered.to_bytes(),
+                    ),
+                    _negative(world, "a list signed by another key than the pinned one", unchained),
+                    _negative(world, "the list after its expiry", data, fields.expires_at),
+                    _negative(
+                        world,
+                        "the list an hour before its issue time, beyond the clock's tolerance",
+                        data,
+                        LIST_ISSUED - 3600,
+                    ),
+                ],
+            }
         ],
     }
