@@ -5,7 +5,10 @@ BLS12-381-SHA-256, under the credential tier's api_id:
 
 - ``age_over:18``, a range proof with n = 16 bits; ``sim_swap:72`` (n = 12) and
   ``issued_within:24`` (n = 8) for the combined case;
-- ``home_country_in`` with k = 8 and k = 32 values.
+- ``home_country_in`` with k = 8 and k = 32 values;
+- version 2 (chapter 9, "Version 2"): ``age_over:18`` as one linked commitment and an
+  aggregated Bulletproofs range proof of one range, and the five range checks of a bank
+  request (age, freshness, SIM swap, device swap, tenure) in one proof of eight slots.
 
 Proving is the commitment, the response and the encoding. Verifying is what the
 presentation verifier does for the predicate beyond the BBS proof: decoding
@@ -21,7 +24,8 @@ disclosed, the layout-1 shape. The last rows estimate the full presentations
 before they are integrated: plain ``proof_verify`` followed by the predicate
 verification, which counts the pairing, the BBS part and the predicate part
 once each, against the acceptance bound of an ``age_over:18`` presentation
-(at most 5 plain verifications).
+(at most 5 plain verifications in version 1, at most 3 in version 2). Version 2's
+age predicate is also measured against version 1's in the same run.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from collections.abc import Callable, Sequence
 
 from benchmarks.bench_bbs import cheapest_floor
 from benchmarks.harness import Session
-from zkcheck.hazmat import bbs, range_proof, set_membership
+from zkcheck.hazmat import bbs, range_proof, range_proof_v2, set_membership
 from zkcheck.hazmat import predicate_statements as statements
 from zkcheck.hazmat.backend import GROUP_ORDER, get_backend
 from zkcheck.hazmat.predicate_parameters import challenge_dst
@@ -49,6 +53,9 @@ DISCLOSED = [0, 2]
 T = 1_760_000_000
 CHALLENGE = 0x5EED_C0FFEE << 180
 AGE_PRESENTATION_BOUND = 5.0
+AGE_PRESENTATION_BOUND_V2 = 3.0
+SIZE_GOAL_V2 = 1536
+"""1.5 KiB: the goal for a whole ``age_over:18`` presentation message of version 2."""
 BBS_PROOF_OCTETS = 272 + 32 * (len(MESSAGES) - len(DISCLOSED))
 
 Operation = Callable[[], object]
@@ -125,6 +132,72 @@ def _ranges(
     return prove, verify, len(predicate_proof)
 
 
+def _v2_proof(
+    parts: Sequence[tuple[statements.RangeStatement, int]], context: bytes
+) -> tuple[list[bytes], bytes, list[int]]:
+    """Version 2's prover for the given widened statements and values: each link's wire
+    (V || gamma^), the range proof's octets, and the BBS responses m^_a = m~_a + c * m_a
+    the links are tied to, with the first messages encoded as item 9 hashes them."""
+    source = ScalarSource()
+    links = [
+        range_proof_v2.prover_commit(s, v, source, api_id=API_ID, ciphersuite=CIPHERSUITE)
+        for s, v in parts
+    ]
+    proof = range_proof_v2.prove_ranges(
+        context, [link.state for link in links], source, api_id=API_ID, ciphersuite=CIPHERSUITE
+    )
+    for link in links:
+        range_proof_v2.messages_octets(link.first_messages, ciphersuite=CIPHERSUITE)
+    m_hats = [
+        (link.bbs_nonce.read() + CHALLENGE * value) % GROUP_ORDER
+        for link, (_, value) in zip(links, parts, strict=True)
+    ]
+    link_octets = [
+        range_proof_v2.link_proof_to_octets(
+            range_proof_v2.prover_response(link.state, CHALLENGE), ciphersuite=CIPHERSUITE
+        )
+        for link in links
+    ]
+    return link_octets, range_proof_v2.range_proof_to_octets(proof, ciphersuite=CIPHERSUITE), m_hats
+
+
+def _v2_ranges(
+    parts: Sequence[tuple[statements.RangeStatement, int]],
+) -> tuple[Operation, Operation, int]:
+    """Version 2: prove and verify operations for linked commitments and one aggregated
+    range proof over them, and the size of their part of the predicate proof."""
+    widened = [(range_proof_v2.widened(statement), value) for statement, value in parts]
+    context = b"items 1 to 8 of the challenge input " * 16
+
+    def prove() -> object:
+        return _v2_proof(widened, context)
+
+    link_octets, range_octets, m_hats = _v2_proof(widened, context)
+
+    def verify() -> None:
+        hashed = []
+        commitments = []
+        for (statement, _), part, m_hat in zip(widened, link_octets, m_hats, strict=True):
+            link = range_proof_v2.octets_to_link_proof(part, ciphersuite=CIPHERSUITE)
+            check = range_proof_v2.verifier_recompute(
+                statement, link, m_hat, CHALLENGE, api_id=API_ID, ciphersuite=CIPHERSUITE
+            )
+            hashed.append(
+                range_proof_v2.messages_octets(check.first_messages, ciphersuite=CIPHERSUITE)
+            )
+            commitments.append(link.V)
+        decoded = range_proof_v2.octets_to_range_proof(
+            range_octets, len(widened), ciphersuite=CIPHERSUITE
+        )
+        _hash_share(b"".join(hashed) + range_octets)
+        range_proof_v2.verify_ranges(
+            context, commitments, decoded, api_id=API_ID, ciphersuite=CIPHERSUITE
+        )
+
+    verify()
+    return prove, verify, sum(map(len, link_octets)) + len(range_octets)
+
+
 def _membership(size: int) -> tuple[Operation, Operation, int]:
     values = [256 * (65 + i // 26) + 65 + i % 26 for i in range(size)]
     statement = statements.home_country_in("SET", values, T, 8)
@@ -168,27 +241,40 @@ def run(session: Session) -> None:
     session.measure(f"{plain_name} [{BACKEND.name}]", plain, floor=floor, floor_name=floor_name)
     hour = statements.hour_ceil(T)
     age = (statements.age_over(18, T, 3), statements.age_over(18, T, 3).cutoff - 6325)
-    bank = [
-        age,
-        (statements.issued_within(24, T, 1), hour - 3),
-        (statements.sim_swap(72, T, 4), hour - 2000),
-        (statements.tenure(12, T, 6), statements.tenure(12, T, 6).cutoff - 400),
-    ]
+    freshness = (statements.issued_within(24, T, 1), hour - 3)
+    sim = (statements.sim_swap(72, T, 4), hour - 2000)
+    device = (statements.device_swap(72, T, 5), hour - 900)
+    tenure = (statements.tenure(12, T, 6), statements.tenure(12, T, 6).cutoff - 400)
     cases = {
         "age_over:18 range n=16": _ranges([age]),
-        "age+freshness+swap+tenure ranges n=52": _ranges(bank),
+        "age+freshness+swap+tenure ranges n=52": _ranges([age, freshness, sim, tenure]),
         "membership k=8": _membership(8),
         "membership k=32": _membership(32),
+        "v2 age_over:18 (1 range, Bulletproofs)": _v2_ranges([age]),
+        "v2 age+freshness+sim+device+tenure (5 ranges, 8 slots)": _v2_ranges(
+            [age, freshness, sim, device, tenure]
+        ),
     }
     sizes = {name: size for name, (_, _, size) in cases.items()}
     for name, (prove, verify, _) in cases.items():
         for verb, operation in (("prove", prove), ("verify", verify)):
             session.measure(f"{name} {verb}", operation, floor=floor, floor_name=floor_name)
             session.measure(f"{name} {verb} / plain", operation, floor=plain, floor_name=plain_name)
+    # Version 2 against version 1, in the same run.
+    v1_name, v2_name = "age_over:18 range n=16", "v2 age_over:18 (1 range, Bulletproofs)"
+    for index, verb in enumerate(("prove", "verify")):
+        session.measure(
+            f"{v2_name} {verb} / v1",
+            cases[v2_name][index],
+            floor=cases[v1_name][index],
+            floor_name=f"{v1_name} {verb}",
+        )
     # The full presentations, estimated: the BBS part (as plain verification) plus the predicates.
     for name, bound in (
         ("age_over:18 range n=16", AGE_PRESENTATION_BOUND),
         ("age+freshness+swap+tenure ranges n=52", None),
+        (v2_name, AGE_PRESENTATION_BOUND_V2),
+        ("v2 age+freshness+sim+device+tenure (5 ranges, 8 slots)", None),
     ):
         verify = cases[name][1]
 
@@ -206,3 +292,8 @@ def run(session: Session) -> None:
     print(f"  sizes (octets): BBS proof, 10 undisclosed: {BBS_PROOF_OCTETS}")
     for name, size in sizes.items():
         print(f"    {name}: {size}; with the BBS proof: {size + BBS_PROOF_OCTETS}")
+    v2_proofs = sizes[v2_name] + BBS_PROOF_OCTETS
+    print(
+        f"  v2 age_over:18: {v2_proofs} octets of proofs, {SIZE_GOAL_V2 - v2_proofs} left for"
+        f" the message's framing under the 1.5 KiB goal"
+    )
