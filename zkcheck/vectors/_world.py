@@ -8,7 +8,7 @@ these keys protect nothing and must never be used for anything but vectors.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -92,17 +92,6 @@ class SeededRng:
     def record(self) -> dict[str, Any]:
         """The label and every draw, for a file's trace."""
         return {"label": self.label, "draws": [draw.hex() for draw in self.draws]}
-
-
-def hexed(value: Any) -> Any:
-    """``value`` for JSON: octets as lower-case hexadecimal, containers element-wise."""
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, Mapping):
-        return {str(key): hexed(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [hexed(item) for item in value]
-    return value
 
 
 def signing_key(label: str) -> COSESigningKey:
@@ -345,7 +334,3 @@ def flip(data: bytes, index: int) -> bytes:
     changed = bytearray(data)
     changed[index] ^= 1
     return bytes(changed)
-
-
-VectorFile = Callable[["World"], dict[str, Any]]
-"""A generator of one vector file's content from the world."""
