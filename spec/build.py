@@ -12,7 +12,11 @@ The build fails, listing every problem with its file and line, when:
   does not exist under ``tests/``, or a ``planned`` mark names one that does;
 - a sentence in a claim region (a chapter that declares ``<!-- claims: chapter -->``
   or a region between ``<!-- claims: begin -->`` and ``<!-- claims: end -->``)
-  carries no claim mark.
+  carries no claim mark;
+- a line ``<!-- vectors: NAME.json -->`` names a file that is not in ``spec/vectors/``
+  or is not a vector file, or a file of ``spec/vectors/`` has no such line. Each such
+  line is replaced by a table of the file's cases (what each takes, traces and
+  outputs), so the appendix is built from the vectors themselves.
 
 The claim-mark convention itself is specified in ``00-front.md``, section
 "Claim marks". This script is a development tool of the repository, not part of
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import ast
 import html
+import json
 import os
 import re
 import sys
@@ -42,6 +47,7 @@ from markdown_it.token import Token
 
 __all__ = [
     "KINDS",
+    "VECTORS_DIR",
     "BuildReport",
     "Claim",
     "Problem",
@@ -49,6 +55,7 @@ __all__ = [
     "build",
     "main",
     "split_sentences",
+    "vector_table",
 ]
 
 KINDS = ("proven", "tested", "assumed", "planned")
@@ -67,6 +74,8 @@ _TEST_ID = re.compile(r"tests/(?:[\w-]+/)*test_\w+\.py::(?:Test\w+::)?test\w*(?:
 _EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][\w-]*)\}\s*$")
 _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 _DIRECTIVE = re.compile(r"^<!--\s*claims:\s*(chapter|begin|end)\s*-->\s*$")
+_VECTORS_LINE = re.compile(r"^<!--\s*vectors:\s*(\S+)\s*-->\s*$", re.MULTILINE)
+VECTORS_DIR = "vectors"
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s")
 _LEAD_IN = re.compile(r"^(?:Argument|Context|Definition|Example|Note|Scope)[.:]\s")
 _ABBREVIATIONS = frozenset(
@@ -426,6 +435,58 @@ def _mark_problems(root: Path, kind: str, basis: str, closed: bool) -> list[str]
     return problems
 
 
+def _octets(value: object) -> str:
+    """How a vector value reads in a table: octets by their length, numbers and text as is."""
+    if isinstance(value, str) and len(value) >= 16 and re.fullmatch(r"(?:[0-9a-f]{2})+", value):
+        return f"{len(value) // 2} octets"
+    if value is None:
+        return "null"
+    if isinstance(value, dict | list):
+        count, noun = len(value), "field" if isinstance(value, dict) else "item"
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _fields(part: object) -> str:
+    if not isinstance(part, dict) or not part:
+        return ""
+    return "; ".join(f"`{key}`: {_octets(value)}" for key, value in part.items())
+
+
+def vector_table(name: str, content: dict[str, Any]) -> str:
+    """The Markdown table of one vector file: a row per case, with what it takes
+    (inputs), the intermediate values it records (trace), what it produces (outputs)
+    and its negative cases with the error each must raise."""
+    cases = content["cases"]
+    if not isinstance(cases, list) or not cases:
+        raise ValueError("a vector file lists its cases")
+    lines = [
+        f"[`{VECTORS_DIR}/{name}`]({VECTORS_DIR}/{name}): {content['title']}; "
+        f"specified in [{content['spec']}](../{content['spec']}). Shared inputs: "
+        f"{_fields(content.get('inputs')) or 'none'}"
+        + (f"; shared outputs: {_fields(content['output'])}." if "output" in content else "."),
+        "",
+        "| Case | Inputs | Intermediate values | Outputs | Negative cases |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for case in cases:
+        produced = {
+            key: value
+            for key, value in case.items()
+            if key not in ("caseName", "inputs", "trace", "negative")
+        }
+        outputs = _fields(case.get("output")) or _fields(produced)
+        negative = case.get("negative", [])
+        errors = sorted({entry["error"] for entry in negative})
+        refused = f"{len(negative)}: {', '.join(errors)}" if negative else "none"
+        lines.append(
+            f"| {case['caseName']} | {_fields(case.get('inputs')) or 'shared'} | "
+            f"{_fields(case.get('trace')) or 'none'} | {outputs or 'none'} | {refused} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def _walk_inline(tokens: Sequence[Token]) -> Iterator[tuple[Token, Token]]:
     """Each inline child with the block-level inline token that holds it."""
     for token in tokens:
@@ -459,17 +520,42 @@ class _Builder:
         for name in sorted(files):
             if CHAPTER_FILE.match(name) and name not in planned:
                 self.problems.add(name, None, "chapter file missing from the plan in 00-front.md")
+        tabled: set[str] = set()
         for chapter in self.chapters:
             path = files.get(chapter.name)
             if path is not None:
                 chapter.present = True
-                source = path.read_text(encoding="utf-8")
+                source = self._vector_tables(chapter.name, path.read_text(encoding="utf-8"), tabled)
             else:
                 source = (
                     f"# {chapter.title}\n\n**Not yet written.** This chapter will contain: "
                     f"{chapter.scope}\n"
                 )
             chapter.tokens = self.md.parse(source, {})
+        vectors = self.spec_dir / VECTORS_DIR
+        on_disk = {path.name for path in vectors.glob("*.json")} if vectors.is_dir() else set()
+        for name in sorted(on_disk - tabled):
+            self.problems.add(
+                f"{VECTORS_DIR}/{name}", None, "vector file without a table: add <!-- vectors: -->"
+            )
+
+    def _vector_tables(self, chapter: str, source: str, tabled: set[str]) -> str:
+        """``source`` with each ``<!-- vectors: NAME -->`` line replaced by NAME's table."""
+
+        def table(match: re.Match[str]) -> str:
+            name = match.group(1)
+            line = source.count("\n", 0, match.start()) + 1
+            path = self.spec_dir / VECTORS_DIR / name
+            try:
+                content = json.loads(path.read_text(encoding="utf-8"))
+                rendered = vector_table(name, content)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                self.problems.items.append(Problem(chapter, line, f"vector file {name}: {exc}"))
+                return ""
+            tabled.add(name)
+            return rendered
+
+        return _VECTORS_LINE.sub(table, source)
 
     # Headings and anchors.
 

@@ -12,11 +12,13 @@ presentation) against its own rule, so every byte is still checked.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import cbor2
 import pycddl
 import pytest
 
@@ -24,16 +26,21 @@ from tests.attest_world import ADULT, make_world
 from tests.credential_world import ALICE, MAX_AGE, OPERATOR, make_credential_world
 from tests.token_world import AGE, AGE_MAX_AGE, SWAP, make_token_world
 from zkcheck.claims import Check
+from zkcheck.cli.files import from_json, to_json
 from zkcheck.encoding.cbor import Tag, decode, encode
 from zkcheck.encoding.cose import Curve
-from zkcheck.encoding.messages import Presentation
+from zkcheck.encoding.messages import Presentation, decode_message
 from zkcheck.encoding.token_messages import TokenChallengeHeader
-from zkcheck.roles import CredentialIssuerKeys, Policy, Verifier
+from zkcheck.errors import DecodeError
+from zkcheck.roles import CredentialIssuerKeys, OperatorKey, Policy, Verifier
 from zkcheck.sources import DEMO_SUBSCRIBERS
+from zkcheck.trust.authority import Authority
 from zkcheck.trust.clock import epoch_seconds
 from zkcheck.trust.keyset import OperatorKeySet
 
-CDDL = (Path(__file__).resolve().parent.parent / "spec" / "cddl" / "zkcheck.cddl").read_text()
+SPEC = Path(__file__).resolve().parent.parent / "spec"
+CDDL = (SPEC / "cddl" / "zkcheck.cddl").read_text()
+VECTORS = SPEC / "vectors"
 # RFC 8610 (section 3.8.3) regular expressions are XSD ones, implicitly
 # anchored; pycddl searches instead, so the test anchors them explicitly.
 RELAXED = re.sub(r'\.regexp "([^"]*)"', r'.regexp "^(\1)$"', CDDL)
@@ -355,3 +362,111 @@ def test_credential_tier_files_validate() -> None:
     changed[3][0][5] = changed[3][0][5][:-1]
     with pytest.raises(pycddl.ValidationError):
         _validate("credential-wallet", encode(changed))
+
+
+def test_secret_files_validate() -> None:
+    world = make_world()
+    holder = world.holder(Curve.ED25519)
+    holder.receive(world.issuer.issue(ADULT, holder.request_attestations([Check.age_over(18)], 2)))
+    holder.request_attestations([Check.age_over(18)], 1)  # one issuance left unanswered
+    files = {
+        "operator-key": [
+            OperatorKey.generate("operator.example", curve=curve).to_bytes()
+            for curve in (Curve.ED25519, Curve.P256)
+        ],
+        "wallet": [holder.export_wallet()],
+        "trust-authority-key": [Authority.generate("federation.example").to_bytes()],
+    }
+    for rule, encodings in files.items():
+        for data in encodings:
+            _validate(rule, data)
+            _validate("file", data)
+            with pytest.raises(pycddl.ValidationError):
+                _validate("message", data)  # a secret file is not a message
+    # The schema can fail: a private key without d, a wallet entry without its key.
+    fields = decode(files["operator-key"][0])
+    del fields[3][-4]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("operator-key", encode(fields))
+    fields = decode(files["wallet"][0], tags=frozenset({18}), max_size=1 << 20)
+    fields[2][0] = fields[2][0][1:]
+    with pytest.raises(pycddl.ValidationError):
+        _validate("wallet", encode(fields))
+
+
+def test_the_json_file_form_validates() -> None:
+    request = _messages(Curve.ED25519, Curve.ED25519)["request"][0]
+    for data in (request, OperatorKey.generate("operator.example").to_bytes()):
+        document = json.loads(to_json(data))
+        # CDDL's data model is shared by JSON and CBOR: the object as CBOR is validated.
+        _schema("json-file").validate_cbor(cbor2.dumps(document))
+        assert from_json(to_json(data)) == data
+    with pytest.raises(pycddl.ValidationError):
+        _schema("json-file").validate_cbor(cbor2.dumps({"type": "request", "cbor": "a+b"}))
+
+
+def test_a_token_key_may_answer_a_home_country_set() -> None:
+    # The token tier answers every static check but number, home_country_in included.
+    entry = decode(bytes.fromhex(_vector("token.json")["inputs"]["tokenKeys"][0]["keySetEntry"]))
+    for check in ("home_country_in:EU", "home_country_in:EEA", "age_over:18"):
+        _validate("token-key", encode({**entry, 3: check}))
+    for check in ("number", "home_country_in:US"):
+        with pytest.raises(pycddl.ValidationError):
+            _validate("token-key", encode({**entry, 3: check}))
+
+
+# Which rule each vector field holds, where its name alone does not say.
+_VECTOR_FIELDS = {
+    "evidence": "credential-evidence",
+    "presentationBody": "token-presentation-body",
+    "keySetEntry": None,  # a token-key or credential-key map, checked below by its file
+    "operatorKeySet": "operator-keyset",
+    "head": "trust-list-head",
+}
+_KEY_ENTRIES = {"token.json": "token-key", "credential.json": "credential-key"}
+
+
+def _vector(name: str) -> dict[str, Any]:
+    content: dict[str, Any] = json.loads((VECTORS / name).read_text(encoding="utf-8"))
+    return content
+
+
+def _messages_in(value: Any, field: str = "") -> list[tuple[str, bytes]]:
+    """Every (field name, octets) of a vector file whose octets are a zkcheck file."""
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _messages_in(item, key)]
+    if isinstance(value, list):
+        return [found for item in value for found in _messages_in(item, field)]
+    if isinstance(value, str) and field in _VECTOR_FIELDS:
+        return [(field, bytes.fromhex(value))]
+    if isinstance(value, str) and re.fullmatch("(?:a[0-9a-f]|b[0-9a-f])00[0-9a-f]+", value):
+        return [(field, bytes.fromhex(value))]
+    return []
+
+
+def test_every_message_of_the_vectors_validates() -> None:
+    kinds: set[str] = set()
+    for name in sorted(path.name for path in VECTORS.glob("*.json")):
+        for field, data in _messages_in(_vector(name)):
+            if field == "keySetEntry":
+                _validate(_KEY_ENTRIES[name], data)
+                continue
+            if field in _VECTOR_FIELDS:
+                _validate(str(_VECTOR_FIELDS[field]), data)
+                kinds.add(str(_VECTOR_FIELDS[field]))
+                continue
+            try:
+                kind = decode_message(data)
+            except DecodeError:
+                continue  # not a zkcheck file: a CBOR example or a refused encoding
+            if field == "encoding":
+                continue  # the encoding vectors' refused encodings, which no rule admits
+            _validate(kind, data)
+            _validate("file", data)
+            kinds.add(kind)
+    assert kinds >= {
+        "request", "presentation", "result", "issuance-request", "issuance-response",
+        "credential-request", "credential-response", "token-challenge", "token-directories",
+        "token-request", "token-response", "trust-list", "trust-list-draft", "trust-authority",
+        "operator-keyset",
+    }  # fmt: skip

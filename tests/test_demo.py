@@ -111,6 +111,17 @@ def test_every_case_ends_as_its_scenario_expects(result: DemoResult) -> None:
     assert result.not_built == ()
 
 
+def test_the_demo_states_the_anonymity_sets_of_its_checks(result: DemoResult) -> None:
+    """The setup names, for the bank's and the age-gated site's checks, the set of one
+    presentation in each tier (spec/10-privacy.md, "Set sizes in the demo federation")."""
+    (line,) = [line for line in result.setup if line.startswith("anonymity set")]
+    for check in ("sim_swap:72", "age_over:18"):
+        sizes = line.split(f"{check}: ", 1)[1].split(";", 1)[0]
+        assert [part.split()[0] for part in sizes.split(", ")] == ["signed", "token", "credential"]
+        assert all(int(part.split()[1]) > 1 for part in sizes.split(", "))
+    assert "number" not in line
+
+
 def test_every_tier_runs_on_the_federation_and_its_relying_parties_name_no_operator(
     result: DemoResult,
 ) -> None:

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "zkcheck"
 
 # Higher ranks may import lower ranks, never the reverse. Leaves (rank None)
 # import only other leaves.
-RANKS: dict[str, int | None] = {
+RANKS: dict[str, float | None] = {
     "errors": None,
     "suites": None,
     "claims": None,
@@ -26,6 +26,10 @@ RANKS: dict[str, int | None] = {
     # need nothing but the claims leaf, so they sit beside trust.
     "sources": 3,
     "roles": 4,
+    # The vector generator builds messages below the role layer with seeded randomness:
+    # above roles, so that nothing production runs through can import it; below the
+    # command line, which runs it.
+    "vectors": 4.5,
     "http": 5,
     "cli": 5,
     "__main__": 6,

@@ -5,7 +5,9 @@ sources, then on small specifications that are broken on purpose, one fault each
 that every check of the convention in ``spec/00-front.md`` ("Claim marks") can fail.
 """
 
+import html
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -116,6 +118,31 @@ def test_every_tested_mark_names_a_test_that_exists(report: Any) -> None:
             function = name.split("::")[-1].split("[")[0]
             source = (ROOT / file_part).read_text(encoding="utf-8")
             assert re.search(rf"^\s*def {function}\(", source, re.MULTILINE), item
+
+
+def test_the_appendix_has_a_table_for_every_vector_file(report: Any) -> None:
+    page = report.output.read_text(encoding="utf-8")
+    appendix = page.split('id="test-vectors"', 1)[1]
+    for path in sorted((SPEC / "vectors").glob("*.json")):
+        content = json.loads(path.read_text(encoding="utf-8"))
+        assert f"vectors/{path.name}" in appendix
+        for case in content["cases"]:
+            assert html.escape(case["caseName"], quote=False) in appendix
+
+
+def test_every_conformance_item_names_vectors_or_a_test() -> None:
+    """Chapter 20's checklist: each item names a vector file or a test (whose existence the
+    build checks), and every vector file is named by some item."""
+    text = (SPEC / "20-conformance.md").read_text(encoding="utf-8")
+    checklist = text.split("{#checklist}", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in checklist.splitlines() if re.match(r"^\| \d+ \|", line)]
+    assert len(rows) >= 20
+    named: set[str] = set()
+    for row in rows:
+        files = set(re.findall(r"\(vectors/([\w-]+\.json)\)", row))
+        assert files or "[[tested:" in row, row
+        named |= files
+    assert named == {path.name for path in (SPEC / "vectors").glob("*.json")}
 
 
 def test_front_matter_names_the_package_version() -> None:
@@ -345,6 +372,43 @@ def test_unbalanced_claim_regions_fail(tmp_path: Path) -> None:
         "01-a.md:3: claims: end without claims: begin",
         "01-a.md:5: claims: begin without claims: end",
     ]
+
+
+VECTOR = {
+    "title": "A sample",
+    "spec": "spec/01-a.md",
+    "inputs": {"key": "00" * 32},
+    "cases": [
+        {
+            "caseName": "first case",
+            "inputs": {"seedLabel": "a label"},
+            "trace": {"digest": "11" * 32},
+            "output": {"message": "22" * 20},
+            "negative": [{"description": "changed", "error": "DecodeError"}],
+        }
+    ],
+}
+
+
+def test_a_vectors_line_becomes_a_table_of_the_file(tmp_path: Path) -> None:
+    spec = make_spec(tmp_path, {"01-a.md": "# A\n\n<!-- vectors: sample.json -->\n"})
+    (spec / "vectors").mkdir()
+    (spec / "vectors" / "sample.json").write_text(json.dumps(VECTOR), encoding="utf-8")
+    page = build.build(spec).output.read_text(encoding="utf-8")
+    assert '<a href="../vectors/sample.json"><code>vectors/sample.json</code></a>' in page
+    assert "<td>first case</td>" in page and "<code>digest</code>: 32 octets" in page
+    assert "<code>message</code>: 20 octets" in page and "<td>1: DecodeError</td>" in page
+
+
+def test_a_vector_file_must_have_a_table_and_a_table_a_file(tmp_path: Path) -> None:
+    spec = make_spec(tmp_path, {"01-a.md": "# A\n\n<!-- vectors: missing.json -->\n"})
+    (spec / "vectors").mkdir()
+    (spec / "vectors" / "sample.json").write_text(json.dumps(VECTOR), encoding="utf-8")
+    (spec / "vectors" / "broken.json").write_text("{", encoding="utf-8")
+    problems = problems_of(spec)
+    assert any(p.startswith("01-a.md:3: vector file missing.json:") for p in problems), problems
+    assert "vectors/sample.json:1: vector file without a table: add <!-- vectors: -->" in problems
+    assert "vectors/broken.json:1: vector file without a table: add <!-- vectors: -->" in problems
 
 
 def test_nothing_is_written_when_the_build_fails(tmp_path: Path) -> None:

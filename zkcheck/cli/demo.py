@@ -50,22 +50,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from zkcheck.claims import NUMBER, SubscriberFacts
 from zkcheck.cli import tiers
 from zkcheck.cli.exits import EXIT_BAD_INPUT, CommandError
 from zkcheck.cli.federation import load_federation
 from zkcheck.cli.scenarios import SCENARIOS, CaseResult, DemoWorld, Progress
 from zkcheck.cli.tiers import Planned
+from zkcheck.roles.anonymity import anonymity_sets
+from zkcheck.roles.demo_federation import DemoFederation
 from zkcheck.sources import SQLiteSubscriberSource, demo_subscribers
-from zkcheck.trust.clock import Clock, SystemClock
+from zkcheck.trust.clock import Clock, SystemClock, epoch_seconds
+from zkcheck.trust.trust_list import decode_operators
 
-__all__ = ["RANDOM_SUBSCRIBERS", "STATE_MARKER", "DemoResult", "default_state_dir", "run_demo"]
+__all__ = [
+    "RANDOM_SUBSCRIBERS",
+    "STATE_MARKER",
+    "SUBSCRIBER_SEED",
+    "DemoResult",
+    "anonymity_line",
+    "default_state_dir",
+    "run_demo",
+]
 
 STATE_MARKER = "zkcheck-demo-state"
 _STATE_VERSION = "zkcheck demo state, version 1\n"
 _SUBSCRIBERS = "subscribers.db"
 RANDOM_SUBSCRIBERS = 2000
 """Synthetic subscribers the database holds besides the named ones the scenarios use."""
-_SEED = 2026
+SUBSCRIBER_SEED = 2026
+"""The seed of the random synthetic subscribers: the same database at every run."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +156,9 @@ def _state_dir(chosen: Path | None, fresh: bool) -> tuple[Path, bool]:
     raise CommandError(EXIT_BAD_INPUT, "no usable state directory: choose one with --state")
 
 
-def _subscribers(state: Path, clock: Clock) -> tuple[SQLiteSubscriberSource, str]:
+def _subscribers(
+    state: Path, clock: Clock
+) -> tuple[SQLiteSubscriberSource, list[SubscriberFacts], str]:
     path = state / _SUBSCRIBERS
     how = "refreshed" if path.exists() else "created"
     try:
@@ -151,9 +166,28 @@ def _subscribers(state: Path, clock: Clock) -> tuple[SQLiteSubscriberSource, str
     except sqlite3.DatabaseError:
         path.unlink()
         source, how = SQLiteSubscriberSource(path), "recreated (the old file was unreadable)"
-    subscribers = demo_subscribers(clock.now(), RANDOM_SUBSCRIBERS, seed=_SEED)
+    subscribers = demo_subscribers(clock.now(), RANDOM_SUBSCRIBERS, seed=SUBSCRIBER_SEED)
     source.add_all(subscribers)
-    return source, f"{len(subscribers)} synthetic subscribers, {how} ({_SUBSCRIBERS})"
+    return source, subscribers, f"{len(subscribers)} synthetic subscribers, {how} ({_SUBSCRIBERS})"
+
+
+def anonymity_line(
+    federation: DemoFederation, subscribers: Sequence[SubscriberFacts], now: int
+) -> str:
+    """The anonymity set of one presentation for each scenario's check and each tier, as
+    spec/10-privacy.md ("Anonymity sets") defines it, at ``now``."""
+    checks = [scenario.check for scenario in SCENARIOS if scenario.check != NUMBER]
+    sets = anonymity_sets(
+        decode_operators(federation.trust_list.operators), subscribers, checks, now
+    )
+    parts = []
+    for check in checks:
+        sizes = ", ".join(f"{found.tier} {found.size}" for found in sets if found.check == check)
+        parts.append(f"{check.identifier}: {sizes}")
+    return (
+        "anonymity set of one presentation among one operator's subscribers "
+        f"(spec/10-privacy.md): {'; '.join(parts)}"
+    )
 
 
 def _ignore(_: str) -> None:
@@ -183,7 +217,7 @@ def run_demo(
     clock = clock if clock is not None else SystemClock()
     progress("preparing the demo state")
     directory, kept = _state_dir(state, fresh)
-    source, database = _subscribers(directory, clock)
+    source, subscribers, database = _subscribers(directory, clock)
     try:
         progress("drawing the federation's operators and signing its trust list")
         names = {entry.name for entry in running}
@@ -215,6 +249,7 @@ def run_demo(
         setup=(
             database,
             federation.description,
+            anonymity_line(federation.federation, subscribers, epoch_seconds(clock.now())),
             *(f"{name} tier: {run.description}" for name, run in runs),
         ),
         tiers=tuple(name for name, _ in runs),

@@ -8,7 +8,8 @@ code name         meaning
                   not shown, whatever the reason), ``present`` had nothing the request
                   accepts, ``issue`` issued nothing because no requested check holds (or,
                   in the credential tier, the operator does not know the subscriber or
-                  refuses it a second pseudonym secret)
+                  refuses it a second pseudonym secret);
+                  ``vectors --check`` found a vector file that differs
 2    usage        unknown command or option, a required option missing, an option value
                   that is not valid (such as a check the operators' menus do not offer)
 3    unavailable  the part asked for is not in this installation: a tier not built yet,

@@ -656,6 +656,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to the runner")
     bench.set_defaults(handler=_cmd_bench)
+
+    vectors = _command(
+        sub,
+        "vectors",
+        "write zkcheck's own test vectors (spec/21-test-vectors.md)",
+        "Generate zkcheck's own test vectors for every message and tier from fixed seeds: "
+        "inputs, keys, every intermediate value, outputs and negative cases, one JSON file "
+        "per part, as the specification's appendix describes. The same seeds always give the "
+        "same files, byte for byte. With --check, compare instead of writing, and exit 1 "
+        "when a file differs.",
+        "  zkcheck vectors\n  zkcheck vectors --out /tmp/vectors\n  zkcheck vectors --check\n",
+    )
+    vectors.add_argument(
+        "--out",
+        type=Path,
+        default=Path("spec") / "vectors",
+        metavar="DIR",
+        help="where the files go (default: spec/vectors)",
+    )
+    vectors.add_argument(
+        "--check", action="store_true", help="compare with the files in DIR; write nothing"
+    )
+    vectors.set_defaults(handler=_cmd_vectors)
     return parser
 
 
@@ -826,6 +849,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         )
     command = [sys.executable, "-m", "benchmarks", *args.bench_args, *args.extra]
     return subprocess.call(command, cwd=root)  # noqa: S603 -- fixed interpreter and module
+
+
+def _cmd_vectors(args: argparse.Namespace) -> int:
+    # Imported here: generating vectors loads every tier, which no other command needs.
+    from zkcheck import vectors
+
+    if args.check:
+        problems = vectors.differences(args.out)
+        for problem in problems:
+            sys.stdout.write(f"{args.out}: {problem}\n")
+        return EXIT_REFUSED if problems else EXIT_OK
+    try:
+        written = vectors.write(args.out)
+    except OSError as exc:
+        raise CommandError(EXIT_BAD_INPUT, f"cannot write {args.out}: {exc.strerror}") from None
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

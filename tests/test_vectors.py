@@ -1,0 +1,171 @@
+"""zkcheck's own vectors (spec/vectors/, spec/21-test-vectors.md) are what the code generates,
+and their values check out by routes other than the generator's.
+
+The generator (:mod:`zkcheck.vectors`) verifies every presentation it writes with the
+real verifier; these tests regenerate the files and compare them byte for byte, and
+recompute the main intermediate values with other code: libsodium for Ed25519,
+OpenSSL for RSASSA-PSS, SHA-256 and the BBS hash_to_scalar directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.signing
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from zkcheck import vectors
+from zkcheck.cli.files import from_json
+from zkcheck.cli.main import main
+from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
+from zkcheck.hazmat.bbs import hash_to_scalar
+from zkcheck.hazmat.presentation import CHALLENGE_DST
+
+VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors"
+
+
+def load(name: str) -> dict[str, Any]:
+    content: dict[str, Any] = json.loads((VECTORS / name).read_text(encoding="utf-8"))
+    return content
+
+
+def test_the_committed_vectors_are_regenerated_byte_for_byte() -> None:
+    assert vectors.differences(VECTORS) == []
+    assert sorted(path.name for path in VECTORS.glob("*.json")) == sorted(vectors.FILES)
+
+
+def test_the_command_writes_the_files_and_checks_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["vectors", "--out", str(tmp_path)]) == 0
+    for name in vectors.FILES:
+        assert (tmp_path / name).read_bytes() == (VECTORS / name).read_bytes()
+    assert main(["vectors", "--out", str(tmp_path), "--check"]) == 0
+    changed = tmp_path / "token.json"
+    changed.write_text(changed.read_text().replace('"now": ', '"now": 1', 1))
+    (tmp_path / "stray.json").write_text("{}")
+    capsys.readouterr()
+    assert main(["vectors", "--out", str(tmp_path), "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "token.json: differs" in out and "stray.json: not generated" in out
+    assert "signed.json" not in out
+
+
+def _ed25519_verifies(public_key: str, message: str, signature: str) -> bool:
+    try:
+        nacl.signing.VerifyKey(bytes.fromhex(public_key)).verify(
+            bytes.fromhex(message), bytes.fromhex(signature)
+        )
+    except nacl.exceptions.BadSignatureError:
+        return False
+    return True
+
+
+def test_signed_vectors_verify_with_libsodium() -> None:
+    signed = load("signed.json")
+    operator = signed["inputs"]["operatorKey"]["publicKey"]
+    for case in signed["cases"]:
+        trace = case["trace"]
+        for attestation in trace["attestations"]:
+            assert _ed25519_verifies(operator, attestation["toBeSigned"], attestation["signature"])
+            changed = attestation["toBeSigned"][:-2] + "00"
+            assert not _ed25519_verifies(operator, changed, attestation["signature"])
+        request = bytes.fromhex(trace["request"])
+        assert hashlib.sha256(request).hexdigest() == trace["requestDigest"]
+        assert Request.from_bytes(request).nonce.hex() == case["inputs"]["request"]["nonce"]
+        binding = trace["keyBinding"]
+        holder = case["inputs"]["holderKeys"][0]["publicKey"]
+        assert _ed25519_verifies(holder, binding["toBeSigned"], binding["signature"])
+        shown = Presentation.from_bytes(bytes.fromhex(case["output"]["presentation"]))
+        assert shown.tier == "signed" and shown.nonce == Request.from_bytes(request).nonce
+        result = ResultRecord.from_bytes(bytes.fromhex(case["output"]["result"]))
+        assert [check.identifier for check in result.checks] == case["inputs"]["checks"]
+        assert {negative["error"] for negative in case["negative"]} == {
+            "InvalidSignature",
+            "WrongVerifier",
+        }
+
+
+def test_token_vectors_verify_with_openssl() -> None:
+    token = load("token.json")
+    keys = {key["check"]: key for key in token["inputs"]["tokenKeys"]}
+    for case in token["cases"]:
+        key = keys[case["inputs"]["check"]]
+        numbers = key["privateKey"]
+        public = rsa.RSAPublicNumbers(numbers["e"], int(numbers["n"], 16)).public_key()
+        trace = case["trace"]
+        token_input = bytes.fromhex(trace["tokenInput"])
+        public.verify(
+            bytes.fromhex(trace["authenticator"]),
+            token_input,
+            padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48),
+            hashes.SHA384(),
+        )
+        # token_input = type || nonce || SHA-256(challenge) || token key id (RFC 9577 2.2.3)
+        challenge = bytes.fromhex(trace["tokenChallenge"])
+        assert token_input == (
+            b"\x00\x02"
+            + bytes.fromhex(trace["nonce"])
+            + hashlib.sha256(challenge).digest()
+            + bytes.fromhex(key["tokenKeyId"])
+        )
+        assert key["tokenKeyId"] == hashlib.sha256(bytes.fromhex(key["spki"])).hexdigest()
+        token_bytes = bytes.fromhex(case["output"]["token"])
+        assert token_bytes == token_input + bytes.fromhex(trace["authenticator"])
+        if trace["redemptionContext"]:
+            digest = hashlib.sha256(
+                trace["contextDst"].encode() + bytes.fromhex(trace["requestDigest"])
+            ).hexdigest()
+            assert digest == trace["redemptionContext"]
+        # The blinded message's first draws are the client nonce, then the PSS salt.
+        draws = trace["clientRng"]["draws"]
+        assert draws[0] == trace["nonce"] and len(bytes.fromhex(draws[1])) == 48
+
+
+def test_credential_challenges_are_the_hash_of_their_challenge_input() -> None:
+    credential = load("credential.json")
+    seen = 0
+    for case in credential["cases"]:
+        trace = case["trace"]
+        if "challengeInput" not in trace or "bbsProof" not in trace:
+            continue
+        challenge_input = bytes.fromhex(trace["challengeInput"])
+        challenge = hash_to_scalar(challenge_input, CHALLENGE_DST)
+        assert challenge.to_bytes(32, "big").hex() == trace["challenge"]
+        assert trace["bbsProof"].endswith(trace["challenge"])
+        # Item 8 of the transcript is lp(ph), ph the SHA-256 of the request.
+        ph = bytes.fromhex(trace["presentationHeader"])
+        assert ph == hashlib.sha256(bytes.fromhex(trace["request"])).digest()
+        assert (32).to_bytes(8, "big") + ph in challenge_input
+        seen += 1
+    assert seen == 4
+
+
+def test_trust_list_vectors_verify_with_libsodium() -> None:
+    trust = load("trust-list.json")
+    (case,) = trust["cases"]
+    trace = case["trace"]
+    current = trust["inputs"]["currentAuthorityKey"]["publicKey"]
+    assert _ed25519_verifies(current, trace["toBeSigned"], trace["signature"])
+    operators = bytes.fromhex(trace["operators"])
+    assert hashlib.sha256(operators).hexdigest() == trace["operatorsDigest"]
+    assert trace["operatorsDigest"] in trace["head"]
+    assert {negative["error"] for negative in case["negative"]} == {
+        "InvalidSignature",
+        "UntrustedIssuer",
+        "Expired",
+    }
+
+
+def test_the_json_file_form_reads_back_as_the_command_line_reads_it() -> None:
+    case = load("encoding.json")["cases"][3]
+    request = bytes.fromhex(case["output"]["request"])
+    assert from_json(case["output"]["jsonFile"].encode()) == request
+    assert decode_message(request) == "request"
+    assert {negative["error"] for negative in case["negative"]} == {"DecodeError"}
