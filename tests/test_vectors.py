@@ -25,7 +25,7 @@ from zkcheck.cli.files import from_json
 from zkcheck.cli.main import main
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
 from zkcheck.hazmat.bbs import hash_to_scalar
-from zkcheck.hazmat.presentation import CHALLENGE_DST
+from zkcheck.hazmat.presentation import VERSION_1, VERSION_2
 
 VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors"
 
@@ -136,7 +136,13 @@ def test_credential_challenges_are_the_hash_of_their_challenge_input() -> None:
         if "challengeInput" not in trace or "bbsProof" not in trace:
             continue
         challenge_input = bytes.fromhex(trace["challengeInput"])
-        challenge = hash_to_scalar(challenge_input, CHALLENGE_DST)
+        # Presentations are of version 2, a renewal's carry-over of version 1 (chapter 9).
+        version = {1: VERSION_1, 2: VERSION_2}[trace.get("presentationVersion", 1)]
+        assert ("presentationVersion" in trace) == ("predicateProof" in trace)
+        # Item 1 of the transcript is lp(PROTOCOL_ID) of the version.
+        protocol_id = version.protocol_id
+        assert challenge_input.startswith(len(protocol_id).to_bytes(8, "big") + protocol_id)
+        challenge = hash_to_scalar(challenge_input, version.challenge_dst)
         assert challenge.to_bytes(32, "big").hex() == trace["challenge"]
         assert trace["bbsProof"].endswith(trace["challenge"])
         # Item 8 of the transcript is lp(ph), ph the SHA-256 of the request.

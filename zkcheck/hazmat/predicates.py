@@ -72,8 +72,6 @@ def _refuse_unless(holds: bool) -> None:
         raise PolicyError("the holder's value does not satisfy the statement")
 
 
-
-
 class PredicateCommitment:
     """A predicate's prover state between its first messages and its responses.
 

@@ -44,7 +44,9 @@ from zkcheck.encoding.credential import (
     encode_facts,
 )
 from zkcheck.encoding.messages import (
-    VERSION,
+    VERSION as FILE_VERSION,
+)
+from zkcheck.encoding.messages import (
     Presentation,
     Request,
     check_identifier,
@@ -206,7 +208,7 @@ class CredentialWallet:
         """The wallet as bytes, secrets included: store it readable by its owner alone."""
         return encode(
             {
-                0: VERSION,
+                0: FILE_VERSION,
                 1: CREDENTIAL_WALLET_KIND,
                 2: self._holder_secret.reveal(),
                 3: [

@@ -18,7 +18,7 @@ from zkcheck.encoding.credential import (
     CredentialResponse,
 )
 from zkcheck.encoding.messages import Presentation
-from zkcheck.hazmat import credential, presentation
+from zkcheck.hazmat import credential, presentation, range_proof_v2
 from zkcheck.hazmat.bbs import (
     calculate_domain,
     get_ciphersuite,
@@ -39,17 +39,24 @@ from zkcheck.hazmat.credential import (
 )
 from zkcheck.hazmat.credential_pseudonym import (
     CARRY_OVER_DISCLOSED,
+    CARRY_OVER_VERSION,
     CarryOverBlock,
     CarryOverOpening,
     carried_prover_nym,
     carry_over_header,
     context_id,
 )
-from zkcheck.hazmat.presentation import CHALLENGE_DST, PresentationProof, Statement
+from zkcheck.hazmat.presentation import (
+    PresentationProof,
+    PresentationVersion,
+    RangeLink,
+    Statement,
+)
 from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles import Policy
 from zkcheck.roles._credential import (
     TIER,
+    VERSION,
     disclosed_indexes,
     predicate_statements,
     predicates,
@@ -172,9 +179,14 @@ def _challenge_input(
     ph: bytes,
     statements: Sequence[Statement],
     blocks: Sequence[Statement],
+    version: PresentationVersion,
 ) -> bytes:
     """challenge_input of chapter 9 as the verifier rebuilds it, item by item; the generator
-    checks that its hash is the proof's challenge."""
+    checks that its hash is the proof's challenge.
+
+    In version 2 the predicate proof ends with the aggregated range proof, which item 9
+    hashes after the predicates' first messages.
+    """
     ciphersuite = get_ciphersuite(SUITE)
     decoded = octets_to_proof(proof.bbs_proof, ciphersuite=ciphersuite)
     indexes = sorted(disclosed)
@@ -204,18 +216,27 @@ def _challenge_input(
             )
         return found
 
-    transcript = presentation.challenge_input(
+    links = sum(isinstance(statement, RangeLink) for statement in statements)
+    range_length = range_proof_v2.range_proof_length(links) if links else 0
+    predicate_wire = proof.predicate_proof[: len(proof.predicate_proof) - range_length]
+    context = presentation.context_octets(
         pk,
         list(zip(indexes, values, strict=True)),
         statements,
         ph,
-        first_messages(statements, proof.predicate_proof),
+        version=version,
+        ciphersuite=ciphersuite,
+    )
+    transcript = presentation.challenge_input(
+        context,
+        first_messages(statements, predicate_wire),
+        proof.predicate_proof[len(predicate_wire) :],
         blocks,
         first_messages(blocks, proof.pseudonym_proof),
         init_res,
         ciphersuite=ciphersuite,
     )
-    if hash_to_scalar(transcript, CHALLENGE_DST, suite=SUITE) != decoded.challenge:
+    if hash_to_scalar(transcript, version.challenge_dst, suite=SUITE) != decoded.challenge:
         raise AssertionError("the rebuilt challenge input does not hash to the challenge")
     return transcript
 
@@ -256,6 +277,7 @@ def _presentation(
         sorted(disclosed_ints),
         ph,
         statements=statements,
+        version=VERSION,
         pseudonyms=blocks,
         rng=prover,
     )
@@ -269,7 +291,7 @@ def _presentation(
     shown = Presentation(TIER, asked.nonce, evidence.to_bytes())
     policy = Policy(verifier_id, checks, tiers=(TIER,), max_age=max_age, pseudonym=pseudonym)
     result = world.verify(policy, asked, shown, number)
-    transcript = _challenge_input(pk, proof, disclosed_ints, ph, statements, blocks)
+    transcript = _challenge_input(pk, proof, disclosed_ints, ph, statements, blocks, VERSION)
     trace: dict[str, Any] = {
         "request": asked.to_bytes().hex(),
         "presentationHeader": ph.hex(),
@@ -281,6 +303,7 @@ def _presentation(
             for statement, predicate in zip(derived, statements, strict=True)
         ],
         "proverRng": prover.record(),
+        "presentationVersion": VERSION.number,
         "challengeInput": transcript.hex(),
         "challenge": _scalar(
             octets_to_proof(proof.bbs_proof, ciphersuite=get_ciphersuite(SUITE)).challenge
@@ -341,6 +364,7 @@ def _renewal(world: World, held: _Credential) -> dict[str, Any]:
         held.messages,
         CARRY_OVER_DISCLOSED,
         ph,
+        version=CARRY_OVER_VERSION,
         pseudonyms=(CarryOverBlock(commitment, held.entropy, opening=opening),),
         rng=prover,
     )
@@ -353,8 +377,12 @@ def _renewal(world: World, held: _Credential) -> dict[str, Any]:
         int(Index.EXPIRY_DAY): held.facts.expiry_day,
     }
     operator_block = CarryOverBlock(commitment, held.entropy)
-    presentation.verify(pk, proof, disclosed, ph, pseudonyms=(operator_block,))
-    transcript = _challenge_input(pk, proof, disclosed, ph, (), (operator_block,))
+    presentation.verify(
+        pk, proof, disclosed, ph, version=CARRY_OVER_VERSION, pseudonyms=(operator_block,)
+    )
+    transcript = _challenge_input(
+        pk, proof, disclosed, ph, (), (operator_block,), CARRY_OVER_VERSION
+    )
     signature, facts = _issue(world, commitment, held.entropy)
     nym = credential.complete(
         pk, signature, facts, held.holder_secret, prover_nym, held.entropy, blind
