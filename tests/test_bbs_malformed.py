@@ -20,6 +20,7 @@ from bls_points import (
     g1_outside_subgroup,
     g2_off_curve,
     g2_outside_subgroup,
+    g2_unreduced,
 )
 
 from zkcheck.errors import DecodeError, InvalidProof
@@ -49,6 +50,9 @@ BAD_G2 = {
     "off curve": g2_off_curve(),
     "outside subgroup": g2_outside_subgroup(),
     **{f"non-canonical identity {i}": e for i, e in enumerate(NON_CANONICAL_G2_IDENTITY)},
+    "valid key, compression bit clear": bytes([PK[0] & 0x7F]) + PK[1:],
+    "valid key, infinity bit set": bytes([PK[0] | 0x40]) + PK[1:],
+    "valid key, x_0 + p": g2_unreduced(PK),
 }
 BAD_SCALARS = {
     "zero": 0,
@@ -148,6 +152,8 @@ def test_public_key_point(kind: str) -> None:
         bbs.proof_verify(pk, PROOF, HEADER, PH, DISCLOSED_MESSAGES, DISCLOSED, backend=BACKEND)
     with pytest.raises(DecodeError):
         bbs.sign(SK, pk, HEADER, MESSAGES, backend=BACKEND)
+    with pytest.raises(DecodeError):
+        bbs.proof_gen(pk, SIGNATURE, HEADER, PH, MESSAGES, DISCLOSED, backend=BACKEND)
 
 
 # -- scalars: zero, and >= r ---------------------------------------------------------
