@@ -44,6 +44,16 @@ def g1_unreduced(valid: bytes) -> bytes:
     return _flags(data, sign=(valid[0] >> 5) & 1)
 
 
+def g2_unreduced(valid: bytes) -> bytes:
+    """The encoding ``valid`` of a point of G2 with x_0 replaced by x_0 + p.
+
+    x_0 fills the second 48 bytes, which carry no flag bits, so x_0 + p
+    always fits there.
+    """
+    x_0 = int.from_bytes(valid[48:], "big")
+    return valid[:48] + (x_0 + P).to_bytes(48, "big")
+
+
 G1_IDENTITY = bytes([0xC0]) + bytes(47)
 NON_CANONICAL_G1_IDENTITY = [
     bytes([0xE0]) + bytes(47),  # sort bit set

@@ -18,6 +18,7 @@ from zkcheck import testing
 from zkcheck.errors import DecodeError, InvalidProof, InvalidSignature, ZkcheckError
 from zkcheck.hazmat import bbs
 from zkcheck.hazmat.backend import get_backend
+from zkcheck.hazmat.hash_to_curve import hash_to_curve
 from zkcheck.suites import Suite
 
 SUITE_DIRS = {
@@ -115,6 +116,38 @@ def test_generators(suite: Suite) -> None:
     # A shorter request returns a prefix of the cached list, in order.
     prefix = bbs.create_generators(3, ciphersuite.api_id, ciphersuite=ciphersuite)
     assert [BACKEND.g1_to_bytes(point) for point in prefix] == encoded[:3]
+
+
+def test_generators_are_hashed_to_the_curve_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    fixture = load_json(f"{SUITE_DIRS[Suite.BLS12_381_SHA_256]}/generators.json")
+    expected = [unhex(fixture["Q1"]), *(unhex(h) for h in fixture["MsgGenerators"])]
+    # A ciphersuite of its own, so that no other test has filled its cache.
+    ciphersuite = bbs.Ciphersuite(Suite.BLS12_381_SHA_256, BACKEND)
+    hashed: list[bytes] = []
+
+    def counting_hash_to_curve(msg: bytes, dst: bytes, **kwargs: Any) -> Any:
+        hashed.append(msg)
+        return hash_to_curve(msg, dst, **kwargs)
+
+    monkeypatch.setattr(bbs, "hash_to_curve", counting_hash_to_curve)
+
+    def create(count: int, api_id: bytes = ciphersuite.api_id) -> list[bytes]:
+        points = bbs.create_generators(count, api_id, ciphersuite=ciphersuite)
+        return [BACKEND.g1_to_bytes(point) for point in points]
+
+    assert create(len(expected)) == expected
+    assert len(hashed) == len(expected)
+    # Asked again, for as many or fewer: the same points, none hashed again.
+    assert create(len(expected)) == expected
+    assert create(2) == expected[:2]
+    assert len(hashed) == len(expected)
+    # Asked for more: only the new ones are hashed, continuing the sequence.
+    longer = create(len(expected) + 2)
+    assert longer[: len(expected)] == expected
+    assert len(hashed) == len(expected) + 2
+    # Another api_id has generators of its own.
+    assert create(1, b"ANOTHER-API-ID-") != expected[:1]
+    assert len(hashed) == len(expected) + 3
 
 
 @pytest.mark.parametrize("suite", list(SUITE_DIRS))

@@ -8,6 +8,7 @@ points off the curve; points outside the subgroup; the identity; scalars
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import pytest
@@ -18,13 +19,16 @@ from bls_points import (
     NON_CANONICAL_G2_IDENTITY,
     g1_off_curve,
     g1_outside_subgroup,
+    g1_unreduced,
     g2_off_curve,
     g2_outside_subgroup,
+    g2_unreduced,
 )
 
+from tests.predicate_harness import seeded_rng
 from zkcheck.errors import DecodeError, InvalidProof
 from zkcheck.hazmat import bbs
-from zkcheck.hazmat.backend import GROUP_ORDER, get_backend
+from zkcheck.hazmat.backend import FIELD_MODULUS, GROUP_ORDER, get_backend
 from zkcheck.hazmat.secret import SecretBytes
 
 BACKEND = get_backend("arkworks")
@@ -38,6 +42,28 @@ SIGNATURE = bbs.sign(SK, PK, HEADER, MESSAGES, backend=BACKEND)
 PROOF = bbs.proof_gen(PK, SIGNATURE, HEADER, PH, MESSAGES, DISCLOSED, backend=BACKEND)
 DISCLOSED_MESSAGES = [MESSAGES[i] for i in DISCLOSED]
 
+
+def _compression_bit_clear(valid: bytes) -> bytes:
+    return bytes([valid[0] & 0x7F]) + valid[1:]
+
+
+def _infinity_bit_set(valid: bytes) -> bytes:
+    return bytes([valid[0] | 0x40]) + valid[1:]
+
+
+# Ways to make the canonical encoding of a point other than the identity
+# non-canonical: flags that contradict it, or a coordinate not reduced mod p.
+NON_CANONICAL_G1: dict[str, Callable[[bytes], bytes]] = {
+    "compression bit clear": _compression_bit_clear,
+    "infinity bit set": _infinity_bit_set,
+    "x + p": g1_unreduced,
+}
+NON_CANONICAL_G2: dict[str, Callable[[bytes], bytes]] = {
+    "compression bit clear": _compression_bit_clear,
+    "infinity bit set": _infinity_bit_set,
+    "x_0 + p": g2_unreduced,
+}
+
 BAD_G1 = {
     "identity": G1_IDENTITY,
     "off curve": g1_off_curve(),
@@ -49,6 +75,7 @@ BAD_G2 = {
     "off curve": g2_off_curve(),
     "outside subgroup": g2_outside_subgroup(),
     **{f"non-canonical identity {i}": e for i, e in enumerate(NON_CANONICAL_G2_IDENTITY)},
+    **{f"valid key, {kind}": change(PK) for kind, change in NON_CANONICAL_G2.items()},
 }
 BAD_SCALARS = {
     "zero": 0,
@@ -139,6 +166,63 @@ def test_proof_point(kind: str, position: int) -> None:
         _verify_proof(PROOF[:start] + BAD_G1[kind] + PROOF[start + 48 :])
 
 
+def _x_plus_p_fits(encoding: bytes) -> bool:
+    x = int.from_bytes(encoding, "big") & ((1 << 381) - 1)
+    return x + FIELD_MODULUS < 1 << 381
+
+
+@functools.cache
+def _signed_with_small_x() -> tuple[bytes, bytes]:
+    """A header and its signature whose A has an x small enough that x + p fits in
+    381 bits (about one signature in five), found by trying headers in turn."""
+    for attempt in range(200):
+        header = b"header %d" % attempt
+        signature = bbs.sign(SK, PK, header, MESSAGES, backend=BACKEND)
+        if _x_plus_p_fits(signature[:48]):
+            return header, signature
+    raise AssertionError("no signature with a small x in 200 headers")
+
+
+@functools.cache
+def _proof_with_small_x(position: int) -> bytes:
+    """A proof whose point at ``position`` (Abar, Bbar, D) has an x small enough
+    that x + p fits in 381 bits, found by trying seeded randomness in turn."""
+    for attempt in range(200):
+        rng = seeded_rng(b"small x %d" % attempt)
+        proof = bbs.proof_gen(
+            PK, SIGNATURE, HEADER, PH, MESSAGES, DISCLOSED, rng=rng, backend=BACKEND
+        )
+        if _x_plus_p_fits(proof[48 * position : 48 * (position + 1)]):
+            return proof
+    raise AssertionError("no proof with a small x in 200 seeds")
+
+
+@pytest.mark.parametrize("kind", list(NON_CANONICAL_G1))
+def test_signature_point_non_canonical(kind: str) -> None:
+    # x + p names the same point as x: a decoder that reduced it would accept
+    # a second encoding of a valid signature.
+    header, signature = _signed_with_small_x()
+    bbs.verify(PK, signature, header, MESSAGES, backend=BACKEND)
+    tampered = NON_CANONICAL_G1[kind](signature[:48]) + signature[48:]
+    with pytest.raises(DecodeError):
+        bbs.verify(PK, tampered, header, MESSAGES, backend=BACKEND)
+    with pytest.raises(DecodeError):
+        bbs.proof_gen(PK, tampered, header, PH, MESSAGES, DISCLOSED, backend=BACKEND)
+
+
+@pytest.mark.parametrize("kind", list(NON_CANONICAL_G1))
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_proof_point_non_canonical(kind: str, position: int) -> None:
+    proof = _proof_with_small_x(position)
+    _verify_proof(proof)
+    start = 48 * position
+    tampered = (
+        proof[:start] + NON_CANONICAL_G1[kind](proof[start : start + 48]) + proof[start + 48 :]
+    )
+    with pytest.raises(DecodeError):
+        _verify_proof(tampered)
+
+
 @pytest.mark.parametrize("kind", list(BAD_G2))
 def test_public_key_point(kind: str) -> None:
     pk = BAD_G2[kind]
@@ -148,6 +232,8 @@ def test_public_key_point(kind: str) -> None:
         bbs.proof_verify(pk, PROOF, HEADER, PH, DISCLOSED_MESSAGES, DISCLOSED, backend=BACKEND)
     with pytest.raises(DecodeError):
         bbs.sign(SK, pk, HEADER, MESSAGES, backend=BACKEND)
+    with pytest.raises(DecodeError):
+        bbs.proof_gen(pk, SIGNATURE, HEADER, PH, MESSAGES, DISCLOSED, backend=BACKEND)
 
 
 # -- scalars: zero, and >= r ---------------------------------------------------------

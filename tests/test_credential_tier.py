@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -48,6 +49,7 @@ from zkcheck.errors import (
     PolicyError,
     Replayed,
     UntrustedIssuer,
+    WrongVerifier,
     ZkcheckError,
 )
 from zkcheck.hazmat import bbs, blind_bbs, credential, presentation
@@ -67,6 +69,7 @@ from zkcheck.trust.authority import Authority
 from zkcheck.trust.credential_keys import CREDENTIAL_LIFETIME, EXPIRY_SKEW_DAYS, CredentialKeyEntry
 from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet
 from zkcheck.trust.listed_keys import ListedKey
+from zkcheck.trust.nonces import MemoryNonceStore
 from zkcheck.trust.trust_client import TrustListAnchors
 from zkcheck.trust.trust_list import ListedOperator
 
@@ -443,6 +446,37 @@ def test_presentation_for_another_request_is_rejected() -> None:
         verifier.verify(Presentation("credential", second.nonce, made_for_wide.body), number=ALICE)
     assert verifier.verify(made_for_first, number=ALICE).checks == (NUMBER,)
     assert wider.verify(made_for_wide, number=ALICE).checks == (Check.age_over(18), NUMBER)
+
+
+def test_a_presentation_relayed_under_another_verifier_id_is_refused() -> None:
+    world = make_credential_world()
+    holder = world.issued_holder()
+    bank = world.verifier(verifier_id="bank.example")
+    request = bank.create_request()
+    # A man in the middle relays the bank's request under its own name, nonce unchanged;
+    # the holder answers it and the presentation is passed on to the bank.
+    relayed = replace(request, verifier_id="phish.example")
+    made_for_relayed = holder.present(relayed)
+    with pytest.raises(InvalidProof):
+        bank.verify(made_for_relayed, number=ALICE)
+    # What binds it is the presentation header, SHA-256 of the stored request: a verifier
+    # that stored the relayed request under the same nonce accepts the same presentation,
+    # and refuses the one made for the bank's request.
+    stored = MemoryNonceStore()
+    stored.register(relayed.nonce, relayed.to_bytes(), relayed.expires_at)
+    phish = world.verifier(verifier_id="phish.example", nonces=stored)
+    made_for_bank = holder.present(request)
+    with pytest.raises(InvalidProof):
+        phish.verify(made_for_bank, number=ALICE)
+    assert phish.verify(made_for_relayed, number=ALICE).verifier_id == "phish.example"
+    # Verifiers sharing a nonce store: the stored request names another verifier.
+    shared = MemoryNonceStore()
+    shop_request = world.verifier(verifier_id="shop.example", nonces=shared).create_request()
+    other_shop = world.verifier(verifier_id="other-shop.example", nonces=shared)
+    with pytest.raises(WrongVerifier):
+        other_shop.verify(holder.present(shop_request), number=ALICE)
+    # The bank's own request is still answerable: the refusals consumed nothing.
+    assert bank.verify(made_for_bank, number=ALICE).verifier_id == "bank.example"
 
 
 def test_holder_policy_before_presenting() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.attest_world import ADULT, MINOR, START
 from tests.token_world import (
@@ -52,8 +54,16 @@ from zkcheck.hazmat.privacypass import (
     build_www_authenticate,
     create_token_request,
     parse_www_authenticate,
+    truncated_token_key_id,
 )
-from zkcheck.roles import InsecureTestAttester, Policy, TokenHolder, TokenIssuer, Verifier
+from zkcheck.roles import (
+    InsecureTestAttester,
+    Policy,
+    TokenHolder,
+    TokenIssuer,
+    TokenIssuerKeys,
+    Verifier,
+)
 from zkcheck.sources import DEMO_SUBSCRIBERS, MemorySubscriberSource, demo_subscribers
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import FixedClock, epoch_seconds
@@ -569,6 +579,61 @@ def test_issuer_draws_again_on_a_colliding_or_repeated_key() -> None:
             menu=Menu(frozenset({AGE})),
             new_key=lambda: first,
         )
+
+
+# Six 1024-bit primes p_i = b_i + offset_i, where b_i is SHAKE-256 of the label with the
+# top two bits and the low bit set, and offset_i leads to the first prime at or above it
+# (found by search; OpenSSL checks the primes again when a key is built). A search over
+# the keys of pairs of the first sixteen such primes found that the keys (1, 7) and
+# (3, 9) share their truncated key id; (5, 13) has another. Deterministic, and building
+# three keys is faster than generating the twenty or so a birthday collision takes.
+_PRIME_OFFSETS = {1: 48, 3: 1384, 5: 40, 7: 158, 9: 118, 13: 56}
+
+
+def _derived_prime(k: int) -> int:
+    label = b"zkcheck token key collision prime %d" % k
+    base = int.from_bytes(hashlib.shake_256(label).digest(128), "big") | 3 << 1022 | 1
+    return base + _PRIME_OFFSETS[k]
+
+
+def _derived_key(i: int, j: int) -> rsa.RSAPrivateKey:
+    p, q, e = _derived_prime(i), _derived_prime(j), 65537
+    d = pow(e, -1, (p - 1) * (q - 1))
+    public = rsa.RSAPublicNumbers(e, p * q)
+    return rsa.RSAPrivateNumbers(
+        p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), public
+    ).private_key()
+
+
+def test_issuer_draws_again_when_two_keys_share_a_truncated_id() -> None:
+    first, colliding, other = _derived_key(1, 7), _derived_key(3, 9), _derived_key(5, 13)
+    spki = {key: public_key_to_spki(key.public_key()) for key in (first, colliding, other)}
+    # Two different keys, one truncated key id (the last byte of SHA-256 of the SPKI).
+    assert spki[first] != spki[colliding]
+    assert truncated_token_key_id(spki[first]) == truncated_token_key_id(spki[colliding])
+    assert truncated_token_key_id(spki[first]) != truncated_token_key_id(spki[other])
+    draws = iter([first, colliding, other])
+    keys = TokenIssuerKeys(
+        "operator-a.example",
+        domain="tokens.operator-a.example",
+        now=epoch_seconds(START),
+        menu=Menu(frozenset({AGE})),
+        new_key=lambda: next(draws),
+    )
+    # Two epochs of one issuer name: the colliding key was drawn, refused, and drawn again.
+    assert next(draws, None) is None
+    assert [entry.spki for entry in keys.token_keys()] == [spki[first], spki[other]]
+    # Under two issuer names the same two keys may serve: the rule is per issuer name.
+    draws = iter([first, colliding])
+    keys = TokenIssuerKeys(
+        "operator-a.example",
+        domain="tokens.operator-a.example",
+        now=epoch_seconds(START),
+        menu=Menu(frozenset({AGE, SWAP})),
+        ahead=0,
+        new_key=lambda: next(draws),
+    )
+    assert {entry.spki for entry in keys.token_keys()} == {spki[first], spki[colliding]}
 
 
 def test_issuer_configuration_is_checked() -> None:
