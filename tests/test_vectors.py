@@ -25,6 +25,7 @@ from zkcheck.cli.files import from_json
 from zkcheck.cli.main import main
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
 from zkcheck.hazmat.bbs import hash_to_scalar
+from zkcheck.hazmat.credential_pseudonym import carry_over_header
 from zkcheck.hazmat.presentation import VERSION_1, VERSION_2
 
 VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors"
@@ -145,12 +146,17 @@ def test_credential_challenges_are_the_hash_of_their_challenge_input() -> None:
         challenge = hash_to_scalar(challenge_input, version.challenge_dst)
         assert challenge.to_bytes(32, "big").hex() == trace["challenge"]
         assert trace["bbsProof"].endswith(trace["challenge"])
-        # Item 8 of the transcript is lp(ph), ph the SHA-256 of the request.
+        # Item 8 of the transcript is lp(ph): for a presentation the SHA-256 of the request,
+        # for a carry-over the header naming the operator and the new commitment (chapter 13).
         ph = bytes.fromhex(trace["presentationHeader"])
-        assert ph == hashlib.sha256(bytes.fromhex(trace["request"])).digest()
-        assert (32).to_bytes(8, "big") + ph in challenge_input
+        if "request" in trace:
+            assert ph == hashlib.sha256(bytes.fromhex(trace["request"])).digest()
+        else:
+            commitment = bytes.fromhex(trace["commitmentWithProof"])
+            assert ph == carry_over_header(credential["inputs"]["operatorId"], commitment)
+        assert len(ph).to_bytes(8, "big") + ph in challenge_input
         seen += 1
-    assert seen == 4
+    assert seen == 5  # four presentations and the renewal's carry-over
 
 
 def test_trust_list_vectors_verify_with_libsodium() -> None:

@@ -401,6 +401,11 @@ def _renewal(world: World, held: _Credential) -> dict[str, Any]:
             "carryOverStatement": operator_block.statement_octets().hex(),
             "proverRng": prover.record(),
             "challengeInput": transcript.hex(),
+            "challenge": _scalar(
+                octets_to_proof(proof.bbs_proof, ciphersuite=get_ciphersuite(SUITE)).challenge
+            ),
+            "bbsProof": proof.bbs_proof.hex(),
+            "pseudonym": proof.pseudonym_proof.hex(),
             **_signing_trace(world, commitment, held.entropy, facts),
             "signature": signature.hex(),
             "nymSecret": nym.reveal().hex(),
