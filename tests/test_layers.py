@@ -50,19 +50,32 @@ def _modules() -> dict[str, list[str]]:
             parts.pop()
         name = ".".join(parts)
         package = parts[:-1] if path.name != "__init__.py" else parts
-        imports: list[str] = []
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                imports.extend(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = package[: len(package) - node.level + 1]
-                    target = ".".join(["zkcheck", *base, *([node.module] if node.module else [])])
-                else:
-                    target = node.module or ""
-                imports.append(target)
-        found[name] = imports
+        found[name] = _imports(path.read_text(encoding="utf-8"), package)
     return found
+
+
+def _imports(source: str, package: list[str]) -> list[str]:
+    """The absolute names a module of ``package`` (its path inside zkcheck) imports.
+
+    ``from zkcheck import vectors`` (or ``from .. import testing``) imports a part of the
+    package by naming the package itself, so each name imported from the package root
+    counts as that part.
+    """
+    imports: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imports.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(["zkcheck", *base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if target == "zkcheck":
+                imports.extend(f"zkcheck.{alias.name}" for alias in node.names)
+            else:
+                imports.append(target)
+    return imports
 
 
 def _top(name: str) -> str:
@@ -105,3 +118,29 @@ def test_only_the_backend_imports_a_curve_library() -> None:
 def test_the_checker_sees_imports() -> None:
     # The checker itself must be able to fail: it finds the CLI's own import.
     assert "zkcheck.cli.main" in _modules()["cli"]
+
+
+def test_the_checker_sees_parts_imported_from_the_package_root() -> None:
+    # "from zkcheck import vectors" names the root; the part it imports is what counts.
+    assert "zkcheck.vectors" in _modules()["cli.main"]
+    assert _imports("from zkcheck import vectors, testing\n", ["roles"]) == [
+        "zkcheck.vectors",
+        "zkcheck.testing",
+    ]
+    assert _imports("from .. import testing\n", ["roles"]) == ["zkcheck.testing"]
+    assert _imports("from . import verifier\n", ["roles"]) == ["zkcheck.roles"]
+
+
+def test_only_the_vectors_command_imports_the_vector_generator() -> None:
+    # The generator's seeded randomness must reach no command that issues, presents or
+    # verifies: only the command line's vectors handler loads it.
+    importers = sorted(
+        module
+        for module, imports in _modules().items()
+        if _top(module) != "vectors"
+        and any(
+            target == "zkcheck.vectors" or target.startswith("zkcheck.vectors.")
+            for target in imports
+        )
+    )
+    assert importers == ["cli.main"]
