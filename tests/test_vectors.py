@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from zkcheck import vectors
+from zkcheck.cli.exits import EXIT_BAD_INPUT
 from zkcheck.cli.files import from_json
 from zkcheck.cli.main import main
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
@@ -48,6 +49,7 @@ def test_the_command_writes_the_files_and_checks_them(
     for name in vectors.FILES:
         assert (tmp_path / name).read_bytes() == (VECTORS / name).read_bytes()
     assert main(["vectors", "--out", str(tmp_path), "--check"]) == 0
+    assert capsys.readouterr().out.endswith(f"{tmp_path}: every vector file is up to date\n")
     changed = tmp_path / "token.json"
     changed.write_text(changed.read_text().replace('"now": ', '"now": 1', 1))
     (tmp_path / "stray.json").write_text("{}")
@@ -56,6 +58,47 @@ def test_the_command_writes_the_files_and_checks_them(
     out = capsys.readouterr().out
     assert "token.json: differs" in out and "stray.json: not generated" in out
     assert "signed.json" not in out
+
+
+def test_the_check_of_a_missing_directory_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A wrong --out or working directory is not a set of vector files that differ.
+    assert main(["vectors", "--out", str(tmp_path / "absent"), "--check"]) == EXIT_BAD_INPUT
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"cannot read {tmp_path / 'absent'}: no such directory" in captured.err
+
+
+def test_the_check_of_an_unreadable_file_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["vectors", "--out", str(tmp_path)]) == 0
+    read_bytes = Path.read_bytes
+
+    def unreadable(path: Path) -> bytes:
+        if path.name == "token.json":
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    capsys.readouterr()
+    assert main(["vectors", "--out", str(tmp_path), "--check"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"cannot read {tmp_path / 'token.json'}: Permission denied" in err
+    assert "internal error" not in err
+
+
+def test_a_file_that_cannot_be_written_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "token.json").mkdir()
+    assert main(["vectors", "--out", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert f"cannot write {tmp_path / 'token.json'}: Is a directory" in capsys.readouterr().err
+    blocked = tmp_path / "a-file"
+    blocked.write_bytes(b"")
+    assert main(["vectors", "--out", str(blocked / "vectors")]) == EXIT_BAD_INPUT
+    assert f"cannot write {blocked}" in capsys.readouterr().err
 
 
 def _ed25519_verifies(public_key: str, message: str, signature: str) -> bool:

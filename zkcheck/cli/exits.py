@@ -17,7 +17,7 @@ code name         meaning
 4    bad input    an input file is missing, unreadable, too large or not the zkcheck object
                   expected (an issuance message whose proof or signature does not verify,
                   a key file of an ended epoch); an output cannot be written, or would
-                  overwrite a secret key
+                  overwrite a secret key; ``vectors --check`` has no directory to compare
 5    internal     zkcheck failed in a way it should not (a bug); the traceback goes to
                   standard error. ``demo`` also exits 5 when an outcome differs from the
                   one its scenario expects.

@@ -665,7 +665,7 @@ def _parser() -> argparse.ArgumentParser:
         "inputs, keys, every intermediate value, outputs and negative cases, one JSON file "
         "per part, as the specification's appendix describes. The same seeds always give the "
         "same files, byte for byte. With --check, compare instead of writing, and exit 1 "
-        "when a file differs.",
+        "when a file differs (4 when DIR is missing or a file cannot be read).",
         "  zkcheck vectors\n  zkcheck vectors --out /tmp/vectors\n  zkcheck vectors --check\n",
     )
     vectors.add_argument(
@@ -856,17 +856,34 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
     from zkcheck import vectors
 
     if args.check:
-        problems = vectors.differences(args.out)
+        # A directory that is not there is a wrong --out (or working directory), not a set
+        # of vector files that differ: it is bad input, as an unreadable file is.
+        if not args.out.is_dir():
+            raise CommandError(EXIT_BAD_INPUT, f"cannot read {args.out}: no such directory")
+        try:
+            problems = vectors.differences(args.out)
+        except OSError as exc:
+            raise CommandError(
+                EXIT_BAD_INPUT, f"cannot read {_failed_path(exc, args.out)}"
+            ) from None
         for problem in problems:
             sys.stdout.write(f"{args.out}: {problem}\n")
-        return EXIT_REFUSED if problems else EXIT_OK
+        if problems:
+            return EXIT_REFUSED
+        sys.stdout.write(f"{args.out}: every vector file is up to date\n")
+        return EXIT_OK
     try:
         written = vectors.write(args.out)
     except OSError as exc:
-        raise CommandError(EXIT_BAD_INPUT, f"cannot write {args.out}: {exc.strerror}") from None
+        raise CommandError(EXIT_BAD_INPUT, f"cannot write {_failed_path(exc, args.out)}") from None
     for path in written:
         sys.stdout.write(f"wrote {path}\n")
     return EXIT_OK
+
+
+def _failed_path(exc: OSError, fallback: Path) -> str:
+    """The file an ``OSError`` is about (``fallback`` if it names none) and its reason."""
+    return f"{exc.filename or fallback}: {exc.strerror or exc}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

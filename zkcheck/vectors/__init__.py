@@ -67,9 +67,11 @@ def generate() -> dict[str, bytes]:
 
 def write(directory: Path) -> list[Path]:
     """Write every vector file into ``directory`` (made if missing); the paths written."""
+    # Generated before the directory is made, so a generator failure leaves nothing behind.
+    files = generate()
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, content in generate().items():
+    for name, content in files.items():
         path = directory / name
         path.write_bytes(content)
         written.append(path)
