@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,18 @@ from zkcheck.cli.exits import EXIT_BAD_INPUT
 from zkcheck.cli.files import from_json
 from zkcheck.cli.main import main
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
+from zkcheck.errors import (
+    DecodeError,
+    Expired,
+    InvalidSignature,
+    PolicyError,
+    WrongVerifier,
+    ZkcheckError,
+)
 from zkcheck.hazmat.bbs import hash_to_scalar
 from zkcheck.hazmat.credential_pseudonym import carry_over_header
 from zkcheck.hazmat.presentation import VERSION_1, VERSION_2
+from zkcheck.vectors._world import refusal
 
 VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors"
 
@@ -99,6 +109,24 @@ def test_a_file_that_cannot_be_written_is_named(
     blocked.write_bytes(b"")
     assert main(["vectors", "--out", str(blocked / "vectors")]) == EXIT_BAD_INPUT
     assert f"cannot write {blocked}" in capsys.readouterr().err
+
+
+def test_a_negative_vector_is_refused_for_the_reason_it_states() -> None:
+    # A presentation the verifier refuses for another reason than the one the file
+    # states, or accepts, stops the generator rather than being written down.
+    def refuse(error: type[ZkcheckError]) -> Callable[[], object]:
+        def attempt() -> object:
+            raise error("refused")
+
+        return attempt
+
+    assert refusal("flipped", InvalidSignature, refuse(InvalidSignature)) == "InvalidSignature"
+    with pytest.raises(AssertionError, match="raised DecodeError, not InvalidSignature: flipped"):
+        refusal("flipped", InvalidSignature, refuse(DecodeError))
+    with pytest.raises(AssertionError, match="raised Expired, not PolicyError"):
+        refusal("late", PolicyError, refuse(Expired))
+    with pytest.raises(AssertionError, match="was accepted: relayed"):
+        refusal("relayed", WrongVerifier, lambda: None)
 
 
 def _ed25519_verifies(public_key: str, message: str, signature: str) -> bool:

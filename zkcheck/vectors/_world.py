@@ -8,7 +8,7 @@ these keys protect nothing and must never be used for anything but vectors.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -46,6 +46,7 @@ __all__ = [
     "SeededRng",
     "World",
     "flip",
+    "refusal",
     "request",
     "request_fields",
     "rsa_key",
@@ -264,19 +265,20 @@ class World:
         made: Request,
         presentation: Presentation,
         number: str | None,
+        *,
+        error: type[ZkcheckError],
     ) -> dict[str, Any]:
         """A negative vector: the request, the presentation and the name of the error the
-        real verifier raises for it (the generator fails if it verifies)."""
-        try:
-            self.verify(policy, made, presentation, number)
-        except ZkcheckError as error:
-            return {
-                "description": description,
-                "request": made.to_bytes().hex(),
-                "presentation": presentation.to_bytes().hex(),
-                "error": type(error).__name__,
-            }
-        raise AssertionError(f"a negative vector verified: {description}")
+        real verifier raises for it, which must be ``error`` (the generator fails if the
+        presentation verifies or is refused for another reason)."""
+        return {
+            "description": description,
+            "request": made.to_bytes().hex(),
+            "presentation": presentation.to_bytes().hex(),
+            "error": refusal(
+                description, error, lambda: self.verify(policy, made, presentation, number)
+            ),
+        }
 
 
 LIST_ISSUED = NOW - 3600
@@ -327,6 +329,21 @@ def request_fields(made: Request) -> dict[str, Any]:
     if made.pseudonym:
         fields["pseudonym"] = True
     return fields
+
+
+def refusal(description: str, error: type[ZkcheckError], attempt: Callable[[], object]) -> str:
+    """The name of ``error``, which ``attempt`` must raise: a negative vector states why it is
+    refused, so a refusal for another reason (or none) is a bug of the generator."""
+    try:
+        attempt()
+    except ZkcheckError as raised:
+        if type(raised) is not error:
+            raise AssertionError(
+                f"a negative vector raised {type(raised).__name__}, not {error.__name__}: "
+                f"{description}"
+            ) from raised
+        return error.__name__
+    raise AssertionError(f"a negative vector was accepted: {description}")
 
 
 def flip(data: bytes, index: int) -> bytes:

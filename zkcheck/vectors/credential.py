@@ -18,6 +18,7 @@ from zkcheck.encoding.credential import (
     CredentialResponse,
 )
 from zkcheck.encoding.messages import Presentation
+from zkcheck.errors import InvalidProof
 from zkcheck.hazmat import credential, presentation, range_proof_v2
 from zkcheck.hazmat.bbs import (
     calculate_domain,
@@ -335,6 +336,7 @@ def _presentation(
                 asked,
                 Presentation(TIER, asked.nonce, flip(body, challenge_end)),
                 number,
+                error=InvalidProof,
             ),
             world.negative(
                 "the presentation verified against another verifier's request",
@@ -342,6 +344,7 @@ def _presentation(
                 relayed,
                 shown,
                 number,
+                error=InvalidProof,
             ),
         ],
     }

@@ -14,7 +14,7 @@ from zkcheck.claims import Check, number_digest
 from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.messages import Request
 from zkcheck.errors import DecodeError
-from zkcheck.vectors._world import NOW, World, request, seed
+from zkcheck.vectors._world import NOW, World, refusal, request, seed
 
 __all__ = ["encoding_vectors"]
 
@@ -32,64 +32,61 @@ _VALUES: list[tuple[str, Any]] = [
 ]
 
 
-def _pairs(fields: dict[int, Any]) -> list[bytes]:
-    """Each key-value pair of a map, encoded, in deterministic order."""
-    return [encode(key) + encode(fields[key]) for key in sorted(fields, key=encode)]
+def _pairs(fields: dict[int, Any], raw: dict[int, bytes] | None = None) -> dict[int, bytes]:
+    """Each key-value pair of a map, encoded, in deterministic order; the value of a key of
+    ``raw`` is those octets instead of its deterministic encoding."""
+    raw = raw or {}
+    return {
+        key: encode(key) + (raw[key] if key in raw else encode(fields[key]))
+        for key in sorted(fields, key=encode)
+    }
 
 
 def _map(pairs: list[bytes]) -> bytes:
+    """A definite-length map of ``pairs`` as they are, in their order (at most 23)."""
+    if len(pairs) > 23:
+        raise ValueError("a one-octet map header holds at most 23 pairs")
     return bytes([0xA0 + len(pairs)]) + b"".join(pairs)
 
 
 def _variants(base: Request) -> list[tuple[str, bytes]]:
+    """Encodings of ``base`` that every decoder refuses, each with what is wrong in it."""
     data = base.to_bytes()
     fields: dict[int, Any] = decode(data)
     pairs = _pairs(fields)
-    checks_at = sorted(fields, key=encode).index(4)
-    changed = [
+    if _map(list(pairs.values())) != data:
+        raise AssertionError("the request is a map of at most 23 pairs in deterministic order")
+    rest = [pair for key, pair in pairs.items() if key not in (0, 1)]
+    return [
         ("a trailing octet after the map", data + b"\x00"),
-        ("version 2", data[:2] + b"\x02" + data[3:]),
-        ("the version in two octets, not the shortest form", data[:2] + b"\x18\x01" + data[3:]),
+        ("version 2", encode({**fields, 0: 2})),
+        ("the version in two octets, not the shortest form", _raw(fields, 0, b"\x18\x01")),
         ("the map with an indefinite length", b"\xbf" + data[1:] + b"\xff"),
-        ("keys 0 and 1 in the wrong order", _map([pairs[1], pairs[0], *pairs[2:]])),
-        ("key 8 twice", _map([*pairs, pairs[-2]])),
-        ("an unknown key 11", _map([*pairs, encode(11) + encode(0)])),
+        ("keys 0 and 1 in the wrong order", _map([pairs[1], pairs[0], *rest])),
+        ("key 8 twice", _map([*pairs.values(), pairs[8]])),
+        ("an unknown key 11", _map([*pairs.values(), encode(11) + encode(0)])),
+        ("the checks unsorted", _raw(fields, 4, encode(list(reversed(fields[4]))))),
+        ("a check with a leading zero, age_over:018", encode({**fields, 4: ["age_over:018"]})),
         (
-            "the checks unsorted",
-            _map(
-                [
-                    *pairs[:checks_at],
-                    encode(4) + encode(list(reversed(fields[4]))),
-                    *pairs[checks_at + 1 :],
-                ]
-            ),
+            "the maximum age as a float",
+            _raw(fields, 7, b"\xfb" + struct.pack(">d", float(fields[7]))),
         ),
-        ("a check with a leading zero, age_over:018", _replace(fields, 4, ["age_over:018"])),
-        ("the maximum age as a float", _float_max_age(fields)),
-        ("key 10 false instead of absent", _replace(fields, 10, False)),
+        ("key 10 false instead of absent", encode({**fields, 10: False})),
         ("a nonce of 15 octets", replace(base, nonce=base.nonce[:15]).to_bytes()),
     ]
-    return changed
 
 
-def _replace(fields: dict[int, Any], key: int, value: Any) -> bytes:
-    return encode({**fields, key: value})
-
-
-def _float_max_age(fields: dict[int, Any]) -> bytes:
-    pairs = [
-        encode(key) + (b"\xfb" + struct.pack(">d", float(value)) if key == 7 else encode(value))
-        for key, value in sorted(fields.items(), key=lambda item: encode(item[0]))
-    ]
-    return _map(pairs)
+def _raw(fields: dict[int, Any], key: int, value: bytes) -> bytes:
+    """The map of ``fields`` in deterministic order with ``key``'s value the octets ``value``."""
+    return _map(list(_pairs(fields, {key: value}).values()))
 
 
 def _refused(name: str, data: bytes, parse: Callable[[bytes], object]) -> dict[str, Any]:
-    try:
-        parse(data)
-    except DecodeError:
-        return {"description": name, "encoding": data.hex(), "error": "DecodeError"}
-    raise AssertionError(f"a refused encoding decoded: {name}")
+    return {
+        "description": name,
+        "encoding": data.hex(),
+        "error": refusal(name, DecodeError, lambda: parse(data)),
+    }
 
 
 def encoding_vectors(world: World) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from zkcheck.encoding.messages import (
     Presentation,
 )
 from zkcheck.encoding.signed import AttestationClaims, KeyBindingClaims, bind, sign_attestation
+from zkcheck.errors import InvalidSignature, WrongVerifier
 from zkcheck.roles import DEFAULT_VALIDITY, Policy
 from zkcheck.roles._signed import TIER
 from zkcheck.trust.keyset import key_id
@@ -97,6 +98,7 @@ def _case(
             asked,
             _flip_inside(shown, first.attestation.signature),
             number,
+            error=InvalidSignature,
         ),
         world.negative(
             "the holder's signature over the request, one bit changed",
@@ -104,6 +106,7 @@ def _case(
             asked,
             _flip_inside(shown, token.signature),
             number,
+            error=InvalidSignature,
         ),
         world.negative(
             "the presentation relayed to another verifier whose request has the same nonce",
@@ -111,6 +114,7 @@ def _case(
             relayed,
             shown,
             number,
+            error=WrongVerifier,
         ),
     ]
     return {
