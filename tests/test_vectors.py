@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ from zkcheck.errors import (
 from zkcheck.hazmat.bbs import hash_to_scalar
 from zkcheck.hazmat.credential_pseudonym import carry_over_header
 from zkcheck.hazmat.presentation import VERSION_1, VERSION_2
-from zkcheck.vectors._world import refusal
+from zkcheck.roles.credential_issuer import layout_facts
+from zkcheck.vectors._world import World, refusal
+from zkcheck.vectors.credential import _signing_trace
 
 VECTORS = Path(__file__).resolve().parent.parent / "spec" / "vectors"
 
@@ -228,6 +231,25 @@ def test_credential_challenges_are_the_hash_of_their_challenge_input() -> None:
         assert len(ph).to_bytes(8, "big") + ph in challenge_input
         seen += 1
     assert seen == 5  # four presentations and the renewal's carry-over
+
+
+def test_the_credential_signing_trace_is_that_of_the_signature() -> None:
+    # e of the trace is the signature's (A || e); B, e and the signature of the first
+    # issuance do not fit the renewal's signature, which the generator must notice.
+    world = World()
+    issuance, renewal = (load("credential.json")["cases"][i] for i in (0, -1))
+    for case in (issuance, renewal):
+        assert case["trace"]["signature"].endswith(case["trace"]["e"])
+    trace = issuance["trace"]
+    commitment = bytes.fromhex(trace["commitmentWithProof"])
+    entropy = bytes.fromhex(trace["signerNymEntropy"])
+    facts = layout_facts(world.subscriber, datetime.fromtimestamp(world.now, UTC))
+    signature = bytes.fromhex(trace["signature"])
+    recomputed = _signing_trace(world, commitment, entropy, facts, signature)
+    assert recomputed == {key: trace[key] for key in ("domain", "B", "e")}
+    other = bytes.fromhex(renewal["trace"]["signature"])
+    with pytest.raises(AssertionError, match="not those of the signature"):
+        _signing_trace(world, commitment, entropy, facts, other)
 
 
 def test_trust_list_vectors_verify_with_libsodium() -> None:

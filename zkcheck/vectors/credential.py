@@ -20,11 +20,13 @@ from zkcheck.encoding.credential import (
 from zkcheck.encoding.messages import Presentation
 from zkcheck.errors import InvalidProof
 from zkcheck.hazmat import credential, presentation, range_proof_v2
+from zkcheck.hazmat.backend import G1_OCTETS, GROUP_ORDER
 from zkcheck.hazmat.bbs import (
     calculate_domain,
     get_ciphersuite,
     hash_to_scalar,
     octets_to_proof,
+    octets_to_signature,
     proof_verify_init,
 )
 from zkcheck.hazmat.bbs_pseudonym import generate_prover_nyms, generate_signer_nym_entropy
@@ -32,6 +34,8 @@ from zkcheck.hazmat.credential import (
     API_ID,
     H2S_DST,
     HEADER,
+    MESSAGE_COUNT,
+    SIGNER_MESSAGE_COUNT,
     SUITE,
     TYPE_VERSION,
     Index,
@@ -91,21 +95,32 @@ def _issue(world: World, commitment: bytes, entropy: bytes) -> tuple[bytes, Layo
     return credential.blind_sign(sk, pk, commitment, entropy, facts), facts
 
 
-def _signing_trace(world: World, commitment: bytes, entropy: bytes, facts: LayoutFacts) -> Any:
+def _signing_trace(
+    world: World, commitment: bytes, entropy: bytes, facts: LayoutFacts, signature: bytes
+) -> dict[str, str]:
     """domain, B and e of the operator's blind signing (chapter 8, steps 5 to 7), each
-    recomputed from the chapter's formulas."""
+    recomputed from the chapter's formulas, and checked against ``signature`` = (A, e):
+    its e is this e, and A * (SK + e) is this B."""
     sk, pk = world.credential_secret_key
     ciphersuite = get_ciphersuite(SUITE)
     backend = ciphersuite.backend
     generators = credential.generators(ciphersuite)
-    domain = calculate_domain(
-        pk, generators[0], generators[1:], HEADER, API_ID, ciphersuite=ciphersuite
-    )
-    points = [ciphersuite.P1, generators[0], *generators[1:10], generators[-1]]
+    q_1, signer_h = generators[0], generators[1 : SIGNER_MESSAGE_COUNT + 1]
+    j_entropy = generators[-1]
+    domain = calculate_domain(pk, q_1, generators[1:], HEADER, API_ID, ciphersuite=ciphersuite)
+    points = [ciphersuite.P1, q_1, *signer_h, j_entropy]
     scalars = [1, domain, *facts.scalars(), int.from_bytes(entropy, "big")]
-    b = backend.g1_add(backend.g1_msm(points, scalars), backend.g1_from_bytes(commitment[:48]))
+    # The commitment with proof opens with the commitment C itself.
+    c = backend.g1_from_bytes(commitment[:G1_OCTETS])
+    b = backend.g1_add(backend.g1_msm(points, scalars), c)
     b_octets = backend.g1_to_bytes(b)
+    sk_scalar = int.from_bytes(sk.reveal(), "big")
     e = hash_to_scalar(sk.reveal() + b_octets, H2S_DST, suite=SUITE)
+    signed = octets_to_signature(signature, ciphersuite=ciphersuite)
+    if signed.e != e or not backend.g1_eq(
+        backend.g1_mul(signed.A, (sk_scalar + e) % GROUP_ORDER), b
+    ):
+        raise AssertionError("the recomputed B and e are not those of the signature")
     return {"domain": _scalar(domain), "B": b_octets.hex(), "e": _scalar(e)}
 
 
@@ -146,7 +161,7 @@ def _issuance(world: World) -> tuple[dict[str, Any], _Credential]:
             "commitmentWithProof": commitment.hex(),
             "signerNymEntropy": entropy.hex(),
             "messageScalars": [_scalar(value) for value in held.messages],
-            **_signing_trace(world, commitment, entropy, facts),
+            **_signing_trace(world, commitment, entropy, facts, signature),
             "signature": signature.hex(),
             "nymSecret": nym.reveal().hex(),
         },
@@ -202,7 +217,7 @@ def _challenge_input(
         API_ID,
         ciphersuite=ciphersuite,
     )
-    undisclosed = [index for index in range(12) if index not in disclosed]
+    undisclosed = [index for index in range(MESSAGE_COUNT) if index not in disclosed]
     m_hat = dict(zip(undisclosed, decoded.commitments, strict=True))
 
     def first_messages(parts: Sequence[Statement], wire: bytes) -> list[bytes]:
@@ -390,7 +405,7 @@ def _renewal(world: World, held: _Credential) -> dict[str, Any]:
     nym = credential.complete(
         pk, signature, facts, held.holder_secret, prover_nym, held.entropy, blind
     )
-    if nym.reveal() != held.nym_secret.reveal():
+    if nym != held.nym_secret:
         raise AssertionError("a renewal keeps the nym secret")
     return {
         "caseName": "renewal carrying the pseudonym secret over",
@@ -409,7 +424,7 @@ def _renewal(world: World, held: _Credential) -> dict[str, Any]:
             ),
             "bbsProof": proof.bbs_proof.hex(),
             "pseudonym": proof.pseudonym_proof.hex(),
-            **_signing_trace(world, commitment, held.entropy, facts),
+            **_signing_trace(world, commitment, held.entropy, facts, signature),
             "signature": signature.hex(),
             "nymSecret": nym.reveal().hex(),
         },
