@@ -38,7 +38,10 @@ from zkcheck.errors import (
 from zkcheck.hazmat.bbs import hash_to_scalar
 from zkcheck.hazmat.credential_pseudonym import carry_over_header
 from zkcheck.hazmat.presentation import VERSION_1, VERSION_2
+from zkcheck.roles import Issuer
 from zkcheck.roles.credential_issuer import layout_facts
+from zkcheck.sources.base import MemorySubscriberSource
+from zkcheck.trust.clock import FixedClock
 from zkcheck.vectors._world import World, refusal
 from zkcheck.vectors.credential import _signing_trace
 
@@ -165,6 +168,24 @@ def test_signed_vectors_verify_with_libsodium() -> None:
             "InvalidSignature",
             "WrongVerifier",
         }
+
+
+def test_the_issuer_issues_the_signed_vectors_batch_without_a_number() -> None:
+    # The generator builds attestations below the role layer; the real issuer, at the
+    # vectors' instant with the world's key and subscriber, answers the same issuance
+    # request with the same octets (a number's random salt keeps the other case apart).
+    world = World()
+    (case,) = [c for c in load("signed.json")["cases"] if "number" not in c["inputs"]["checks"]]
+    issuer = Issuer(
+        world.operator_id,
+        world.operator_key,
+        MemorySubscriberSource([world.subscriber]),
+        clock=FixedClock(datetime.fromtimestamp(world.now, UTC)),
+        menu=world.menu,
+    )
+    issuance_request = bytes.fromhex(case["output"]["issuanceRequest"])
+    response = issuer.issue(world.subscriber.msisdn, issuance_request).to_bytes()
+    assert response.hex() == case["output"]["issuanceResponse"]
 
 
 def test_token_vectors_verify_with_openssl() -> None:

@@ -6,11 +6,11 @@ request names checks and holder keys, never a verifier.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from zkcheck.claims import FactKind, Menu, holds
+from zkcheck.claims import Check, FactKind, Menu, holds
 from zkcheck.encoding.cose import Signer
 from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, check_identifier
 from zkcheck.errors import PolicyError
@@ -34,6 +34,23 @@ class Validity:
     def __post_init__(self) -> None:
         if self.grid < 1 or self.lifetime % self.grid or self.lifetime < 2 * self.grid:
             raise ValueError("lifetime is a multiple of the grid, at least two cells")
+
+    @classmethod
+    def shortest(
+        cls, checks: Iterable[Check], classes: Mapping[FactKind, Validity] | None = None
+    ) -> Validity:
+        """The validity of an attestation carrying ``checks``: the shortest-lived of their
+        ``classes`` (default :data:`DEFAULT_VALIDITY`; spec/04-signed-tier.md, "Issuance",
+        step 3)."""
+        found = DEFAULT_VALIDITY if classes is None else classes
+        return min((found[check.fact_kind] for check in checks), key=lambda v: v.lifetime)
+
+    def window(self, seconds: int) -> tuple[int, int]:
+        """``iat`` and ``exp`` of an attestation issued at ``seconds``: the issue time
+        rounded down to the grid, and ``lifetime`` after it (spec/04-signed-tier.md,
+        "Issuance", step 3)."""
+        issued_at = seconds - seconds % self.grid
+        return issued_at, issued_at + self.lifetime
 
 
 DEFAULT_VALIDITY: Mapping[FactKind, Validity] = {
@@ -89,13 +106,9 @@ class Issuer:
         candidates = [check for check in request.checks if self.menu.allows(check)]
         if facts is None or not candidates:
             raise PolicyError("no requested check can be attested")
-        validity = min(
-            (self._validity[check.fact_kind] for check in candidates),
-            key=lambda v: v.lifetime,
-        )
+        validity = Validity.shortest(candidates, self._validity)
         now = self._clock.now()
-        seconds = epoch_seconds(now)
-        issued_at = seconds - seconds % validity.grid
+        issued_at, expires_at = validity.window(epoch_seconds(now))
         as_of = datetime.fromtimestamp(issued_at, UTC)
         held = [check for check in candidates if holds(check, facts, now=now, as_of=as_of)]
         if not held:
@@ -109,7 +122,7 @@ class Issuer:
                     holder_key,
                     held,
                     issued_at=issued_at,
-                    expires_at=issued_at + validity.lifetime,
+                    expires_at=expires_at,
                     msisdn=facts.msisdn,
                 )
                 for holder_key in request.holder_keys

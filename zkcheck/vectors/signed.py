@@ -16,7 +16,7 @@ from zkcheck.encoding.messages import (
 )
 from zkcheck.encoding.signed import AttestationClaims, KeyBindingClaims, bind, sign_attestation
 from zkcheck.errors import InvalidSignature, WrongVerifier
-from zkcheck.roles import DEFAULT_VALIDITY, Policy
+from zkcheck.roles import Policy, Validity
 from zkcheck.roles._signed import TIER
 from zkcheck.trust.keyset import key_id
 from zkcheck.vectors._world import (
@@ -51,11 +51,8 @@ def _case(
 ) -> dict[str, Any]:
     operator = world.operator_key
     kid = key_id(operator.public_key)
-    validity = min(
-        (DEFAULT_VALIDITY[check.fact_kind] for check in checks), key=lambda v: v.lifetime
-    )
-    issued_at = NOW - NOW % validity.grid
-    expires_at = issued_at + validity.lifetime
+    validity = Validity.shortest(checks)
+    issued_at, expires_at = validity.window(NOW)
     holders = [signing_key(label) for label in holder_labels]
     holder_public = [_no_kid(holder) for holder in holders]
     issuance_request = IssuanceRequest(checks, tuple(holder_public))
