@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from zkcheck import vectors
 from zkcheck.cli.exits import EXIT_BAD_INPUT
-from zkcheck.cli.files import from_json
+from zkcheck.cli.files import from_json, to_json
 from zkcheck.cli.main import main
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
 from zkcheck.errors import (
@@ -41,7 +44,7 @@ from zkcheck.hazmat.presentation import VERSION_1, VERSION_2
 from zkcheck.roles import Issuer
 from zkcheck.roles.credential_issuer import layout_facts
 from zkcheck.sources.base import MemorySubscriberSource
-from zkcheck.trust.clock import FixedClock
+from zkcheck.trust.clock import FixedClock, SystemClock
 from zkcheck.vectors._world import World, refusal
 from zkcheck.vectors.credential import _signing_trace
 
@@ -56,6 +59,30 @@ def load(name: str) -> dict[str, Any]:
 def test_the_committed_vectors_are_regenerated_byte_for_byte() -> None:
     assert vectors.differences(VECTORS) == []
     assert sorted(path.name for path in VECTORS.glob("*.json")) == sorted(vectors.FILES)
+
+
+def test_the_generation_reads_no_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every instant is the world's fixed one: a vector that read the machine's clock would
+    # change on the day a key epoch or a grid cell turns over.
+    def no_clock(self: SystemClock) -> datetime:
+        raise AssertionError("the vector generator read the system clock")
+
+    monkeypatch.setattr(SystemClock, "now", no_clock)
+    assert vectors.differences(VECTORS) == []
+
+
+def test_the_check_passes_in_another_time_zone_locale_and_hash_seed() -> None:
+    # What differs between machines: the local time zone (UTC+14 here), the locale's
+    # encoding and the order of sets and dicts of strings.
+    environment = {
+        **os.environ,
+        "TZ": "Pacific/Kiritimati",
+        "LC_ALL": "C",
+        "PYTHONHASHSEED": "12345",
+    }
+    command = [sys.executable, "-m", "zkcheck", "vectors", "--check", "--out", str(VECTORS)]
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_command_writes_the_files_and_checks_them(
@@ -293,5 +320,8 @@ def test_the_json_file_form_reads_back_as_the_command_line_reads_it() -> None:
     case = load("encoding.json")["cases"][3]
     request = bytes.fromhex(case["output"]["request"])
     assert from_json(case["output"]["jsonFile"].encode()) == request
+    # The generator cannot import the command line; its JSON form is the command's, octet
+    # for octet.
+    assert to_json(request) == case["output"]["jsonFile"].encode()
     assert decode_message(request) == "request"
     assert {negative["error"] for negative in case["negative"]} == {"DecodeError"}
