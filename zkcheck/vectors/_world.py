@@ -44,6 +44,7 @@ __all__ = [
     "NOW",
     "SEED_PREFIX",
     "SeededRng",
+    "TokenIssuerKey",
     "World",
     "flip",
     "refusal",
@@ -60,6 +61,9 @@ SEED_PREFIX = b"ZKCHECK-VECTORS-V1 "
 
 NOW = int(datetime(2026, 3, 4, 10, 17, 23, tzinfo=UTC).timestamp())
 """The instant of every vector (a Wednesday, away from every grid boundary)."""
+
+LIST_ISSUED = NOW - 3600
+"""The trust list was signed an hour before the instant of the vectors."""
 
 OPERATOR_ID = "operator.example"
 TOKEN_DOMAIN = "tokens.operator.example"  # noqa: S105 (a domain name)
@@ -176,16 +180,19 @@ class World:
 
     @cached_property
     def operator_key(self) -> COSESigningKey:
+        """The operator's Ed25519 signing key (signed tier), from "operator signing key"."""
         return signing_key("operator signing key")
 
     @cached_property
     def authority(self) -> Authority:
+        """The federation's authority: its current key and the next one it announces."""
         current = signing_key("federation authority key 1")
         upcoming = signing_key("federation authority key 2")
         return Authority(LIST_ID, current, upcoming)
 
     @cached_property
     def token_keys(self) -> tuple[TokenIssuerKey, ...]:
+        """One token issuer key per token check, for the epoch of the world's instant."""
         made = []
         for check in (Check.age_over(18), Check.sim_swap(72)):
             length = DEFAULT_EPOCHS[check.fact_kind]
@@ -204,6 +211,7 @@ class World:
         return tuple(made)
 
     def token_key(self, check: Check) -> TokenIssuerKey:
+        """The token issuer key of ``check``."""
         return next(key for key in self.token_keys if key.check == check)
 
     @cached_property
@@ -213,6 +221,7 @@ class World:
 
     @cached_property
     def credential_key(self) -> CredentialKeyEntry:
+        """The key-set entry of the credential key, for the epoch of the world's instant."""
         epoch = NOW // DEFAULT_CREDENTIAL_EPOCH
         start = epoch * DEFAULT_CREDENTIAL_EPOCH
         _, pk = self.credential_secret_key
@@ -228,6 +237,7 @@ class World:
 
     @cached_property
     def draft(self) -> TrustListDraft:
+        """The federation's draft with the operator listed an hour before the instant."""
         return TrustListDraft(LIST_ID).add_operator(
             self.entry(),
             name="Example Mobile",
@@ -238,6 +248,7 @@ class World:
 
     @cached_property
     def trust_list(self) -> SignedTrustList:
+        """The draft signed by the authority's current key."""
         return self.authority.sign(self.draft.operators, issued_at=LIST_ISSUED)
 
     def anchors(self) -> TrustListAnchors:
@@ -279,10 +290,6 @@ class World:
                 description, error, lambda: self.verify(policy, made, presentation, number)
             ),
         }
-
-
-LIST_ISSUED = NOW - 3600
-"""The trust list was signed an hour before the instant of the vectors."""
 
 
 def _instant(seconds: int) -> datetime:

@@ -438,6 +438,9 @@ def _renewal(world: World, held: _Credential) -> dict[str, Any]:
 
 
 def credential_vectors(world: World) -> dict[str, Any]:
+    """credential.json: the operator's BBS key, a blind issuance, presentations of
+    predicates and a pseudonym from the credential, and a renewal carrying the nym secret
+    over (spec/08-credential-tier.md, spec/09-predicate-proofs.md, spec/13-pseudonyms.md)."""
     sk, pk = world.credential_secret_key
     issuance, held = _issuance(world)
     static_age = 21 * 86_400

@@ -90,6 +90,9 @@ def _refused(name: str, data: bytes, parse: Callable[[bytes], object]) -> dict[s
 
 
 def encoding_vectors(world: World) -> dict[str, Any]:
+    """encoding.json: deterministic CBOR values, valid and invalid check identifiers, a
+    number digest, and a request with its file form and encodings a decoder refuses
+    (spec/03-encoding.md)."""
     base, _ = request(
         "encoding request nonce",
         "rp.example",

@@ -166,6 +166,8 @@ def _flip_inside(shown: Presentation, part: bytes) -> Presentation:
 
 
 def signed_vectors(world: World) -> dict[str, Any]:
+    """signed.json: the operator's key and, per case, a batch issued to holder keys and the
+    first attestation presented with key binding (spec/04-signed-tier.md)."""
     operator = world.operator_key
     return {
         "title": "Signed tier: issuance of a batch and a key-bound presentation",

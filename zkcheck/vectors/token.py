@@ -158,6 +158,8 @@ def _directories(world: World) -> bytes:
 
 
 def token_vectors(world: World) -> dict[str, Any]:
+    """token.json: the token keys and their directories and, per case, a challenge, blind
+    issuance and redemption of a type 0x0002 token (spec/07-token-tier.md)."""
     keys = []
     for key in world.token_keys:
         entry = key.entry

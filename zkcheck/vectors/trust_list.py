@@ -52,6 +52,8 @@ def _negative(
 
 
 def trust_list_vectors(world: World) -> dict[str, Any]:
+    """trust-list.json: the authority's keys, the first signed list with its head, and
+    lists a pinned relying party refuses (spec/14-trust-list.md)."""
     authority = world.authority
     signed = world.trust_list
     head = signed.head
