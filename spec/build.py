@@ -76,6 +76,8 @@ _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 _DIRECTIVE = re.compile(r"^<!--\s*claims:\s*(chapter|begin|end)\s*-->\s*$")
 _VECTORS_LINE = re.compile(r"^<!--\s*vectors:\s*(\S+)\s*-->\s*$", re.MULTILINE)
 VECTORS_DIR = "vectors"
+# A vectors line names a file of spec/vectors/ itself, never a path that leads elsewhere.
+_VECTOR_NAME = re.compile(r"[A-Za-z0-9][\w-]*\.json")
 _NUMBERED = re.compile(r"^\d+(?:\.\d+)*\.?\s")
 _LEAD_IN = re.compile(r"^(?:Argument|Context|Definition|Example|Note|Scope)[.:]\s")
 _ABBREVIATIONS = frozenset(
@@ -545,6 +547,10 @@ class _Builder:
         def table(match: re.Match[str]) -> str:
             name = match.group(1)
             line = source.count("\n", 0, match.start()) + 1
+            if not _VECTOR_NAME.fullmatch(name):
+                message = f"vector file {name}: not the name of a .json file in {VECTORS_DIR}/"
+                self.problems.items.append(Problem(chapter, line, message))
+                return ""
             path = self.spec_dir / VECTORS_DIR / name
             try:
                 content = json.loads(path.read_text(encoding="utf-8"))

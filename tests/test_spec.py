@@ -411,6 +411,17 @@ def test_a_vector_file_must_have_a_table_and_a_table_a_file(tmp_path: Path) -> N
     assert "vectors/broken.json:1: vector file without a table: add <!-- vectors: -->" in problems
 
 
+def test_a_vectors_line_names_a_file_of_the_vectors_directory(tmp_path: Path) -> None:
+    source = "# A\n\n<!-- vectors: ../vectors/sample.json -->\n\n<!-- vectors: sample.txt -->\n"
+    spec = make_spec(tmp_path, {"01-a.md": source})
+    (spec / "vectors").mkdir()
+    (spec / "vectors" / "sample.json").write_text(json.dumps(VECTOR), encoding="utf-8")
+    problems = problems_of(spec)
+    for line, name in ((3, "../vectors/sample.json"), (5, "sample.txt")):
+        message = f"01-a.md:{line}: vector file {name}: not the name of a .json file in vectors/"
+        assert message in problems, problems
+
+
 def test_nothing_is_written_when_the_build_fails(tmp_path: Path) -> None:
     spec = make_spec(tmp_path, {"01-a.md": "# A\n\n[x](#nowhere)\n"})
     problems_of(spec)
