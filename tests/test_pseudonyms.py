@@ -73,7 +73,7 @@ from zkcheck.hazmat.presentation import (
     PresentationVersion,
 )
 from zkcheck.hazmat.secret import SecretBytes
-from zkcheck.roles import CredentialHolder, Policy, Verifier
+from zkcheck.roles import CredentialHolder, CredentialWallet, Policy, Verifier
 from zkcheck.roles import verifier as verifier_module
 from zkcheck.roles.credential_issuer import NymRecord
 
@@ -559,6 +559,33 @@ def test_a_reset_starts_a_new_pseudonym_and_older_credentials_cannot_renew() -> 
         world.issuer.issue(world.attester.enrol(ALICE), old_phone.request_credential(OPERATOR))
     _renew(world, new_phone)
     assert _sign_up(new_phone, social, SOCIAL) == after
+
+
+def test_a_reset_in_the_week_of_the_held_credential_takes_effect_at_once() -> None:
+    world = make_credential_world()
+    phone = world.issued_holder()
+    social = _verifier(world)
+    before = _sign_up(phone, social, SOCIAL)
+    # The operator resets the subscriber's secret and the same phone asks for a new one two
+    # hours later: the new credential expires on the day the old one does.
+    world.clock.advance(timedelta(hours=2))
+    world.issuer.reset_pseudonym(ALICE)
+    request = phone.request_credential(OPERATOR, new_pseudonym=True)
+    assert request.carry_over is None
+    phone.receive(OPERATOR, world.issuer.issue(world.attester.enrol(ALICE), request))
+    old, new = phone.wallet.held()
+    assert old.expiry_day == new.expiry_day and old.issue_hour < new.issue_hour
+    # The phone shows the new pseudonym, also once its wallet has been through its file,
+    # and renews the new secret, which is the one the operator keeps.
+    after = _sign_up(phone, social, SOCIAL)
+    assert after != before
+    restored = CredentialWallet.import_wallet(phone.wallet.export_wallet())
+    assert (
+        _sign_up(CredentialHolder(world.trust, clock=world.clock, wallet=restored), social, SOCIAL)
+        == after
+    )
+    _renew(world, phone)
+    assert _sign_up(phone, social, SOCIAL) == after
 
 
 def test_the_holder_refuses_a_renewal_that_changes_its_secret() -> None:
