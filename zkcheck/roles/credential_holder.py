@@ -375,10 +375,15 @@ class CredentialHolder:
         a first request is pending (no credential stored from it yet), that
         same request is returned again, since the operator answers no other
         request without a carry-over once it has signed one. One request per
-        operator is pending at a time.
+        operator is pending at a time, and at most 256 operators have one:
+        the wallet file holds no more (PolicyError).
         """
         if self._trust.operator(operator_id) is None:
             raise UntrustedIssuer("the operator is not in the trust anchors")
+        if operator_id not in self.wallet._pending and len(self.wallet._pending) >= _MAX_HELD:
+            # Refused before anything is drawn: a wallet with one more request would be
+            # written, and then never read again.
+            raise PolicyError(f"requests are waiting for {_MAX_HELD} operators already")
         held = [entry for entry in self.wallet._held if entry.operator_id == operator_id]
         pending = self.wallet._pending.get(operator_id)
         if new_pseudonym or not held:
