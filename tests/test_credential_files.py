@@ -315,6 +315,31 @@ def test_the_wallet_round_trips_with_its_credentials_and_waiting_requests() -> N
         pickle.dumps(wallet)
 
 
+class _EveryOperator:
+    """Trust anchors that list any operator (as the one operator of the world)."""
+
+    def __init__(self, world: CredentialWorld) -> None:
+        self.listed = world.trust.operator(OPERATOR)
+
+    def operator(self, operator_id: str) -> object:
+        return self.listed
+
+
+def test_a_wallet_keeps_no_more_waiting_requests_than_its_file_holds() -> None:
+    world = make_credential_world()
+    holder = CredentialHolder(_EveryOperator(world), clock=world.clock)  # type: ignore[arg-type]
+    for index in range(256):
+        holder.request_credential(f"operator-{index}.example")
+    data = holder.wallet.export_wallet()
+    with pytest.raises(PolicyError):
+        holder.request_credential("operator-256.example")
+    # The refused request left the wallet as it was, and its file reads back.
+    assert holder.wallet.export_wallet() == data
+    assert len(CredentialWallet.import_wallet(data).waiting()) == 256
+    # An operator already waiting is asked again.
+    holder.request_credential("operator-0.example")
+
+
 def _wallet_fields() -> dict[int, Any]:
     """A wallet file with one credential and one renewal waiting, decoded."""
     world = make_credential_world()

@@ -13,6 +13,7 @@ see, and what the operator keeps, share nothing with what a verifier sees.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import timedelta
 from functools import cache
@@ -73,7 +74,7 @@ from zkcheck.hazmat.presentation import (
     PresentationVersion,
 )
 from zkcheck.hazmat.secret import SecretBytes
-from zkcheck.roles import CredentialHolder, Policy, Verifier
+from zkcheck.roles import CredentialHolder, CredentialIssuer, CredentialWallet, Policy, Verifier
 from zkcheck.roles import verifier as verifier_module
 from zkcheck.roles.credential_issuer import NymRecord
 
@@ -540,6 +541,43 @@ def test_the_operator_keeps_one_pseudonym_secret_per_subscriber() -> None:
     assert _sign_up(phone, social, SOCIAL) == mine
 
 
+class _RegisteredMeanwhile(dict[str, NymRecord]):
+    """Records in which another issuing process registers ``record`` between this one's
+    lookup and its registration."""
+
+    def __init__(self, msisdn: str, record: NymRecord) -> None:
+        super().__init__()
+        self.msisdn, self.record = msisdn, record
+
+    def setdefault(self, key: str, default: NymRecord) -> NymRecord:  # type: ignore[override]
+        if key == self.msisdn:
+            super().setdefault(key, self.record)
+        return super().setdefault(key, default)
+
+
+def test_a_first_issuance_that_another_registered_meanwhile_sends_nothing() -> None:
+    world = make_credential_world()
+    other = world.holder().request_credential(OPERATOR)
+    theirs = NymRecord(
+        generate_signer_nym_entropy(), hashlib.sha256(other.commitment_with_proof).digest(), 1
+    )
+    records = _RegisteredMeanwhile(ALICE, theirs)
+    issuer = CredentialIssuer(
+        OPERATOR,
+        world.source,
+        world.attester,
+        clock=world.clock,
+        keys=world.issuer.keys,
+        nym_records=records,
+    )
+    with pytest.raises(PolicyError, match="meanwhile"):
+        issuer.issue(world.attester.enrol(ALICE), world.holder().request_credential(OPERATOR))
+    assert records == {ALICE: theirs}
+    # The request the other process answered is answered again, with the same entropy.
+    response = issuer.issue(world.attester.enrol(ALICE), other)
+    assert response.signer_nym_entropy == theirs.signer_nym_entropy
+
+
 def test_a_reset_starts_a_new_pseudonym_and_older_credentials_cannot_renew() -> None:
     world = make_credential_world()
     old_phone = world.issued_holder()
@@ -559,6 +597,33 @@ def test_a_reset_starts_a_new_pseudonym_and_older_credentials_cannot_renew() -> 
         world.issuer.issue(world.attester.enrol(ALICE), old_phone.request_credential(OPERATOR))
     _renew(world, new_phone)
     assert _sign_up(new_phone, social, SOCIAL) == after
+
+
+def test_a_reset_in_the_week_of_the_held_credential_takes_effect_at_once() -> None:
+    world = make_credential_world()
+    phone = world.issued_holder()
+    social = _verifier(world)
+    before = _sign_up(phone, social, SOCIAL)
+    # The operator resets the subscriber's secret and the same phone asks for a new one two
+    # hours later: the new credential expires on the day the old one does.
+    world.clock.advance(timedelta(hours=2))
+    world.issuer.reset_pseudonym(ALICE)
+    request = phone.request_credential(OPERATOR, new_pseudonym=True)
+    assert request.carry_over is None
+    phone.receive(OPERATOR, world.issuer.issue(world.attester.enrol(ALICE), request))
+    old, new = phone.wallet.held()
+    assert old.expiry_day == new.expiry_day and old.issue_hour < new.issue_hour
+    # The phone shows the new pseudonym, also once its wallet has been through its file,
+    # and renews the new secret, which is the one the operator keeps.
+    after = _sign_up(phone, social, SOCIAL)
+    assert after != before
+    restored = CredentialWallet.import_wallet(phone.wallet.export_wallet())
+    assert (
+        _sign_up(CredentialHolder(world.trust, clock=world.clock, wallet=restored), social, SOCIAL)
+        == after
+    )
+    _renew(world, phone)
+    assert _sign_up(phone, social, SOCIAL) == after
 
 
 def test_the_holder_refuses_a_renewal_that_changes_its_secret() -> None:

@@ -189,8 +189,7 @@ class CredentialWallet:
         ``today`` (an ordinal day), but the one that expires last: a renewal can carry
         its secret over (spec/13-pseudonyms.md, "Holder: request")."""
         self._held.append(held)
-        same = [entry for entry in self._held if entry.operator_id == held.operator_id]
-        latest = max(same, key=lambda entry: entry.facts.expiry_day)
+        latest = _latest([entry for entry in self._held if entry.operator_id == held.operator_id])
         self._held = [
             entry
             for entry in self._held
@@ -304,6 +303,19 @@ class CredentialWallet:
         )
 
 
+def _latest(held: list[_Credential]) -> _Credential:
+    """The credential of ``held`` (in the order stored) that expires last; of several that
+    expire on one day, the one stored last.
+
+    Credentials issued in one week share their expiry, so a tie is common: a renewal, or a
+    first credential after the operator reset the pseudonym, stored in the week of the
+    credential it follows. The one stored last carries the facts read last and the
+    pseudonym secret the operator now holds a record of; an earlier one would show a
+    pseudonym the holder left behind and renew a secret the operator no longer accepts.
+    """
+    return max(reversed(held), key=lambda entry: entry.facts.expiry_day)
+
+
 def _scalar(value: object, what: str, *, allow_zero: bool = False) -> bytes:
     """A 32-octet secret scalar of the wallet file (below r; 0 only where ``allow_zero``)."""
     if type(value) is not bytes:
@@ -353,19 +365,25 @@ class CredentialHolder:
         """Commit to the holder secret and a ``prover_nym`` for ``operator_id``.
 
         With a credential of this operator held (the one that expires last,
-        expired or not), the request renews it: ``prover_nym`` is that
-        credential's nym secret minus the operator's entropy, and the request
-        carries a presentation of the held credential proving so
+        expired or not; of several, the one stored last), the request renews
+        it: ``prover_nym`` is that credential's nym secret minus the
+        operator's entropy, and the request carries a presentation of the held
+        credential proving so
         (spec/13-pseudonyms.md, "Renewal"). Otherwise, or with
         ``new_pseudonym`` (after the operator reset this subscriber's
         pseudonym), it is a first request with a fresh ``prover_nym``; while
         a first request is pending (no credential stored from it yet), that
         same request is returned again, since the operator answers no other
         request without a carry-over once it has signed one. One request per
-        operator is pending at a time.
+        operator is pending at a time, and at most 256 operators have one:
+        the wallet file holds no more (PolicyError).
         """
         if self._trust.operator(operator_id) is None:
             raise UntrustedIssuer("the operator is not in the trust anchors")
+        if operator_id not in self.wallet._pending and len(self.wallet._pending) >= _MAX_HELD:
+            # Refused before anything is drawn: a wallet with one more request would be
+            # written, and then never read again.
+            raise PolicyError(f"requests are waiting for {_MAX_HELD} operators already")
         held = [entry for entry in self.wallet._held if entry.operator_id == operator_id]
         pending = self.wallet._pending.get(operator_id)
         if new_pseudonym or not held:
@@ -380,7 +398,7 @@ class CredentialHolder:
                 request, secret_prover_blind, prover_nym, None
             )
             return request
-        old = max(held, key=lambda entry: entry.facts.expiry_day)
+        old = _latest(held)
         prover_nym = carried_prover_nym(old.nym_secret, old.signer_nym_entropy)
         commitment, secret_prover_blind = credential.commit(self.wallet._holder_secret, prover_nym)
         opening = CarryOverOpening(secret_prover_blind, self.wallet._holder_secret, prover_nym)
@@ -480,7 +498,8 @@ class CredentialHolder:
         operator in good standing on the trust list, when the request names
         none) whose menu has every check asked, valid on the request's day and
         today, fresh enough for the request's maximum age, with every fact
-        asked, and every predicate true of it; otherwise nothing is shown (PolicyError), so that
+        asked, and every predicate true of it (of several, the one that expires last, and of
+        those the one stored last); otherwise nothing is shown (PolicyError), so that
         no presentation ever says "no". The presentation discloses the type,
         the expiry and what the checks ask, proves the predicates, and is bound
         to the request's digest.
@@ -519,7 +538,7 @@ class CredentialHolder:
         ]
         if not candidates:
             raise PolicyError("no stored credential answers this request")
-        chosen = max(candidates, key=lambda held: held.facts.expiry_day)
+        chosen = _latest(candidates)
         proof = presentation.prove(
             chosen.public_key,
             chosen.signature,

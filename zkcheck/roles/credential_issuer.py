@@ -428,8 +428,12 @@ class CredentialIssuer:
         if record is None:
             # The subscriber's pseudonym secret begins with this credential, unless another
             # issuance registered one first (then this request must carry that one over).
-            first = NymRecord(entropy, digest, encoded.expiry_day)
-            if self._nym_records.setdefault(msisdn, first) != first:
+            # The entropy drawn here is 32 random octets: the record read back holds it only
+            # if this issuance registered it, which its constant-time comparison tells.
+            stored = self._nym_records.setdefault(
+                msisdn, NymRecord(entropy, digest, encoded.expiry_day)
+            )
+            if not hmac.compare_digest(stored.signer_nym_entropy, entropy):
                 raise PolicyError("the subscriber's pseudonym secret was registered meanwhile")
         return CredentialResponse(key.entry.key_id, signature, entropy, encoded)
 
