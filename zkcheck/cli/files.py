@@ -11,9 +11,11 @@ object with exactly two members::
 Reading accepts either form: a file whose first non-blank byte is ``{`` is
 read as JSON (a CBOR object is a map, whose first byte is never ``{``), and
 the ``type`` member must name the type of the bytes inside. ``-`` stands for
-standard input or output. Secret files (operator keys, wallets) are created
-with permissions 0600, replaced atomically, never written to standard output,
-and a warning is printed when one is found readable by others.
+standard input or output. Every file is replaced atomically: written beside
+its target, flushed, then renamed over it, so a failure (a full disk, an
+interrupted command) leaves the old content whole. Secret files (operator
+keys, wallets) are created with permissions 0600, never written to standard
+output, and a warning is printed when one is found readable by others.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "MAX_OBJECT_SIZE",
     "from_json",
     "read_object",
+    "replace_file",
     "to_json",
     "warn",
     "write_object",
@@ -154,7 +157,7 @@ def write_object(path: str, data: bytes, form: str | None = None) -> None:
             sys.stdout.buffer.write(output)
             sys.stdout.buffer.flush()
         else:
-            Path(path).write_bytes(output)
+            replace_file(Path(path), output, secret=False)
     except OSError as exc:
         raise CommandError(EXIT_BAD_INPUT, f"cannot write {path}: {exc.strerror}") from None
 
@@ -175,16 +178,44 @@ def write_secret(path: str, data: bytes, form: str | None = None, *, replace: bo
         )
     output = _encoded(data, path, form)
     try:
-        # mkstemp creates the file with mode 0600 before anything is written.
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(output)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_file(target, output, secret=True)
     except OSError as exc:
         raise CommandError(EXIT_BAD_INPUT, f"cannot write {path}: {exc.strerror}") from None
+
+
+def replace_file(target: Path, output: bytes, *, secret: bool) -> None:
+    """Make ``output`` the content of ``target`` without ever leaving it half written.
+
+    The bytes go to a temporary file in the same directory, are flushed to
+    disk, and the file is renamed over ``target`` (atomic on POSIX): until the
+    rename the old content stays, and a failure removes the temporary file. A
+    secret file keeps mode 0600, which the temporary file is created with; a
+    public one gets the mode a new file would get (0666 less the umask). An
+    existing target that is not a regular file (``/dev/null``, a pipe) is
+    written in place, since renaming over it would replace the device or pipe.
+    A symbolic link is followed: the file it names is replaced. Raises ``OSError``.
+    """
+    target = Path(os.path.realpath(target))
+    if target.exists() and not target.is_file():
+        target.write_bytes(output)
+        return
+    # mkstemp creates the file with mode 0600 before anything is written.
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(output)
+            file.flush()
+            if not secret:
+                os.fchmod(file.fileno(), 0o666 & ~_umask())
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    # The umask can only be read by setting it; set it straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -27,6 +27,7 @@ from zkcheck.cli.exits import (
     EXIT_USAGE,
     CommandError,
 )
+from zkcheck.cli.files import replace_file
 from zkcheck.errors import DecodeError
 
 __all__ = [
@@ -872,12 +873,17 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
         sys.stdout.write(f"{args.out}: every vector file is up to date\n")
         return EXIT_OK
+    # Generated before the directory is made, so a generator failure leaves nothing behind;
+    # each file is replaced whole, so a failed write leaves the previous one.
+    files = vectors.generate()
     try:
-        written = vectors.write(args.out)
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            path = args.out / name
+            replace_file(path, content, secret=False)
+            sys.stdout.write(f"wrote {path}\n")
     except OSError as exc:
         raise CommandError(EXIT_BAD_INPUT, f"cannot write {_failed_path(exc, args.out)}") from None
-    for path in written:
-        sys.stdout.write(f"wrote {path}\n")
     return EXIT_OK
 
 

@@ -41,7 +41,7 @@ from zkcheck.vectors.signed import signed_vectors
 from zkcheck.vectors.token import token_vectors
 from zkcheck.vectors.trust_list import trust_list_vectors
 
-__all__ = ["FILES", "differences", "generate", "write"]
+__all__ = ["FILES", "differences", "generate"]
 
 FILES: Mapping[str, Callable[[World], dict[str, Any]]] = MappingProxyType(
     {
@@ -63,19 +63,6 @@ def generate() -> dict[str, bytes]:
         content = {"file": name, "seedPrefix": SEED_PREFIX.decode(), **make(world)}
         files[name] = (json.dumps(content, indent=2, ensure_ascii=False) + "\n").encode()
     return files
-
-
-def write(directory: Path) -> list[Path]:
-    """Write every vector file into ``directory`` (made if missing); the paths written."""
-    # Generated before the directory is made, so a generator failure leaves nothing behind.
-    files = generate()
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in files.items():
-        path = directory / name
-        path.write_bytes(content)
-        written.append(path)
-    return written
 
 
 def differences(directory: Path) -> list[str]:
