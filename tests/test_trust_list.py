@@ -249,9 +249,12 @@ def test_revoked_token_and_credential_keys_fail_from_the_next_list() -> None:
     federation.draft = federation.draft.add_operator(
         world.keyset.operators[0], name="Operator A", countries=("ES",), now=federation.now
     )
-    anchors = federation.relying_party(load=False)
-    anchors.load(federation.publish())
-    wallet = CredentialHolder(anchors, clock=world.clock)
+    # The holder's copy of the list is its own: it learns of the revocation later.
+    anchors, holder_anchors = (federation.relying_party(load=False) for _ in range(2))
+    published = federation.publish()
+    anchors.load(published)
+    holder_anchors.load(published)
+    wallet = CredentialHolder(holder_anchors, clock=world.clock)
     request = wallet.request_credential(CREDENTIAL_OPERATOR)
     response = world.issuer.issue(world.attester.enrol(ALICE), request)
     wallet.receive(CREDENTIAL_OPERATOR, response)
@@ -260,9 +263,14 @@ def test_revoked_token_and_credential_keys_fail_from_the_next_list() -> None:
     assert site.verify(wallet.present(site.create_request()), number=ALICE)
     later(world.clock, minutes=1)
     federation.draft = federation.draft.revoke_key(CREDENTIAL_OPERATOR, response.key_id)
-    anchors.load(federation.publish())
+    revoked = federation.publish()
+    anchors.load(revoked)
     with pytest.raises(UntrustedIssuer, match="revoked"):
         site.verify(wallet.present(site.create_request()), number=ALICE)
+    # A holder that knows of the revocation shows nothing rather than a refused credential.
+    holder_anchors.load(revoked)
+    with pytest.raises(PolicyError, match="no stored credential"):
+        wallet.present(site.create_request())
     # The token tier: a cached age token under a key the next list revokes.
     tokens = make_token_world()
     federation = make_federation(clock=tokens.clock)

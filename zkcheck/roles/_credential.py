@@ -70,7 +70,7 @@ from zkcheck.hazmat.predicates import Predicate, predicate
 from zkcheck.hazmat.presentation import VERSION_2, PresentationProof, Statement
 from zkcheck.roles._tiers import Evidence, VerificationContext
 from zkcheck.roles.policy import Policy
-from zkcheck.trust.credential_keys import EXPIRY_SKEW_DAYS
+from zkcheck.trust.credential_keys import EXPIRY_SKEW_DAYS, CredentialKeyEntry
 
 __all__ = [
     "EXPIRY_SKEW_DAYS",
@@ -81,6 +81,7 @@ __all__ = [
     "answered_checks",
     "disclosed_indexes",
     "freshness_hours",
+    "in_use_in_issue_week",
     "issue_time_bound",
     "predicate_statements",
     "predicates",
@@ -206,6 +207,14 @@ def issue_time_bound(request: Request, expiry_day: int) -> int:
     return max(week, 3600 * statements.freshness_cutoff(request.time, freshness))
 
 
+def in_use_in_issue_week(key: CredentialKeyEntry, expiry_day: int) -> bool:
+    """Whether ``key``'s epoch contains part of the issue week of a credential expiring on
+    ``expiry_day``: the issue week is the only issue time a verifier learns
+    (spec/08-credential-tier.md, verification step 4)."""
+    issue_week = day_start(expiry_day - EXPIRY_OFFSET_DAYS)
+    return key.overlaps(issue_week, issue_week + 7 * 86400)
+
+
 def pseudonym_blocks(request: Request, verifier_identity: str) -> tuple[Statement, ...]:
     """The pseudonym blocks of ``request``: one, for the context of ``verifier_identity``,
     when the request asks for a pseudonym; none otherwise.
@@ -241,10 +250,7 @@ class CredentialTier:
         expiry = evidence.expiry_day
         if (expiry - 1) % 7 or not today < expiry <= today + EXPIRY_OFFSET_DAYS + EXPIRY_SKEW_DAYS:
             raise Expired("credential expired or not on the weekly grid")
-        # The key's epoch must contain part of the issue week, the only issue time
-        # the verifier learns.
-        issue_week = day_start(expiry - EXPIRY_OFFSET_DAYS)
-        if not key.overlaps(issue_week, issue_week + 7 * 86400):
+        if not in_use_in_issue_week(key, expiry):
             raise UntrustedIssuer("the key was not in use in the credential's issue week")
         # 5. Disclosed values, statements and ph, from the stored request alone.
         checks = answered_checks(request.checks)

@@ -54,6 +54,7 @@ from zkcheck.encoding.messages import (
 )
 from zkcheck.errors import (
     DecodeError,
+    Expired,
     InvalidSignature,
     NotRequested,
     PolicyError,
@@ -80,6 +81,7 @@ from zkcheck.roles._credential import (
     VERSION,
     answered_checks,
     disclosed_indexes,
+    in_use_in_issue_week,
     issue_time_bound,
     predicate_statements,
     predicates,
@@ -496,7 +498,8 @@ class CredentialHolder:
         threshold), and a swap check's freshness bound is on the menu
         (PolicyError). The credential chosen is from an accepted operator (any
         operator in good standing on the trust list, when the request names
-        none) whose menu has every check asked, valid on the request's day and
+        none) whose menu has every check asked, under a key the trust anchors
+        accept now and that was in use in its issue week, valid on the request's day and
         today, fresh enough for the request's maximum age, with every fact
         asked, and every predicate true of it (of several, the one that expires last, and of
         those the one stored last); otherwise nothing is shown (PolicyError), so that
@@ -535,6 +538,7 @@ class CredentialHolder:
             and last_day < held.facts.expiry_day
             and request.time - issue_time_bound(request, held.facts.expiry_day) <= request.max_age
             and self._has_facts(held, checks, derived)
+            and self._key_accepted(held, now)
         ]
         if not candidates:
             raise PolicyError("no stored credential answers this request")
@@ -568,6 +572,18 @@ class CredentialHolder:
         # moving them would search the hidden value one bit at a time.
         entry = self._trust.operator(operator_id)
         return entry is not None and all(entry.menu.allows(check) for check in checks)
+
+    def _key_accepted(self, held: _Credential, now: int) -> bool:
+        # A credential under a key the verifier would refuse (revoked, outside its
+        # validity, not in use in the credential's issue week) is not shown: another
+        # credential may answer, and otherwise nothing is shown rather than a refusal.
+        try:
+            operator, key = self._trust.find_credential_key(held.key_id, now)
+        except (UntrustedIssuer, Expired):
+            return False
+        return operator.operator_id == held.operator_id and in_use_in_issue_week(
+            key, held.facts.expiry_day
+        )
 
     @staticmethod
     def _has_facts(
