@@ -25,8 +25,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+import zkcheck
 from zkcheck import vectors
-from zkcheck.cli.exits import EXIT_BAD_INPUT
+from zkcheck.cli.exits import EXIT_BAD_INPUT, EXIT_USAGE
 from zkcheck.cli.files import from_json, to_json
 from zkcheck.cli.main import main
 from zkcheck.encoding.messages import Presentation, Request, ResultRecord, decode_message
@@ -101,6 +102,28 @@ def test_the_command_writes_the_files_and_checks_them(
     out = capsys.readouterr().out
     assert "token.json: differs" in out and "stray.json: not generated" in out
     assert "signed.json" not in out
+
+
+def test_the_default_directory_is_the_checkouts_wherever_the_command_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An installed package with no checkout around it; the checkout is the working directory.
+    monkeypatch.setattr(zkcheck, "__file__", str(tmp_path / "site" / "zkcheck" / "__init__.py"))
+    checkout = tmp_path / "checkout"
+    (checkout / "spec").mkdir(parents=True)
+    (checkout / "spec" / "21-test-vectors.md").write_text("# Test vectors\n")
+    monkeypatch.chdir(checkout / "spec")
+    # Not from spec/, whose spec/vectors would be a new directory beside the real one.
+    assert main(["vectors"]) == EXIT_USAGE
+    assert "name the directory with --out DIR" in capsys.readouterr().err
+    assert not (checkout / "spec" / "spec").exists()
+    monkeypatch.chdir(checkout)
+    assert main(["vectors"]) == 0
+    assert sorted(path.name for path in (checkout / "spec" / "vectors").iterdir()) == sorted(
+        vectors.FILES
+    )
+    assert main(["vectors", "--check"]) == 0
+    assert "every vector file is up to date" in capsys.readouterr().out
 
 
 def test_the_check_of_a_missing_directory_is_bad_input(

@@ -672,9 +672,9 @@ def _parser() -> argparse.ArgumentParser:
     vectors.add_argument(
         "--out",
         type=Path,
-        default=Path("spec") / "vectors",
+        default=None,
         metavar="DIR",
-        help="where the files go (default: spec/vectors)",
+        help="where the files go (default: spec/vectors of the source checkout)",
     )
     vectors.add_argument(
         "--check", action="store_true", help="compare with the files in DIR; write nothing"
@@ -832,12 +832,18 @@ def _add_trust(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     show.set_defaults(handler=trust_commands.cmd_trust_show)
 
 
-def _find_benchmarks() -> Path | None:
-    """The benchmarks/ folder of the source checkout zkcheck was installed from."""
+def _find_checkout(marker: Path) -> Path | None:
+    """The source checkout zkcheck was installed from (or, failing that, the working
+    directory) when it holds ``marker``, a file only a checkout has."""
     for root in (Path(zkcheck.__file__).resolve().parent.parent, Path.cwd()):
-        if (root / "benchmarks" / "__main__.py").is_file():
+        if (root / marker).is_file():
             return root
     return None
+
+
+def _find_benchmarks() -> Path | None:
+    """The checkout whose benchmarks/ folder the bench command runs."""
+    return _find_checkout(Path("benchmarks") / "__main__.py")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -856,6 +862,16 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
     # Imported here: generating vectors loads every tier, which no other command needs.
     from zkcheck import vectors
 
+    if args.out is None:
+        # The specification's own vectors, wherever the command is run from.
+        root = _find_checkout(Path("spec") / "21-test-vectors.md")
+        if root is None:
+            raise CommandError(
+                EXIT_USAGE,
+                "spec/vectors is in the source repository and no checkout was found: "
+                "name the directory with --out DIR",
+            )
+        args.out = root / "spec" / "vectors"
     if args.check:
         # A directory that is not there is a wrong --out (or working directory), not a set
         # of vector files that differ: it is bad input, as an unreadable file is.
