@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,11 +157,23 @@ def test_the_check_of_an_unreadable_file_is_bad_input(
 
 
 def test_a_file_that_cannot_be_written_is_named(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "token.json").mkdir()
     assert main(["vectors", "--out", str(tmp_path)]) == EXIT_BAD_INPUT
     assert f"cannot write {tmp_path / 'token.json'}: Is a directory" in capsys.readouterr().err
+    # A directory it may not write into: the file is named, not the temporary one beside it.
+    (tmp_path / "token.json").rmdir()
+
+    def refused(*, dir: str, prefix: str) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}x1y2z3")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    assert main(["vectors", "--out", str(tmp_path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"cannot write {tmp_path / 'encoding.json'}: Permission denied" in err
+    assert "x1y2z3" not in err
+    monkeypatch.undo()
     blocked = tmp_path / "a-file"
     blocked.write_bytes(b"")
     assert main(["vectors", "--out", str(blocked / "vectors")]) == EXIT_BAD_INPUT

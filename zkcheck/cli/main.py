@@ -894,12 +894,16 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
     files = vectors.generate()
     try:
         args.out.mkdir(parents=True, exist_ok=True)
-        for name, content in files.items():
-            path = args.out / name
-            replace_file(path, content, secret=False)
-            sys.stdout.write(f"wrote {path}\n")
     except OSError as exc:
         raise CommandError(EXIT_BAD_INPUT, f"cannot write {_failed_path(exc, args.out)}") from None
+    for name, content in files.items():
+        path = args.out / name
+        try:
+            replace_file(path, content, secret=False)
+        except OSError as exc:
+            # Named by the vector file, not by the temporary file beside it.
+            raise CommandError(EXIT_BAD_INPUT, f"cannot write {path}: {exc.strerror}") from None
+        sys.stdout.write(f"wrote {path}\n")
     return EXIT_OK
 
 
