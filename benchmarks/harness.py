@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Result", "Session", "interleave", "machine_description"]
+__all__ = ["Result", "Session", "cpu_flags", "interleave", "machine_description"]
 
 Timer = Callable[[], float]
 Operation = Callable[[], object]
@@ -138,17 +138,32 @@ def interleave(
     return op_samples, floor_samples, batch, floor_batch
 
 
-def machine_description() -> dict[str, Any]:
-    """What the numbers were measured on, stored beside them."""
-    cpu = platform.processor() or platform.machine()
+# The instruction-set extensions the floors' native code takes faster paths
+# with (OpenSSL's RSA: ADX/BMI2, AVX2, AVX-512 IFMA; libsodium and arkworks:
+# ADX/BMI2), recorded so ratios from different machines can be compared.
+_FLOOR_FEATURES = ("adx", "bmi2", "avx2", "avx512f", "avx512ifma")
+
+
+def _cpuinfo_field(name: str) -> str | None:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
             for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                if line.startswith(name):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return None
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux reports them (empty elsewhere)."""
+    return frozenset((_cpuinfo_field("flags") or "").split())
+
+
+def machine_description() -> dict[str, Any]:
+    """What the numbers were measured on, stored beside them."""
+    cpu = _cpuinfo_field("model name") or platform.processor() or platform.machine()
+    flags = cpu_flags()
     versions: dict[str, str] = {}
     for package in _PACKAGES:
         try:
@@ -157,6 +172,7 @@ def machine_description() -> dict[str, Any]:
             versions[package] = "not installed"
     return {
         "cpu": cpu,
+        "cpu_features": [feature for feature in _FLOOR_FEATURES if feature in flags],
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
