@@ -32,10 +32,11 @@ What does not pay here (measured on an AMD EPYC, CPython 3.11): every G1
 operation costs about 0.4 us in arkworks and a call from Python about 0.4 us
 more, so any method that replaces the multi-scalar multiplication by
 additions driven from Python gives back in calls what it saves in operations.
-Full fixed-base tables for twelve generators (8-bit digits) need 384
-additions (16 MiB of points): 0.44 ms in a tight loop and 0.68 ms right after a pairing (cache
-misses), against 0.77 ms for the whole 13-point GLV multiplication they would
-replace only part of. ``multiexp_unchecked`` with all scalars 1 costs 1.7 us
+Full fixed-base tables for twelve generators (8-bit digits, 16 MiB of
+points) need 384 additions: 0.44 ms in a tight loop and 0.68 ms right after a
+pairing (cache misses), against 0.77 ms for the whole 13-point GLV
+multiplication they would replace only part of. ``multiexp_unchecked`` with
+all scalars 1 costs 1.7 us
 per point, twice a Python addition.
 """
 
