@@ -36,8 +36,7 @@ Full fixed-base tables for twelve generators (8-bit digits, 16 MiB of
 points) need 384 additions: 0.44 ms in a tight loop and 0.68 ms right after a
 pairing (cache misses), against 0.77 ms for the whole 13-point GLV
 multiplication they would replace only part of. ``multiexp_unchecked`` with
-all scalars 1 costs 1.7 us
-per point, twice a Python addition.
+all scalars 1 costs 1.7 us per point, twice a Python addition.
 """
 
 from __future__ import annotations
