@@ -158,7 +158,9 @@ def run(session: Session) -> None:
 
 
 def _main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(
+        description="blind_sign against OpenSSL with AVX-512 IFMA masked (the blind_rsa child run)"
+    )
     parser.add_argument("--ifma-masked", action="store_true", required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
