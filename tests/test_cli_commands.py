@@ -158,6 +158,24 @@ def test_keygen_issue_present_verify_through_files(z: Party, fmt: str) -> None:
     assert _verify(z, BANK, fmt).code == EXIT_REFUSED
 
 
+def test_a_phone_given_the_trust_list_refuses_a_damaged_response(z: Party) -> None:
+    # The last byte of the response is the last byte of an operator signature.
+    _ask(z)
+    assert _issue(z).code == EXIT_OK
+    response = (z.dir / "attestations.cbor").read_bytes()
+    (z.dir / "damaged.cbor").write_bytes(response[:-1] + bytes([response[-1] ^ 1]))
+    wallet = (z.dir / "phone.wallet").read_bytes()
+    trust = ["--trust-list", z.path("federation.trust-list"), "--pin", z.path("authority.pin")]
+    refused = z("receive", "--wallet", z.path("phone.wallet"), "--in", z.path("damaged.cbor"),
+                *trust)  # fmt: skip
+    assert refused.code == EXIT_BAD_INPUT
+    assert "refuses the response (InvalidSignature" in refused.err
+    assert (z.dir / "phone.wallet").read_bytes() == wallet
+    stored = z.ok("receive", "--wallet", z.path("phone.wallet"), "--in",
+                  z.path("attestations.cbor"), *trust)  # fmt: skip
+    assert "2 attestations stored" in stored.out
+
+
 def test_the_credential_tier_is_requested_and_verified_under_the_trust_list(z: Party) -> None:
     # The operator's BBS keys join its key set, the federation lists them, and the phone and
     # the verifier find them on the list under the same pin.

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tests.attest_world import ADULT, OPERATOR, make_world
 from zkcheck.claims import Check, Menu
 from zkcheck.encoding.cose import COSESigningKey, Curve, Sign1
-from zkcheck.encoding.messages import Presentation, Request
+from zkcheck.encoding.messages import IssuedAttestation, Presentation, Request
 from zkcheck.encoding.signed import KeyBindingClaims, bind
 from zkcheck.errors import (
     DecodeError,
@@ -45,6 +45,13 @@ def _held(holder: Holder):  # type: ignore[no-untyped-def]
     return holder._held[0]
 
 
+def _flipped_signature(issued: IssuedAttestation) -> IssuedAttestation:
+    """``issued`` with the first bit of its operator signature flipped."""
+    signature = issued.attestation.signature
+    flipped = bytes([signature[0] ^ 1]) + signature[1:]
+    return replace(issued, attestation=replace(issued.attestation, signature=flipped))
+
+
 def test_bad_operator_signature() -> None:
     world = make_world()
     holder = world.issued_holder([AGE])
@@ -52,8 +59,7 @@ def test_bad_operator_signature() -> None:
     request = verifier.create_request()
     held = _held(holder)
     attestation = held.issued.attestation
-    flipped = bytes([attestation.signature[0] ^ 1]) + attestation.signature[1:]
-    forged = replace(held.issued, attestation=replace(attestation, signature=flipped))
+    forged = _flipped_signature(held.issued)
     with pytest.raises(InvalidSignature):
         verifier.verify(present_attestation(held.key, forged, request))
     # A claim changed after signing fails the same way.
@@ -99,6 +105,59 @@ def test_unknown_operator_key() -> None:
     verifier = Verifier(policy, private_trust([rotated], clock=world.clock), clock=world.clock)
     with pytest.raises(UntrustedIssuer):
         verifier.verify(holder.present(verifier.create_request()))
+
+
+def test_attestation_naming_another_operator_than_its_keys_owner() -> None:
+    """An attestation signed with a listed key whose ``iss`` names someone else (spec/04,
+    verification step 7) is refused, though its signature verifies."""
+    world = make_world()
+    impostor = Issuer(
+        "operator-b.example",
+        world.issuer._key,  # the listed operator's own key
+        MemorySubscriberSource(demo_subscribers(world.clock.now())),
+        clock=world.clock,
+    )
+    holder = world.holder()
+    holder.receive(impostor.issue(ADULT, holder.request_attestations([AGE])))
+    assert holder.held()[0].operator == "operator-b.example"
+    verifier = Verifier(
+        Policy("rp.example", (AGE,), (), max_age=WEEK), world.trust, clock=world.clock
+    )
+    with pytest.raises(UntrustedIssuer, match="does not own its key"):
+        verifier.verify(holder.present(verifier.create_request()))
+
+
+def test_a_holder_with_the_trust_list_refuses_what_a_verifier_would() -> None:
+    """Given the trust list, the holder checks each attestation's key, issuer and operator
+    signature on arrival (spec/04, "Receiving"): a response with one bad attestation is
+    refused whole, and the wallet stays as it was, still waiting for its keys."""
+    world = make_world()
+    holder = Holder(clock=world.clock, trust=world.trust)
+    ask = holder.request_attestations([AGE], 2)
+    response = world.issuer.issue(ADULT, ask)
+    good, second = response.attestations
+    damaged = _flipped_signature(second)
+    source = MemorySubscriberSource(demo_subscribers(world.clock.now()))
+    unlisted = Issuer(OPERATOR, COSESigningKey.generate(), source, clock=world.clock)
+    impostor = Issuer("operator-b.example", world.issuer._key, source, clock=world.clock)
+    for refused, error, message in (
+        (replace(response, attestations=(good, damaged)), InvalidSignature, "signature"),
+        (unlisted.issue(ADULT, ask), UntrustedIssuer, "unknown operator key"),
+        (impostor.issue(ADULT, ask), UntrustedIssuer, "does not own its key"),
+    ):
+        with pytest.raises(error, match=message):
+            holder.receive(refused.to_bytes())
+        assert holder.held() == () and holder.pending() == 2
+    assert holder.receive(response) == 2 and holder.pending() == 0
+    verifier = world.verifier((AGE,), max_age=WEEK)
+    assert verifier.verify(holder.present(verifier.create_request())).shows(AGE)
+    # A holder without the list stores the damaged one, which fails only at the verifier.
+    trusting = Holder(clock=world.clock)
+    ask = trusting.request_attestations([AGE])
+    broken = _flipped_signature(world.issuer.issue(ADULT, ask).attestations[0])
+    assert trusting.receive(replace(response, attestations=(broken,))) == 1
+    with pytest.raises(InvalidSignature):
+        verifier.verify(trusting.present(verifier.create_request()))
 
 
 def test_operator_not_accepted_by_the_request() -> None:

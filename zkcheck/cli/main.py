@@ -536,18 +536,20 @@ def _parser() -> argparse.ArgumentParser:
         "receive",
         "phone: store the operator's attestations, tokens or credential in the wallet",
         "Store the attestations of an issuance response in the wallet whose keys asked for "
-        "them; or, in the token tier, unblind the operator's TokenResponses into tokens with "
+        "them (with --trust-list and --pin, each operator signature is checked first); or, "
+        "in the token tier, unblind the operator's TokenResponses into tokens with "
         "the secrets the wallet kept for its TokenRequests; or, in the credential tier, check "
         "the operator's credential (its key on the federation's trust list, its issue time, "
         "expiry and facts, the signature over the phone's secrets) and store it.",
-        "  zkcheck receive --wallet phone.wallet --in attestations.cbor\n"
+        "  zkcheck receive --wallet phone.wallet --in attestations.cbor \\\n"
+        "      --trust-list federation.trust-list --pin authority.pin\n"
         "  zkcheck receive --wallet phone.tokens --in token-response.cbor\n"
         "  zkcheck receive --wallet phone.credentials --in credential-response.cbor \\\n"
         "      --trust-list federation.trust-list --pin authority.pin\n",
     )
     _file(receive, "--wallet", "the phone's wallet")
     _file(receive, "--in", "the issuance response")
-    _add_phone_trust(receive, "credential tier")
+    _add_phone_trust(receive, "signed tier (optional) and credential tier")
     receive.set_defaults(handler=commands.cmd_receive)
 
     request = _command(

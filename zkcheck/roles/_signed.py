@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable
 
 from zkcheck.claims import NUMBER, NUMBER_SALT_SIZE, Check, number_digest
-from zkcheck.encoding.cose import COSEKey, Signer
+from zkcheck.encoding.cose import HEADER_KID, COSEKey, Sign1, Signer
 from zkcheck.encoding.messages import IssuedAttestation, Presentation, Request
 from zkcheck.encoding.signed import (
     AttestationClaims,
@@ -27,8 +27,10 @@ from zkcheck.encoding.signed import (
 from zkcheck.errors import DecodeError, UntrustedIssuer, WrongVerifier
 from zkcheck.roles._tiers import Evidence, VerificationContext
 from zkcheck.roles.policy import Policy
+from zkcheck.trust.anchors import TrustAnchors
+from zkcheck.trust.trust_list import ListedOperator
 
-__all__ = ["TIER", "SignedTier", "issue_attestation", "present_attestation"]
+__all__ = ["TIER", "SignedTier", "issue_attestation", "present_attestation", "verify_attestation"]
 
 TIER = "signed"
 
@@ -75,6 +77,23 @@ def present_attestation(
     return Presentation(TIER, request.nonce, token.encode())
 
 
+def verify_attestation(
+    trust: TrustAnchors, attestation: Sign1, claims: AttestationClaims, now: int
+) -> ListedOperator:
+    """The operator that signed ``attestation``, after checking its signature.
+
+    The key named by ``kid`` must be on the trust list and usable at ``now``,
+    belong to the operator the claims name (``iss``), and verify the signature
+    (spec/04-signed-tier.md, section 4). Raises :class:`UntrustedIssuer` or
+    :class:`Expired` for the key, :class:`InvalidSignature` for the signature.
+    """
+    operator, operator_key = trust.find_key(attestation.headers[HEADER_KID], now)
+    if claims.operator != operator.operator_id:
+        raise UntrustedIssuer("attestation issuer does not own its key")
+    operator_key.verify(attestation)
+    return operator
+
+
 class SignedTier:
     """Verification of a ``signed`` presentation body (spec/04-signed-tier.md, section 4)."""
 
@@ -86,11 +105,8 @@ class SignedTier:
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         presented = decode_presentation_body(body)
         attested = presented.attestation_claims
-        operator, operator_key = context.trust.find_key(presented.kid, context.now)
-        operator_key.verify(presented.attestation)
+        operator = verify_attestation(context.trust, presented.attestation, attested, context.now)
         presented.token.verify(attested.holder_key)
-        if attested.operator != operator.operator_id:
-            raise UntrustedIssuer("attestation issuer does not own its key")
         binding, request = presented.claims, context.request
         if not (
             binding.audience == request.verifier_id

@@ -25,7 +25,8 @@ from zkcheck.encoding.messages import (
 )
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation
 from zkcheck.errors import DecodeError, PolicyError
-from zkcheck.roles._signed import TIER, present_attestation
+from zkcheck.roles._signed import TIER, present_attestation, verify_attestation
+from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock, epoch_seconds
 
 __all__ = ["Holder"]
@@ -45,12 +46,19 @@ class Holder:
     """A wallet of single-use ``signed`` attestations and their holder keys.
 
     ``curve`` chooses the holder keys: Ed25519, or P-256 as a phone's secure
-    hardware holds (here in software).
+    hardware holds (here in software). With ``trust``, the federation's trust
+    list, :meth:`receive` checks each attestation's operator signature as a
+    verifier will, so a damaged or forged attestation is refused on arrival
+    instead of failing at the verifier it is spent on; without it the holder
+    stores what its operator's channel delivers.
     """
 
-    def __init__(self, *, clock: Clock, curve: Curve = Curve.ED25519) -> None:
+    def __init__(
+        self, *, clock: Clock, curve: Curve = Curve.ED25519, trust: TrustAnchors | None = None
+    ) -> None:
         self._clock = clock
         self._curve = curve
+        self._trust = trust
         self._pending: list[COSESigningKey] = []
         self._held: list[_Held] = []
 
@@ -66,14 +74,20 @@ class Holder:
         """Store the attestations of a response; returns how many were stored.
 
         Each must be bound (``cnf``) to a key this holder is waiting for; that
-        key is then no longer pending.
+        key is then no longer pending. With a trust list, each must also be
+        signed by a listed operator's key in use now, the operator it names
+        (spec/04-signed-tier.md, "Receiving"). Any failure refuses the whole
+        response and changes nothing.
         """
         if isinstance(response, bytes):
             response = IssuanceResponse.from_bytes(response)
+        now = epoch_seconds(self._clock.now())
         by_public = {key.public_key: key for key in self._pending}
         received = []
         for issued in response.attestations:
-            _, claims = decode_attestation(issued.attestation.to_item())
+            attestation, claims = decode_attestation(issued.attestation.to_item())
+            if self._trust is not None:
+                verify_attestation(self._trust, attestation, claims, now)
             key = by_public.pop(claims.holder_key, None)
             if key is None:
                 raise DecodeError("an attestation is bound to a key this holder did not ask for")
@@ -135,10 +149,18 @@ class Holder:
         )
 
     @classmethod
-    def import_wallet(cls, data: bytes, *, clock: Clock, curve: Curve = Curve.ED25519) -> Holder:
-        """A holder restored from :meth:`export_wallet`'s bytes."""
+    def import_wallet(
+        cls,
+        data: bytes,
+        *,
+        clock: Clock,
+        curve: Curve = Curve.ED25519,
+        trust: TrustAnchors | None = None,
+    ) -> Holder:
+        """A holder restored from :meth:`export_wallet`'s bytes (``trust`` as for the
+        constructor: it applies to responses received from now on)."""
         fields = message_fields(data, _WALLET, {2, 3}, max_size=_MAX_WALLET)
-        holder = cls(clock=clock, curve=curve)
+        holder = cls(clock=clock, curve=curve, trust=trust)
         if type(fields[2]) is not list or type(fields[3]) is not list:
             raise DecodeError("a wallet lists attestations and pending keys")
         for entry in fields[2]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zkcheck.claims import NUMBER, Check, Menu
+from zkcheck.cli.exits import EXIT_BAD_INPUT, CommandError
 from zkcheck.cli.explain import NOT_VERIFIED_NOTE, Explanation
 from zkcheck.cli.federation import OPERATOR_KEY_FILE
 from zkcheck.cli.scenarios import (
@@ -30,7 +31,7 @@ from zkcheck.cli.tiers.steps import ask_and_verify, refusal_of, verifier_knowled
 from zkcheck.cli.words import checks_in_words, instant, plural
 from zkcheck.encoding.messages import IssuanceRequest, IssuanceResponse, Presentation, Request
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation, decode_presentation_body
-from zkcheck.errors import NotRequested, PolicyError, ZkcheckError
+from zkcheck.errors import InvalidSignature, NotRequested, PolicyError, ZkcheckError
 from zkcheck.roles import Holder, OperatorKey, Policy, Verifier
 from zkcheck.roles.operator_key import OPERATOR_KEY_KIND
 from zkcheck.sources.base import SubscriberSource
@@ -194,8 +195,15 @@ class SignedCommandTier:
     def receive(
         self, wallet: bytes, response: bytes, given: PhoneInputs, *, clock: Clock
     ) -> tuple[bytes, int]:
-        holder = Holder.import_wallet(wallet, clock=clock)
-        stored = holder.receive(response)
+        # With --trust-list and --pin the phone checks each operator signature on arrival.
+        holder = Holder.import_wallet(wallet, clock=clock, trust=given.trust)
+        try:
+            stored = holder.receive(response)
+        except (PolicyError, InvalidSignature) as exc:
+            raise CommandError(
+                EXIT_BAD_INPUT,
+                f"the phone refuses the response ({type(exc).__name__}: {exc}); nothing stored",
+            ) from None
         return holder.export_wallet(), stored
 
     def present(
@@ -357,7 +365,7 @@ class _SignedDemo:
         operator_id = operator.operator_id
         issuer = operator.key.issuer(self.world.source, clock=clock)
         record = Recorder()
-        phone = Holder(clock=clock)
+        phone = Holder(clock=clock, trust=self.world.federation.trust)
 
         progress("the phone asks the operator for an attestation")
         ask = phone.request_attestations([check]).to_bytes()
