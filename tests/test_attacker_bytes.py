@@ -1,7 +1,8 @@
 """Bytes from another party, damaged in any way, raise a ZkcheckError and change nothing.
 
 Each entry point that reads what another party sent (the operator reading an issuance
-request, the phone reading a response, anyone loading a trust list) gets one of its
+request, the phone reading a response, in the signed, token and credential tiers, and
+anyone loading a trust list) gets one of its
 inputs with a byte flipped, inserted or deleted, or cut short. It must either accept it
 (some changes leave a valid message, such as another valid holder key in a request) or
 raise a :class:`ZkcheckError` subclass and nothing else, leaving what it holds as it was.
@@ -18,13 +19,12 @@ from hypothesis import strategies as st
 
 from tests.attest_world import ADULT, World, make_world
 from tests.credential_world import ALICE, BOB, OPERATOR, CredentialWorld, make_credential_world
-from zkcheck.claims import Check
+from tests.token_world import SWAP, TokenWorld, make_token_world
 from zkcheck.errors import ZkcheckError
-from zkcheck.roles import CredentialHolder, Holder
+from zkcheck.roles import CredentialHolder, Holder, TokenHolder, TokenWallet
 from zkcheck.roles.credential_holder import CredentialWallet
+from zkcheck.trust.clock import epoch_seconds
 from zkcheck.trust.trust_client import TrustListAnchors
-
-SWAP = Check.sim_swap(72)
 
 
 @st.composite
@@ -70,6 +70,26 @@ def _credential_exchange() -> tuple[CredentialWorld, bytes, bytes, bytes]:
     waiting = phone.wallet.export_wallet()
     response = world.issuer.issue(evidence, request)
     return world, waiting, request.to_bytes(), response.to_bytes()
+
+
+@cache
+def _token_exchange() -> tuple[TokenWorld, bytes, bytes, bytes]:
+    """A token world, a phone's wallet waiting for its token, its issuance request and the
+    operator's response, made once."""
+    world = make_token_world()
+    pin, listed = world.trust_list()
+    trust = TrustListAnchors(pin, clock=world.clock)
+    trust.load(listed)
+    now = epoch_seconds(world.clock.now())
+    bank = world.verifier((SWAP,), verifier_id="bank.example", trust=trust)
+    request = bank.create_request()
+    directories = world.issuer.keys.directories(now)
+    phone = TokenHolder(trust, clock=world.clock, directory=directories.document)
+    ask = phone.issuance_request(
+        phone.request_tokens(request.to_bytes(), bank.token_challenge_header(request))
+    ).to_bytes()
+    answer = world.issuer.issue_all(ask, world.attester.enrol(ADULT)).to_bytes()
+    return world, phone.wallet.export_wallet(), ask, answer
 
 
 @settings(max_examples=150, deadline=None)
@@ -126,3 +146,27 @@ def test_the_credential_phone_refuses_any_damaged_response_and_keeps_its_wallet(
     ):
         assert phone.wallet.export_wallet() == waiting
         phone.receive(OPERATOR, response)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_token_operator_reads_any_damaged_issuance_request_safely(
+    data: st.DataObject,
+) -> None:
+    world, _, ask, _ = _token_exchange()
+    evidence = world.attester.enrol(ADULT)
+    _accepts_or_refuses(
+        lambda sent: world.issuer.issue_all(sent, evidence), data.draw(damaged(ask))
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_token_phone_refuses_any_damaged_response_and_keeps_its_wallet(
+    data: st.DataObject,
+) -> None:
+    world, waiting, _, answer = _token_exchange()
+    wallet = TokenWallet.import_wallet(waiting, clock=world.clock)
+    if not _accepts_or_refuses(wallet.receive_issuance, data.draw(damaged(answer))):
+        assert wallet.export_wallet() == waiting
+        assert wallet.receive_issuance(answer) == 1
