@@ -2,11 +2,11 @@
 
 Each entry point that reads what another party sent (the operator reading an issuance
 request, the phone reading a response, in the signed, token and credential tiers, and
-anyone loading a trust list) gets one of its
-inputs with a byte flipped, inserted or deleted, or cut short. It must either accept it
-(some changes leave a valid message, such as another valid holder key in a request) or
-raise a :class:`ZkcheckError` subclass and nothing else, leaving what it holds as it was.
-The verifier's own case is tests/test_verifier_errors.py's flipped-byte property.
+anyone loading a trust list) gets one of its inputs with a byte flipped, inserted or
+deleted, or cut short. It must either accept it (some changes leave a valid message, such
+as another valid holder key in a request) or raise a :class:`ZkcheckError` subclass and
+nothing else, leaving what it holds as it was. The verifier's own case is
+tests/test_verifier_errors.py's flipped-byte property.
 """
 
 from __future__ import annotations
