@@ -84,8 +84,9 @@ def verify_attestation(
 
     The key named by ``kid`` must be on the trust list and usable at ``now``,
     belong to the operator the claims name (``iss``), and verify the signature
-    (spec/04-signed-tier.md, section 4). Raises :class:`UntrustedIssuer` or
-    :class:`Expired` for the key, :class:`InvalidSignature` for the signature.
+    (spec/04-signed-tier.md, verification steps 6 to 8). Raises
+    :class:`UntrustedIssuer` or :class:`Expired` for the key,
+    :class:`InvalidSignature` for the signature.
     """
     operator, operator_key = trust.find_key(attestation.headers[HEADER_KID], now)
     if claims.operator != operator.operator_id:

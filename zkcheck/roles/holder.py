@@ -86,11 +86,11 @@ class Holder:
         received = []
         for issued in response.attestations:
             attestation, claims = decode_attestation(issued.attestation.to_item())
-            if self._trust is not None:
-                verify_attestation(self._trust, attestation, claims, now)
             key = by_public.pop(claims.holder_key, None)
             if key is None:
                 raise DecodeError("an attestation is bound to a key this holder did not ask for")
+            if self._trust is not None:
+                verify_attestation(self._trust, attestation, claims, now)
             received.append(_Held(key, issued, claims))
         self._pending = list(by_public.values())
         self._held.extend(received)
