@@ -13,7 +13,9 @@ see, and what the operator keeps, share nothing with what a verifier sees.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import pickle
 from dataclasses import replace
 from datetime import timedelta
 from functools import cache
@@ -53,6 +55,7 @@ from zkcheck.hazmat.bbs_pseudonym import (
     generate_prover_nyms,
     generate_signer_nym_entropy,
 )
+from zkcheck.hazmat.blind_bbs import secret_scalar
 from zkcheck.hazmat.credential import Index
 from zkcheck.hazmat.credential_pseudonym import (
     CARRY_OVER_VERSION,
@@ -298,6 +301,31 @@ def _renewal(issued: _Issued, prover_nym: Any = None, entropy: bytes | None = No
     commitment, blind = credential.commit(issued.holder_secret, prover_nym)
     opening = CarryOverOpening(blind, issued.holder_secret, prover_nym)
     return commitment, CarryOverBlock(commitment, entropy, opening=opening), prover_nym, blind
+
+
+def test_the_pseudonym_blocks_prover_states_are_single_use_and_do_not_leak() -> None:
+    """m~ of index 11 goes to the BBS core once; the carry-over's nonces answer one challenge
+    (two responses with the same s~, h~ would give the holder secret away); neither state
+    prints or pickles its secrets."""
+    alice = _alice()
+    _, carry_over, _, _ = _renewal(alice)
+    nym = secret_scalar(alice.nym, "the nym secret")
+    states = (
+        PseudonymBlock(context_id(SOCIAL)).commit(nym, rng=None, ciphersuite=CIPHERSUITE),
+        carry_over.commit(nym, rng=None, ciphersuite=CIPHERSUITE),
+    )
+    for state in states:
+        assert 0 < state.nonce < GROUP_ORDER
+        with pytest.raises(RuntimeError):
+            _ = state.nonce
+        assert "redacted" in repr(state)
+        for leak in (pickle.dumps, copy.copy, copy.deepcopy):
+            with pytest.raises(TypeError):
+                leak(state)
+    carry_over_state = states[1]
+    assert len(carry_over_state.respond(12345)) == 64
+    with pytest.raises(RuntimeError, match="exactly one challenge"):
+        carry_over_state.respond(67890)
 
 
 def _check_carry_over(proof: PresentationProof, ph: bytes, block: CarryOverBlock) -> None:

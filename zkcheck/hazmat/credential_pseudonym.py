@@ -44,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from zkcheck.errors import DecodeError, InvalidProof, PolicyError
 from zkcheck.hazmat import Rng
@@ -66,7 +67,7 @@ from zkcheck.hazmat.predicate_parameters import (
     scalar_to_octets,
 )
 from zkcheck.hazmat.presentation import VERSION_1, Recomputed
-from zkcheck.hazmat.scalar_source import FreshRandomnessRequired, ScalarSource
+from zkcheck.hazmat.scalar_source import FreshRandomnessRequired, ScalarSource, SingleUseScalar
 from zkcheck.hazmat.secret import SecretBytes
 
 __all__ = [
@@ -166,15 +167,31 @@ class _NymSecretBlock:
 # -- the pseudonym block -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _PseudonymCommitment:
-    nonce: int = field(repr=False)
-    first_messages: bytes
-    wire: bytes
+    """The pseudonym block's prover state: m~ of index 11 for the BBS core, read once.
+    Not printable, not picklable."""
+
+    __slots__ = ("_nonce", "first_messages", "wire")
+
+    def __init__(self, nonce: SingleUseScalar, first_messages: bytes, wire: bytes) -> None:
+        self._nonce = nonce
+        self.first_messages = first_messages
+        self.wire = wire
+
+    @property
+    def nonce(self) -> int:
+        """m~ of index 11; a second read raises ``RuntimeError``."""
+        return self._nonce.read()
 
     def respond(self, challenge: int) -> bytes:
         # The pseudonym travels; its proof is the BBS response m^ of index 11.
         return self.wire
+
+    def __repr__(self) -> str:
+        return "_PseudonymCommitment(<redacted>)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("prover states cannot be pickled")
 
 
 @dataclass(frozen=True)
@@ -204,7 +221,9 @@ class PseudonymBlock(_NymSecretBlock):
             self.context, [value], [m_tilde], API_ID, ciphersuite=ciphersuite
         )
         encoded = ciphersuite.backend.g1_to_bytes(point)
-        return _PseudonymCommitment(m_tilde, encoded + ciphersuite.backend.g1_to_bytes(ut), encoded)
+        return _PseudonymCommitment(
+            SingleUseScalar(m_tilde), encoded + ciphersuite.backend.g1_to_bytes(ut), encoded
+        )
 
     def recompute(
         self, wire: bytes, response: int, challenge: int, *, ciphersuite: Ciphersuite
@@ -229,23 +248,51 @@ class CarryOverOpening:
     prover_nym: SecretBytes = field(repr=False)
 
 
-@dataclass(frozen=True)
 class _CarryOverCommitment:
-    nonce: int = field(repr=False)
-    first_messages: bytes
-    witness: tuple[int, int] = field(repr=False)
-    nonces: tuple[int, int] = field(repr=False)
+    """The carry-over block's prover state: m~ of index 11 for the BBS core, read once, and
+    the witness (s', h') with its nonces (s~, h~), which answer one challenge and are then
+    forgotten: two responses with the same nonces would give the holder secret away.
+    Not printable, not picklable."""
+
+    __slots__ = ("_nonce", "_secrets", "first_messages")
+
+    def __init__(
+        self,
+        nonce: SingleUseScalar,
+        first_messages: bytes,
+        witness: tuple[int, int],
+        nonces: tuple[int, int],
+    ) -> None:
+        self._nonce = nonce
+        self.first_messages = first_messages
+        self._secrets: tuple[tuple[int, int], tuple[int, int]] | None = (witness, nonces)
+
+    @property
+    def nonce(self) -> int:
+        """m~ of index 11; a second read raises ``RuntimeError``."""
+        return self._nonce.read()
 
     def respond(self, challenge: int) -> bytes:
+        """s^ and h^ for ``challenge``; once (a second call raises ``RuntimeError``)."""
+        secrets = self._secrets
+        if secrets is None:
+            raise RuntimeError("a carry-over's nonces answer exactly one challenge")
+        self._secrets = None
+        witness, nonces = secrets
         responses = [
-            (nonce + challenge * secret) % R
-            for nonce, secret in zip(self.nonces, self.witness, strict=True)
+            (nonce + challenge * secret) % R for nonce, secret in zip(nonces, witness, strict=True)
         ]
         if 0 in responses:
             # A scalar the encoding forbids, after the challenge: prove again (chapter 9,
             # "Prover", step 10).
             raise FreshRandomnessRequired
         return b"".join(scalar_to_octets(value) for value in responses)
+
+    def __repr__(self) -> str:
+        return "_CarryOverCommitment(<redacted>)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("prover states cannot be pickled")
 
 
 class CarryOverBlock(_NymSecretBlock):
@@ -317,7 +364,10 @@ class CarryOverBlock(_NymSecretBlock):
             # Probability 1/r; nothing is hashed yet, so the caller proves again.
             raise FreshRandomnessRequired
         return _CarryOverCommitment(
-            m_tilde, ciphersuite.backend.g1_to_bytes(t), witness, (s_tilde, h_tilde)
+            SingleUseScalar(m_tilde),
+            ciphersuite.backend.g1_to_bytes(t),
+            witness,
+            (s_tilde, h_tilde),
         )
 
     def recompute(
