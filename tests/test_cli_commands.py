@@ -500,8 +500,16 @@ def test_json_form_is_strict() -> None:
     for each in bad:
         with pytest.raises(DecodeError):
             from_json(json.dumps(each).encode())
-    with pytest.raises(DecodeError):
-        from_json(b"{not json")
+    # Not JSON, not UTF-8, nested deeper than the parser follows, an integer of more
+    # digits than Python converts: each is a DecodeError, never the parser's own error.
+    for text in (
+        b"{not json",
+        b'{"type": "\xff"}',
+        b'{"type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"type": "presentation", "cbor": ' + b"9" * 5000 + b"}",
+    ):
+        with pytest.raises(DecodeError):
+            from_json(text)
 
 
 # -- helpers --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from zkcheck.claims import Check, SubscriberFacts, SwapRecord, holds
+from zkcheck.errors import DecodeError
 from zkcheck.sources import (
     DEMO_SUBSCRIBERS,
     MemorySubscriberSource,
@@ -55,6 +56,43 @@ def test_unknown_facts_stay_unknown() -> None:
     bare = SubscriberFacts(msisdn="+34600000998", birth_date=date(2000, 1, 1))
     source.add(bare)
     assert source.facts("+34600000998") == bare
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("reachable", "false"),  # text: bool("false") would be True, an attestation of a lie
+        ("reachable", 2),
+        ("birth_date", "not a date"),
+        ("sim_latest_change", 10**17),  # beyond what a datetime holds
+        ("sim_latest_change", "yesterday"),
+        ("sim_monitored_days", "x"),
+        ("sim_monitored_days", -1),
+        ("contract_start", b"\xff\xfe"),  # a blob
+    ],
+)
+def test_a_damaged_row_is_refused_not_read_as_facts(
+    tmp_path: Path, column: str, value: object
+) -> None:
+    path = tmp_path / "subscribers.sqlite"
+    source = SQLiteSubscriberSource(path)
+    source.add(SubscriberFacts(msisdn="+34600000999", birth_date=date(2000, 1, 1), reachable=True))
+    with sqlite3.connect(path) as db:
+        db.execute(f"UPDATE subscribers SET {column} = ?", (value,))
+    with pytest.raises(DecodeError, match="damaged"):
+        source.facts("+34600000999")
+    source.close()
+
+
+def test_text_that_is_not_utf_8_is_read_and_refused(tmp_path: Path) -> None:
+    path = tmp_path / "subscribers.sqlite"
+    source = SQLiteSubscriberSource(path)
+    source.add(SubscriberFacts(msisdn="+34600000999", birth_date=date(2000, 1, 1)))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE subscribers SET birth_date = CAST(X'FF31' AS TEXT)")
+    with pytest.raises(DecodeError, match="damaged"):
+        source.facts("+34600000999")
+    source.close()
 
 
 def test_sources_refuse_subscribers_without_an_e164_number() -> None:

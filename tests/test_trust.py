@@ -3,6 +3,7 @@ the clock."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -193,6 +194,28 @@ def test_sqlite_store_is_shared_between_connections(tmp_path: Path) -> None:
     assert not first.consume(N1, 10)
     first.close()
     second.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "sql_value"),
+    [
+        ("record", "'text'"),
+        ("record", str(2**40)),  # read as bytes(), it would be a terabyte of zeros
+        ("record", "CAST(X'FF' AS TEXT)"),  # text that is not UTF-8
+        ("expires_at", "'soon'"),
+    ],
+)
+def test_a_damaged_stored_request_is_a_decode_error(
+    tmp_path: Path, column: str, sql_value: str
+) -> None:
+    path = tmp_path / "nonces.sqlite"
+    store = SQLiteNonceStore(path)
+    store.register(N1, b"request", 1000)
+    with sqlite3.connect(path) as db:
+        db.execute(f"UPDATE zkcheck_requests SET {column} = {sql_value}")
+    with pytest.raises(DecodeError, match="damaged"):
+        store.pending(N1)
+    store.close()
 
 
 # -- clock --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import pickle
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -627,6 +628,24 @@ def test_persisted_state_survives_a_restart(tmp_path: Path) -> None:
         restarted.load(first)
     later(federation.clock, minutes=1)
     assert restarted.load(federation.publish()).sequence == 4
+
+
+@pytest.mark.parametrize(
+    ("column", "sql_value"),
+    [("sequence", "'one'"), ("bundle", "'text'"), ("digest", "CAST(X'FF' AS TEXT)")],
+)
+def test_a_damaged_stored_state_is_a_decode_error(
+    tmp_path: Path, column: str, sql_value: str
+) -> None:
+    federation, _ = _federation("operator-a.example")
+    database = tmp_path / "verifier.db"
+    state = SQLiteTrustState(database)
+    federation.relying_party(state=state)
+    state.close()
+    with sqlite3.connect(database) as db:
+        db.execute(f"UPDATE zkcheck_trust_lists SET {column} = {sql_value}")
+    with pytest.raises(DecodeError, match="damaged"):
+        TrustListAnchors(federation.pin, clock=federation.clock, state=SQLiteTrustState(database))
 
 
 def test_bad_input_changes_nothing_stored(tmp_path: Path) -> None:

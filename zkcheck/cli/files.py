@@ -67,7 +67,9 @@ def from_json(text: bytes) -> bytes:
     """The CBOR bytes inside a JSON form; :class:`DecodeError` unless it is exactly one."""
     try:
         document = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):
+        # ValueError: not JSON, not UTF-8, or an integer of more digits than Python converts;
+        # RecursionError: nesting deeper than the parser follows.
         raise DecodeError("not valid JSON") from None
     if not isinstance(document, dict) or set(document) != _JSON_MEMBERS:
         raise DecodeError('a zkcheck JSON file is {"type": ..., "cbor": ...}')

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from zkcheck.claims import SubscriberFacts, SwapRecord, is_e164
+from zkcheck.errors import DecodeError
 
 __all__ = ["SQLiteSubscriberSource"]
 
@@ -55,12 +56,62 @@ def _record(latest: int | None, days: int | None) -> SwapRecord | None:
     return SwapRecord(_instant(latest), days)
 
 
+def _decode_text(value: bytes) -> str:
+    # SQLite keeps any bytes as TEXT, and sqlite3's own decoding raises for invalid UTF-8
+    # when the row is fetched; escaped, such a value is no date and no country code.
+    return value.decode("utf-8", "surrogateescape")
+
+
+def _text(value: object, name: str) -> str | None:
+    # SQLite keeps whatever type it is given, whatever the schema says.
+    if value is not None and type(value) is not str:
+        raise ValueError(f"{name} is not text")
+    return value
+
+
+def _integer(value: object, name: str) -> int | None:
+    if value is not None and type(value) is not int:
+        raise ValueError(f"{name} is not an integer")
+    return value
+
+
+def _facts(row: tuple[object, ...]) -> SubscriberFacts:
+    """The facts of one row, every column checked: :class:`DecodeError` for a damaged row,
+    so that a value the schema does not allow never becomes a fact."""
+    (msisdn, birth, sim_latest, sim_days, device_latest, device_days, serving, reachable,
+     contract, home) = row  # fmt: skip
+    try:
+        flag = _integer(reachable, "reachable")
+        if flag not in (None, 0, 1):
+            raise ValueError("reachable is 0 or 1")
+        return SubscriberFacts(
+            msisdn=_text(msisdn, "msisdn"),
+            birth_date=_day(_text(birth, "birth_date")),
+            sim=_record(
+                _integer(sim_latest, "sim_latest_change"),
+                _integer(sim_days, "sim_monitored_days"),
+            ),
+            device=_record(
+                _integer(device_latest, "device_latest_change"),
+                _integer(device_days, "device_monitored_days"),
+            ),
+            serving_country=_text(serving, "serving_country"),
+            reachable=None if flag is None else bool(flag),
+            contract_start=_day(_text(contract, "contract_start")),
+            home_country=_text(home, "home_country"),
+        )
+    except (ValueError, OverflowError, OSError) as exc:
+        # OverflowError and OSError: an instant beyond what datetime can hold.
+        raise DecodeError(f"the subscriber database holds a damaged row ({exc})") from None
+
+
 class SQLiteSubscriberSource:
     """Subscriber facts in an SQLite file (or ``":memory:"``)."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.text_factory = _decode_text
         with self._lock, self._db:
             self._db.execute(_SCHEMA)
             # Databases made before the home country was kept gain its column (empty).
@@ -109,15 +160,4 @@ class SQLiteSubscriberSource:
                 f"SELECT {_COLUMNS} FROM subscribers WHERE msisdn = ?",  # noqa: S608 (constant)
                 (msisdn,),
             ).fetchone()
-        if row is None:
-            return None
-        return SubscriberFacts(
-            msisdn=row[0],
-            birth_date=_day(row[1]),
-            sim=_record(row[2], row[3]),
-            device=_record(row[4], row[5]),
-            serving_country=row[6],
-            reachable=None if row[7] is None else bool(row[7]),
-            contract_start=_day(row[8]),
-            home_country=row[9],
-        )
+        return None if row is None else _facts(row)

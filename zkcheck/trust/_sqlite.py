@@ -11,7 +11,18 @@ import sqlite3
 import threading
 from pathlib import Path
 
-__all__ = ["SQLiteFile"]
+__all__ = ["SQLiteFile", "decode_text"]
+
+
+def decode_text(value: bytes) -> str:
+    """A TEXT value as ``str``, whatever bytes the file holds.
+
+    SQLite stores any bytes as TEXT, and sqlite3's default decoding raises
+    ``OperationalError`` for invalid UTF-8 when a row is fetched; decoded with
+    ``surrogateescape`` such a value is still text, and the reader's own checks
+    refuse it as damaged.
+    """
+    return value.decode("utf-8", "surrogateescape")
 
 
 class SQLiteFile:
@@ -24,6 +35,7 @@ class SQLiteFile:
         self._db = sqlite3.connect(
             str(path), timeout=timeout, isolation_level=None, check_same_thread=False
         )
+        self._db.text_factory = decode_text
         with self._lock:
             self._db.executescript(schema)
 

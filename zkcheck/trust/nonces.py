@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from zkcheck.errors import DecodeError
 from zkcheck.trust._sqlite import SQLiteFile
 
 __all__ = [
@@ -182,7 +183,13 @@ class SQLiteNonceStore(SQLiteFile):
                 "SELECT record, expires_at FROM zkcheck_requests WHERE nonce = ? AND consumed = 0",
                 (nonce,),
             ).fetchone()
-        return None if row is None else PendingRequest(bytes(row[0]), int(row[1]))
+        if row is None:
+            return None
+        record, expires_at = row
+        # What SQLite hands back has the type the file holds, whatever the schema says.
+        if type(record) is not bytes or type(expires_at) is not int:
+            raise DecodeError("a stored request is damaged")
+        return PendingRequest(record, expires_at)
 
     def consume(self, nonce: bytes, now: int, spend: Mapping[bytes, int] = _NO_SPEND) -> bool:
         if not _valid_key(nonce) or type(now) is not int or not _valid_spend(spend):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from zkcheck.errors import OutOfSequence
+from zkcheck.errors import DecodeError, OutOfSequence
 from zkcheck.trust._sqlite import SQLiteFile
 
 __all__ = ["MemoryTrustState", "SQLiteTrustState", "StoredTrust", "TrustStateStore"]
@@ -126,10 +126,12 @@ class SQLiteTrustState(SQLiteFile):
         if row is None:
             return None
         pinned, authority, sequence, digest, issued_at, bundle = row
-        return StoredTrust(
-            bytes(pinned), bytes(authority), int(sequence), bytes(digest), int(issued_at),
-            bytes(bundle),
-        )  # fmt: skip
+        # What SQLite hands back has the type the file holds, whatever the schema says.
+        if not all(type(value) is bytes for value in (pinned, authority, digest, bundle)) or not (
+            type(sequence) is int and type(issued_at) is int
+        ):
+            raise DecodeError("the stored trust-list state is damaged")
+        return StoredTrust(pinned, authority, sequence, digest, issued_at, bundle)
 
     def load(self, list_id: str) -> StoredTrust | None:
         with self._lock:
