@@ -69,6 +69,30 @@ def test_every_signed_presentation_field_is_classified() -> None:
     assert set(decode(a.attestation.payload)) == set(decode(b.attestation.payload))
 
 
+def test_an_attestations_times_do_not_tell_of_a_check_that_failed() -> None:
+    """Asked for age and a swap check (an hour on a quarter-hour grid) or a live check (ten
+    minutes on a five-minute grid) that fails, the operator attests the age alone with the
+    age's day grid and week: the same times as any adult's age attestation of that day."""
+    world = make_world()
+    swapped, unreachable = DEMO_SUBSCRIBERS["recently_swapped"], DEMO_SUBSCRIBERS["leap_day"]
+    times = set()
+    for msisdn, checks in (
+        (ADULT, [AGE]),
+        (swapped, [AGE, Check.sim_swap(72)]),
+        (unreachable, [AGE, Check.reachable()]),
+    ):
+        holder = world.issued_holder(checks, msisdn=msisdn)
+        (attested,) = holder.held()
+        assert attested.checks == (AGE,)
+        times.add((attested.issued_at, attested.expires_at))
+    ((issued_at, expires_at),) = times
+    assert issued_at % 86_400 == 0 and expires_at - issued_at == 7 * 86_400
+    # A swap check that holds keeps its own, shorter class.
+    (held,) = world.issued_holder([AGE, Check.sim_swap(72)], msisdn=ADULT).held()
+    assert held.checks == (AGE, Check.sim_swap(72))
+    assert held.issued_at % 900 == 0 and held.expires_at - held.issued_at == 3_600
+
+
 def test_a_number_attestation_carries_a_fresh_salted_digest() -> None:
     world = make_world()
     _, a = _signed(world, ADULT, [NUMBER], "social.example")

@@ -96,23 +96,31 @@ class Issuer:
         """Attestations for the subscriber the operator authenticated as ``msisdn``.
 
         Each attestation carries the requested checks that are on the menu and
-        hold now; its validity class is the shortest-lived among the checks
-        asked. Raises :class:`PolicyError` when none holds (or the subscriber
-        is unknown): nothing is issued that would say "no".
+        hold now; its validity class is the shortest-lived among the checks it
+        carries, so its times never tell of a check that failed. Raises
+        :class:`PolicyError` when none holds (or the subscriber is unknown):
+        nothing is issued that would say "no".
         """
         if isinstance(request, bytes):
             request = IssuanceRequest.from_bytes(request)
         facts = self._source.facts(msisdn)
-        candidates = [check for check in request.checks if self.menu.allows(check)]
-        if facts is None or not candidates:
+        held = [check for check in request.checks if self.menu.allows(check)]
+        if facts is None or not held:
             raise PolicyError("no requested check can be attested")
-        validity = Validity.shortest(candidates, self._validity)
         now = self._clock.now()
-        issued_at, expires_at = validity.window(epoch_seconds(now))
-        as_of = datetime.fromtimestamp(issued_at, UTC)
-        held = [check for check in candidates if holds(check, facts, now=now, as_of=as_of)]
-        if not held:
-            raise PolicyError("no requested check can be attested")
+        # Steps 3 and 4 of spec/04 "Issuance": a failed shorter-lived check must not leave
+        # its short grid on the attestation, so the class is chosen again from the checks
+        # that hold until it no longer changes. Every check kept holds at the final iat;
+        # each round that goes on keeps fewer checks, so the loop ends.
+        while True:
+            validity = Validity.shortest(held, self._validity)
+            issued_at, expires_at = validity.window(epoch_seconds(now))
+            as_of = datetime.fromtimestamp(issued_at, UTC)
+            held = [check for check in held if holds(check, facts, now=now, as_of=as_of)]
+            if not held:
+                raise PolicyError("no requested check can be attested")
+            if Validity.shortest(held, self._validity) == validity:
+                break
         return IssuanceResponse(
             tuple(
                 issue_attestation(
