@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -457,6 +459,41 @@ def test_holder_refuses_challenges_that_do_not_match_the_request() -> None:
     with pytest.raises(PolicyError):
         phone.present(signed_only)
     assert len(phone.request_tokens(request, _header(good))) == 1
+
+
+def test_holder_fetches_only_directories_the_trust_list_names() -> None:
+    """A challenge naming a host that is no listed issuer of a check asked is passed over,
+    its directory not fetched, whether or not the phone names its operator: a verifier
+    cannot make the phone contact a server of its choosing (a beacon)."""
+    world = make_token_world()
+    site = _site(world)
+    request = site.create_request()
+    tracker = TokenChallenge(
+        TOKEN_TYPE_BLIND_RSA, "holder-4711.tracker.example", b"", "video.example"
+    )
+    swap_name = world.issuer.issuer_name(SWAP)  # listed, but for a check the request does not ask
+    other_check = token_challenge(swap_name, SWAP, "video.example", request.digest())
+    good = token_challenge(world.issuer.issuer_name(AGE), AGE, "video.example", request.digest())
+    for operator_id in (None, world.issuer.operator_id):
+        fetched: list[str] = []
+        phone = TokenHolder(
+            world.trust(), clock=world.clock, directory=_recorded(world.issuer.directory, fetched)
+        )
+        asks = phone.request_tokens(
+            request, _header(tracker, other_check, good), operator_id=operator_id
+        )
+        assert [ask.issuer_name for ask in asks] == [good.issuer_name]
+        assert fetched == [good.issuer_name]
+
+
+def _recorded(directory: Callable[[str], Any], names: list[str]) -> Callable[[str], Any]:
+    """``directory``, noting in ``names`` each issuer name it is asked for."""
+
+    def fetch(name: str) -> Any:
+        names.append(name)
+        return directory(name)
+
+    return fetch
 
 
 def test_holder_checks_the_directory_key_against_the_key_set() -> None:

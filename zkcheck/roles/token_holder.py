@@ -57,10 +57,11 @@ from zkcheck.hazmat.privacypass import (
     parse_www_authenticate,
     token_key_id,
 )
-from zkcheck.roles._token import TIER
+from zkcheck.roles._token import TIER, accepted_operators
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.token_keys import TokenKeyEntry
+from zkcheck.trust.trust_list import ListedOperator
 
 __all__ = ["TOKEN_WALLET_KIND", "HeldToken", "TokenAsk", "TokenHolder", "TokenWallet"]
 
@@ -402,17 +403,20 @@ class TokenHolder:
     ) -> list[tuple[str, TokenChallenge, TokenKeyEntry]]:
         accepted = []
         request_digest = request.digest()
-        own: set[str | None] | None = None
         if operator_id is not None:
-            # The issuer names of the phone's operator, if it is in good standing.
+            # The phone's operator, if it is in good standing: it subscribes to no other.
             operator = self._trust.operator(operator_id)
-            own = set()
-            if operator is not None:
-                own = {operator.token_issuer_name(check) for check in request.checks}
+            operators: tuple[ListedOperator, ...] = () if operator is None else (operator,)
+        else:
+            operators = accepted_operators(request, self._trust)
+        # Only the trust list's issuer names for the checks asked are ever fetched: a
+        # challenge naming any other host is passed over, so a verifier cannot make the
+        # phone contact a server of its choosing (spec/07-token-tier.md, "The holder").
+        listed = {op.token_issuer_name(check) for op in operators for check in request.checks}
         for item in parse_www_authenticate(header):
             challenge = item.challenge
-            if own is not None and challenge.issuer_name not in own:
-                continue  # another operator's challenge: this phone is not its subscriber
+            if challenge.issuer_name not in listed:
+                continue
             document = IssuerDirectory.from_json(self._directory(challenge.issuer_name))
             spki = document.select_token_key(TOKEN_TYPE_BLIND_RSA, now).token_key
             # Raises UntrustedIssuer or Expired unless the key is listed and valid now.
