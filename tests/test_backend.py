@@ -176,12 +176,29 @@ def test_glv_split_is_exact() -> None:
 
 def test_backend_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(BACKEND_ENV, raising=False)
+    installed = importlib.util.find_spec("pyblst") is not None
+    assert get_backend().name == ("arkworks+blst" if installed else "arkworks")
+    monkeypatch.setenv(BACKEND_ENV, "arkworks")
     assert get_backend().name == "arkworks"
     monkeypatch.setenv(BACKEND_ENV, "py_ecc")
     assert get_backend().name == "py_ecc"
     assert get_backend("arkworks").name == "arkworks"
     with pytest.raises(ValueError):
         get_backend("openssl")
+
+
+def test_default_without_pyblst_is_arkworks_alone() -> None:
+    # A fresh interpreter in which pyblst cannot be imported, as where the
+    # optional package is not installed.
+    script = (
+        "import os, sys; sys.modules['pyblst'] = None; os.environ.pop('ZKCHECK_BACKEND', None)\n"
+        "from zkcheck.hazmat.backend import get_backend\n"
+        "print(get_backend().name)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "arkworks"
 
 
 def test_arkworks_facts_zkcheck_guards_against() -> None:

@@ -9,8 +9,8 @@ compressed encoding, and G2 inputs (public keys, BP2) are converted once and
 remembered. pyblst's decompression checks subgroup membership again, so a
 point only reaches the pairing if both libraries accept it.
 
-Selected by name, ``get_backend("arkworks+blst")`` or
-``ZKCHECK_BACKEND=arkworks+blst``; never chosen silently.
+The default backend wherever pyblst imports; ``get_backend("arkworks")`` or
+``ZKCHECK_BACKEND=arkworks`` chooses arkworks alone.
 """
 
 from __future__ import annotations
