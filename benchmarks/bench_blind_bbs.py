@@ -4,7 +4,7 @@ A blind credential here has 10 messages: 9 from the Signer and 1 committed
 by the Prover (a holder secret); the signed list also holds the prover's
 blind, 11 scalars. A pseudonym credential has 8 Signer messages, 1 committed
 message and 1 nym secret. Proofs disclose one Signer message. Ciphersuite
-BLS12-381-SHA-256, arkworks backend.
+BLS12-381-SHA-256, the default backend.
 
 Every operation is measured twice, each time interleaved with a floor in the
 same run: against the floor of benchmarks/bench_bbs.py (the cheaper two-pair
@@ -26,7 +26,7 @@ from zkcheck.hazmat.backend import get_backend
 
 __all__ = ["run"]
 
-BACKEND = get_backend("arkworks")
+BACKEND = get_backend()
 HEADER = b"zkcheck benchmark header"
 PH = b"zkcheck benchmark presentation header"
 SIGNER_MESSAGES = [f"message {i}: {'x' * (8 * i)}".encode() for i in range(9)]

@@ -15,7 +15,8 @@ stored request, the key, the expiry, the nonce store) against plain
 verification with 3 disclosed; and issuance: the holder's commitment, the
 operator's blind signature (with its commitment check), the holder's
 completion (its checks and the signature's verification), and the whole
-round trip through the roles. Ciphersuite BLS12-381-SHA-256, arkworks backend.
+round trip through the roles. Ciphersuite BLS12-381-SHA-256, the default backend
+(the one the roles use, so that every ratio compares like with like).
 
 Pseudonyms (spec/13-pseudonyms.md): verifying a presentation with a pseudonym
 block costs at most 1.5 verifications of the same credential's presentation
@@ -75,7 +76,7 @@ from zkcheck.trust.trust_client import TrustListAnchors
 
 __all__ = ["run"]
 
-BACKEND = get_backend("arkworks")
+BACKEND = get_backend()
 HEADER = b"zkcheck benchmark header"
 PH = b"zkcheck benchmark presentation header"
 PLAIN_MESSAGES = [f"message {i}: {'x' * (8 * i)}".encode() for i in range(12)]

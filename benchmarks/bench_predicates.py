@@ -1,6 +1,6 @@
 """Predicate proofs (spec/09-predicate-proofs.md): range and membership, prove and verify.
 
-The predicate part of a presentation only, on the arkworks backend, ciphersuite
+The predicate part of a presentation only, on the default backend, ciphersuite
 BLS12-381-SHA-256, under the credential tier's api_id:
 
 - ``age_over:18``, a range proof with n = 16 bits; ``sim_swap:72`` (n = 12) and
@@ -42,7 +42,7 @@ from zkcheck.hazmat.scalar_source import ScalarSource
 
 __all__ = ["run"]
 
-BACKEND = get_backend("arkworks")
+BACKEND = get_backend()
 CIPHERSUITE = bbs.get_ciphersuite(backend=BACKEND)
 API_ID = CIPHERSUITE.ciphersuite_id + b"BLIND_H2G_TM2S_ZKCHECK-V1_"
 """The credential tier's api_id (spec/08-credential-tier.md)."""
