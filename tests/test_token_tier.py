@@ -309,6 +309,31 @@ def test_two_checks_in_one_presentation() -> None:
     assert bank.verify(presentation(again, _age(world, again), world.mint_for(SWAP, again)))
 
 
+@pytest.mark.parametrize("order", ["age first", "swap first"])
+def test_tokens_sharing_a_nonce_are_refused(order: str) -> None:
+    # Each token nonce is spent until its own key's epoch ends. A holder that gave
+    # a week-long age token the nonce of a one-hour swap token would have the
+    # nonce kept for one of the two epochs only: after the store's purge at the
+    # end of the swap epoch, the age token would be accepted again.
+    world = make_token_world()
+    store = MemoryNonceStore()
+    bank = world.verifier(
+        (AGE,), optional=(SWAP,), verifier_id="bank.example", max_age=AGE_MAX_AGE, nonces=store
+    )
+    request = bank.create_request()
+    nonce = bytes(range(32))
+    tokens = [world.mint_for(check, request, nonce=nonce) for check in (AGE, SWAP)]
+    if order == "swap first":
+        tokens.reverse()
+    with pytest.raises(Replayed, match="token nonce repeats"):
+        bank.verify(presentation(request, *tokens))
+    # Nothing was spent: the request answers with tokens of distinct nonces.
+    assert store.pending(request.nonce) is not None
+    assert not store._spent
+    shown = bank.verify(presentation(request, _age(world, request), world.mint_for(SWAP, request)))
+    assert shown.checks == (AGE, SWAP)
+
+
 def _age(world: TokenWorld, request: Request) -> bytes:
     return world.mint_for(AGE, request)
 

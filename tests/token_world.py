@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -133,21 +135,42 @@ class TokenWorld:
         assert entry is not None
         return entry
 
-    def mint(self, key: TokenKeyEntry, challenge: TokenChallenge, *, msisdn: str = ADULT) -> bytes:
+    def mint(
+        self,
+        key: TokenKeyEntry,
+        challenge: TokenChallenge,
+        *,
+        msisdn: str = ADULT,
+        nonce: bytes | None = None,
+    ) -> bytes:
         """A token under ``key`` for any ``challenge``, as any client can have one made:
-        the operator signs blind, so it never sees the challenge."""
-        token_request, state = create_token_request(key.spki, challenge)
+        the operator signs blind, so it never sees the challenge. ``nonce`` is the
+        token nonce a client may choose (default: random)."""
+        rng: Callable[[int], bytes] | None = None
+        if nonce is not None:
+            draws = [nonce]  # the first draw of create_token_request is the nonce
+
+            def chosen_first(size: int) -> bytes:
+                return draws.pop() if draws else secrets.token_bytes(size)
+
+            rng = chosen_first
+        token_request, state = create_token_request(key.spki, challenge, rng=rng)
         evidence = self.attester.enrol(msisdn)
         return finalize_token(state, self.issuer.issue(key.issuer_name, token_request, evidence))
 
     def mint_for(
-        self, check: Check, request: Request, *, key: TokenKeyEntry | None = None
+        self,
+        check: Check,
+        request: Request,
+        *,
+        key: TokenKeyEntry | None = None,
+        nonce: bytes | None = None,
     ) -> bytes:
         """A token answering ``request`` for ``check`` under ``key`` (default: the check's own)."""
         key = key if key is not None else self.key(check)
         issuer_name = self.issuer.issuer_name(check)
         challenge = token_challenge(issuer_name, check, request.verifier_id, request.digest())
-        return self.mint(key, challenge)
+        return self.mint(key, challenge, nonce=nonce)
 
 
 def presentation(request: Request, *tokens: bytes) -> Presentation:

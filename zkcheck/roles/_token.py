@@ -26,7 +26,7 @@ from zkcheck.encoding.token import (
     spend_key,
     token_challenge,
 )
-from zkcheck.errors import DecodeError, InvalidSignature, WrongVerifier
+from zkcheck.errors import DecodeError, InvalidSignature, Replayed, WrongVerifier
 from zkcheck.hazmat.privacypass import (
     PrivateTokenChallenge,
     build_www_authenticate,
@@ -134,7 +134,13 @@ class TokenTier:
                     ) from None
                 raise
             checks.append(key.check)
-            spend[spend_key(token)] = key.not_after
+            spent = spend_key(token)
+            if spent in spend:
+                # One entry per nonce is kept until its key's epoch ends: two tokens
+                # sharing a nonce would keep it only for the epoch written last, and a
+                # longer-lived token would be accepted again once the store purges it.
+                raise Replayed("a token nonce repeats")
+            spend[spent] = key.not_after
             not_before.append(key.not_before)
             not_after.append(key.not_after)
         if operator is None:  # decode_token_body returns at least one token
