@@ -743,10 +743,19 @@ def test_trust_rotate_the_authority_key_and_verifiers_follow(z: Party) -> None:
     _request(z)  # the verifier now holds list 1, signed by the first key
     assert _present(z).code == EXIT_OK
     before = Authority.from_bytes((z.dir / "authority.key").read_bytes())
-    z.ok("trust", "rotate", "--authority", z.path("authority.key"))
+    rotate = ("trust", "rotate", "--authority", z.path("authority.key"))
+    assert z(*rotate).code == EXIT_USAGE  # the list last signed is needed
+    previous = ("--previous", z.path("federation.trust-list"))
+    z.ok(*rotate, *previous)
     after = Authority.from_bytes((z.dir / "authority.key").read_bytes())
     assert after.current.public_key == before.next.public_key
     assert stat.S_IMODE((z.dir / "authority.key").stat().st_mode) == 0o600
+    # A second rollover before the new key has signed a list would retire it
+    # unannounced: refused, and the key file is unchanged.
+    key_file = (z.dir / "authority.key").read_bytes()
+    second = z(*rotate, *previous)
+    assert second.code == EXIT_USAGE and "sign and publish a list" in second.err
+    assert (z.dir / "authority.key").read_bytes() == key_file
     sign(z)
     # The verifier still pins the first key; it follows the announced one by itself.
     assert _verify(z).code == EXIT_OK

@@ -441,6 +441,49 @@ def test_authority_rollover_is_followed_after_being_offline() -> None:
     assert stale.load(announced).sequence == 7
 
 
+def test_a_relying_party_pinned_after_a_rollover_loads_the_list() -> None:
+    # The chain of every later list still holds the rollovers made before a relying
+    # party was given its pin: those are passed over, and trust starts at the pin.
+    federation, (issuer,) = _federation("operator-a.example")
+    pins = [federation.authority.pin()]
+    for _ in range(3):
+        federation.authority = federation.authority.roll_over()
+        pins.append(federation.authority.pin())
+        later(federation.clock, minutes=1)
+        federation.publish()
+    latest = federation.published[-1]
+    assert len(latest.chain) == 3
+    for pin in pins:
+        anchors = TrustListAnchors(pin, clock=federation.clock)
+        assert anchors.load(latest.to_bytes()).sequence == 4
+        assert verify(anchors, attested(issuer, federation.clock), federation.clock)
+    # Passed over is not trusted: a key that never was the federation's signs nothing,
+    # with or without chain links of its own before the pinned key's.
+    impostor = Authority.generate(LIST_ID)
+    operators = decode(latest.operators)
+    forged = _forged(impostor.current, operators, sequence=5, issued_at=federation.now)
+    with_links = replace(SignedTrustList.from_bytes(forged), chain=latest.chain).to_bytes()
+    for data in (forged, with_links):
+        with pytest.raises(UntrustedIssuer, match="authority key"):
+            TrustListAnchors(pins[-1], clock=federation.clock).load(data)
+
+
+def test_the_authority_signs_no_list_after_two_rollovers_without_one_between() -> None:
+    federation, _ = _federation("operator-a.example")
+    operators = decode_operators(federation.published[-1].operators)
+    twice = federation.authority.roll_over().roll_over()
+    with pytest.raises(ValueError, match="does not announce this key"):
+        twice.sign(operators, issued_at=later(federation.clock, minutes=1),
+                   previous=federation.published[-1])  # fmt: skip
+    # One rollover, a list, then the next: every relying party follows both.
+    once = federation.authority.roll_over()
+    first = once.sign(operators, issued_at=later(federation.clock, minutes=1),
+                      previous=federation.published[-1])  # fmt: skip
+    second = once.roll_over().sign(operators, issued_at=later(federation.clock, minutes=1),
+                                   previous=first)  # fmt: skip
+    assert federation.relying_party().load(second.to_bytes()).sequence == 3
+
+
 def test_a_retired_authority_key_signs_nothing_more() -> None:
     federation, _ = _federation("operator-a.example")
     retired = federation.authority.current

@@ -755,9 +755,11 @@ def _add_trust(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "before its first use and the old one verifies what it signed until that expires; "
         "new token and credential keys (the next epochs') are listed for their epochs, and a "
         "signing key the key set repeats stays as it is. With --authority: the key every list "
-        "announced takes over, and a new next key is drawn.",
+        "announced takes over, and a new next key is drawn; --previous is the list last signed, "
+        "which the current key must have signed (a list between two rollovers is what lets "
+        "relying parties follow them).",
         "  zkcheck trust rotate --draft federation.draft --keyset new.keyset\n"
-        "  zkcheck trust rotate --authority authority.key\n",
+        "  zkcheck trust rotate --authority authority.key --previous federation.trust-list\n",
     )
     _file(rotate, "--draft", "the draft of the list", required=False)
     _file(rotate, "--keyset", "the operator's new key set", required=False)
@@ -774,6 +776,7 @@ def _add_trust(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "attestation lifetime and a day)",
     )  # fmt: skip
     _file(rotate, "--authority", "the authority key to roll over (secret)", required=False)
+    _file(rotate, "--previous", "with --authority: the list last signed", required=False)
     rotate.set_defaults(handler=trust_commands.cmd_trust_rotate)
 
     revoke = _command(

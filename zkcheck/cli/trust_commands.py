@@ -129,7 +129,23 @@ def cmd_trust_add_operator(args: argparse.Namespace) -> int:
 
 def cmd_trust_rotate(args: argparse.Namespace) -> int:
     if args.authority is not None:
-        authority = _authority(args.authority).roll_over()
+        current = _authority(args.authority)
+        if args.previous is None:
+            raise CommandError(
+                EXIT_USAGE, "rotate --authority needs --previous: the list last signed"
+            )
+        data = read_object(args.previous, {TRUST_LIST_KIND})
+        with _checked(args.previous):
+            previous = SignedTrustList.from_bytes(data)
+        if previous.signer_kid != current.pin().key.kid:
+            # The key the previous rollover brought in has signed nothing yet: a second
+            # rollover now would retire it unannounced, and no relying party could follow.
+            raise CommandError(
+                EXIT_USAGE,
+                f"{args.previous} was signed before the last rollover: sign and publish a list "
+                "with the current key first, so that relying parties can follow this one",
+            )
+        authority = current.roll_over()
         write_secret(args.authority, authority.to_bytes(), replace=True)
         print(
             f"{args.authority}: the announced key now signs; a new next key is announced by the "

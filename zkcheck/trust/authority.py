@@ -130,8 +130,9 @@ class Authority:
         ``previous`` is the last list this authority published (None for the
         first). Its sequence number is followed by one, which needs
         :data:`MIN_LIST_INTERVAL` seconds of issue time; if it was signed by
-        another key (a rollover happened since), its head joins the chain.
-        ``ValueError`` for anything a verifier would refuse.
+        another key (a rollover happened since), its head joins the chain, and
+        it must have announced this key. ``ValueError`` for anything a verifier
+        would refuse.
         """
         operators = tuple(operators)
         sequence = 1
@@ -144,7 +145,16 @@ class Authority:
                 raise ValueError(f"lists are issued at least {MIN_LIST_INTERVAL} s apart")
             sequence = last.sequence + 1
             chain = previous.chain
-            if previous.signer_kid != key_id(self.current.public_key):
+            current = key_id(self.current.public_key)
+            if previous.signer_kid != current:
+                # A relying party moves from the previous signer to the key its list
+                # announced, and to no other: after two rollovers without a list
+                # between them, nothing this key signs could be followed.
+                if key_id(last.next_authority) != current:
+                    raise ValueError(
+                        "the previous list does not announce this key: two rollovers "
+                        "were made without a list between them"
+                    )
                 chain = (*chain, previous.head)
         body = encode_operators(operators)
         head = TrustListHead(

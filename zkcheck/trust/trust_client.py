@@ -268,6 +268,11 @@ class TrustListAnchors:
                 continue  # a rollover this verifier already followed
             if link_head.sequence <= last:
                 raise DecodeError("the chain is not in sequence order")
+            if held is None and last == floor and not _names_signer(link, key, announced):
+                # Nothing held and no link followed yet: a rollover before the pinned
+                # key (a relying party pinned after it). Trust starts at the pin, so
+                # such a link is passed over, not used.
+                continue
             _verify_signer(link, key, announced)
             if link_head.list_id != self.pin.list_id:
                 raise UntrustedIssuer("the chain belongs to another list")
@@ -328,6 +333,12 @@ class TrustListAnchors:
 
     def operators(self) -> tuple[ListedOperator, ...]:
         return tuple(operator for operator in self.current().operators if operator.active)
+
+
+def _names_signer(message: Sign1, key: COSEKey, announced: COSEKey | None) -> bool:
+    """Whether the message's key id is that of ``key`` or of ``announced``."""
+    kid = message.headers.get(HEADER_KID)
+    return kid == key_id(key) or (announced is not None and kid == key_id(announced))
 
 
 def _verify_signer(message: Sign1, key: COSEKey, announced: COSEKey | None) -> COSEKey:
