@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -752,10 +753,17 @@ class _ListServer:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.requests: list[int] = []
+        self.redirect: str | None = None
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if server.redirect is not None:
+                    server.requests.append(302)
+                    self.send_response(302)
+                    self.send_header("Location", server.redirect)
+                    self.end_headers()
+                    return
                 etag = '"' + hashlib.sha256(server.data).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:
                     server.requests.append(304)
@@ -813,6 +821,37 @@ def test_the_list_loads_from_a_url_with_caching_and_refresh(list_server: _ListSe
     at(federation.clock, federation.published[-1].head_fields().next_update + 1800)
     assert anchors.current().sequence == 2
     assert isinstance(anchors.last_error, OSError)
+
+
+def test_a_list_refused_once_is_fetched_again(list_server: _ListServer) -> None:
+    # The relying party's clock is six minutes behind: the list is refused as issued
+    # in the future. Its ETag is not remembered, so the next attempt fetches the
+    # list again instead of being told it has not changed.
+    federation, _ = _federation("operator-a.example")
+    list_server.data = federation.latest()
+    behind = FixedClock(federation.clock.now() - timedelta(minutes=6))
+    anchors = TrustListAnchors(federation.pin, clock=behind, source=list_server.url)
+    with pytest.raises(UntrustedIssuer, match="no trust list"):
+        anchors.current()
+    assert isinstance(anchors.last_error, Expired) and list_server.requests == [200]
+    behind.advance(timedelta(minutes=10))
+    assert anchors.current().sequence == 1 and anchors.last_error is None
+    assert list_server.requests == [200, 200]
+
+
+def test_a_broken_redirect_is_a_failed_fetch(list_server: _ListServer) -> None:
+    federation, _ = _federation("operator-a.example")
+    list_server.redirect = "http://[::1/federation.trust-list"  # not a URL urllib can parse
+    with pytest.raises(OSError, match="answered badly"):
+        UrlSource(list_server.url)()
+    anchors = TrustListAnchors(federation.pin, clock=federation.clock, source=list_server.url)
+    with pytest.raises(UntrustedIssuer, match="no trust list"):
+        anchors.current()
+    assert isinstance(anchors.last_error, OSError)
+    # With a list held, lookups go on using it.
+    anchors.load(federation.latest())
+    at(federation.clock, federation.published[-1].head_fields().next_update + 1)
+    assert anchors.current().sequence == 1 and isinstance(anchors.last_error, OSError)
 
 
 def test_the_list_loads_from_a_file(tmp_path: Path) -> None:

@@ -75,7 +75,13 @@ RETRY_AFTER = 300
 """Seconds between two attempts to fetch a list that is due."""
 
 ListSource = Callable[[], bytes | None]
-"""Fetches the current list file; None when the source says it has not changed."""
+"""Fetches the current list file; None when the source says it has not changed.
+
+"Not changed" means: since the last answer the relying party accepted. A source
+that revalidates (as :class:`UrlSource` does with ETags) may define
+``accepted()``, which :meth:`TrustListAnchors.refresh` calls once the answer it
+just returned has been accepted; until then it must keep returning the answer.
+"""
 
 
 class FileSource:
@@ -97,7 +103,10 @@ class UrlSource:
 
     A server that answers ``304 Not Modified`` to ``If-None-Match`` is
     asked nothing else; an answer larger than :data:`MAX_LIST_SIZE` is
-    refused without being read further.
+    refused without being read further. The ETag sent is that of the last
+    answer the relying party accepted (:meth:`accepted`), so a list refused
+    once, for example while the relying party's clock was behind, is fetched
+    and verified again at the next attempt.
     """
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
@@ -106,6 +115,11 @@ class UrlSource:
         self.url = url
         self.timeout = timeout
         self._etag: str | None = None
+        self._fetched_etag: str | None = None
+
+    def accepted(self) -> None:
+        """The answer last returned was accepted: revalidate against its ETag from now on."""
+        self._etag = self._fetched_etag
 
     def __call__(self) -> bytes | None:
         # The scheme was checked when the source was made: http or https only.
@@ -120,11 +134,13 @@ class UrlSource:
             if exc.code == 304:
                 return None
             raise
-        except http.client.HTTPException as exc:  # a broken answer, not an OSError
+        except (http.client.HTTPException, ValueError) as exc:
+            # A broken answer (urllib raises ValueError for a malformed redirect
+            # target): a failed fetch, like the OSErrors of the network.
             raise OSError(f"the trust list server answered badly: {exc!r}") from exc
         if len(data) > MAX_LIST_SIZE:
             raise DecodeError("the trust list is larger than any trust list")
-        self._etag = etag
+        self._fetched_etag = etag
         return data
 
 
@@ -225,7 +241,11 @@ class TrustListAnchors:
             data = self._source()
             if data is None:
                 return None if self._held is None else self._held.trust_list
-            return self.load(data, now=instant)
+            trust_list = self.load(data, now=instant)
+            accepted = getattr(self._source, "accepted", None)
+            if accepted is not None:
+                accepted()
+            return trust_list
 
     def current(self, now: int | None = None) -> TrustList:
         """The list in use at ``now``, refreshed first when due.
