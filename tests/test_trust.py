@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from zkcheck.claims import Menu
+from tests.attest_world import OPERATOR, make_world
+from zkcheck.claims import Check, Menu
 from zkcheck.encoding.cbor import decode, encode
 from zkcheck.encoding.cose import COSEKey, COSESigningKey, Curve
 from zkcheck.errors import DecodeError
+from zkcheck.roles import Policy, Verifier
+from zkcheck.roles.verifier import PURGE_INTERVAL, PURGE_MARGIN
 from zkcheck.trust.clock import FixedClock, SystemClock, epoch_seconds
 from zkcheck.trust.keyset import OperatorEntry, OperatorKeySet, key_id
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore, SQLiteNonceStore
@@ -125,6 +128,23 @@ def test_unknown_and_expired_nonces_are_not_consumed(store: NonceStore) -> None:
     assert store.pending(N1) is not None  # still stored, unchanged
     assert store.purge(1000) == 1
     assert store.pending(N1) is None
+
+
+def test_the_verifier_keeps_its_nonce_store_purged(store: NonceStore) -> None:
+    world = make_world()
+    policy = Policy("rp.example", (Check.sim_swap(72),), (OPERATOR,))
+    verifier = Verifier(policy, world.trust, clock=world.clock, nonces=store)
+    first = verifier.create_request()
+    lifetime = first.expires_at - first.time
+    # Expired, but less than the margin ago: a purge keeps it.
+    world.clock.advance(timedelta(seconds=lifetime + PURGE_MARGIN - 10))
+    verifier.create_request()
+    assert store.pending(first.nonce) is not None
+    # The next purge, a purge interval later, forgets it; a live request stays.
+    world.clock.advance(timedelta(seconds=PURGE_INTERVAL))
+    second = verifier.create_request()
+    assert store.pending(first.nonce) is None
+    assert store.pending(second.nonce) is not None
 
 
 def test_registering_twice_keeps_the_first(store: NonceStore) -> None:

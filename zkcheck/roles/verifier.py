@@ -56,9 +56,16 @@ from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.nonces import MemoryNonceStore, NonceStore
 
-__all__ = ["NONCE_SIZE", "TIERS", "Verifier", "tiers_serving"]
+__all__ = ["NONCE_SIZE", "PURGE_INTERVAL", "PURGE_MARGIN", "TIERS", "Verifier", "tiers_serving"]
 
 _CREATED_CACHE = 4096
+
+PURGE_INTERVAL = 60
+"""Seconds between two purges of the nonce store by a verifier (when it creates a request)."""
+
+PURGE_MARGIN = 300
+"""What a purge forgets has expired at least this long ago (seconds): verifiers sharing a
+store may read clocks that differ, and one ahead must not forget a spent token early."""
 
 NONCE_SIZE = 32
 """Bytes of a request nonce (256 bits; the wire format accepts 16..64)."""
@@ -128,6 +135,7 @@ class Verifier:
         # stays the authority on whether a nonce is pending, this only spares
         # decoding the stored record again. Bounded, oldest dropped first.
         self._created: OrderedDict[bytes, Request] = OrderedDict()
+        self._next_purge = 0
 
     def create_request(self) -> Request:
         """A request with a fresh 256-bit nonce, registered as pending in the nonce store."""
@@ -148,6 +156,11 @@ class Verifier:
         self._created[request.nonce] = request
         if len(self._created) > _CREATED_CACHE:
             self._created.popitem(last=False)
+        if now >= self._next_purge:
+            # The store grows as requests are created; this keeps it to the requests
+            # and spent tokens that can still matter (spec/11, "Denial of service").
+            self._next_purge = now + PURGE_INTERVAL
+            self._nonces.purge(now - PURGE_MARGIN)
         return request
 
     def token_challenge_header(self, request: Request) -> str:
