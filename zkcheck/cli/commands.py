@@ -330,6 +330,9 @@ def _anchors(location: str, pin_path: str, database: str | None) -> TrustListAnc
     except sqlite3.Error as exc:
         message = f"{database}: not a verifier database ({exc})"
         raise CommandError(EXIT_BAD_INPUT, message) from None
+    except DecodeError as exc:  # the file, or the list it holds, is damaged
+        message = f"{database}: not a verifier database, or a damaged one ({exc})"
+        raise CommandError(EXIT_BAD_INPUT, message) from None
     except ZkcheckError as exc:
         message = f"{database}: the trust list it holds does not verify ({exc})"
         raise CommandError(EXIT_BAD_INPUT, message) from None
@@ -372,12 +375,15 @@ def _verifier(args: argparse.Namespace) -> Verifier:
             if not serving:
                 raise ValueError("no built tier can serve this policy")
             policy = replace(policy, tiers=serving)
-        store = SQLiteNonceStore(args.nonces)
+        try:
+            store = SQLiteNonceStore(args.nonces)
+        except (sqlite3.Error, DecodeError) as exc:
+            raise CommandError(
+                EXIT_BAD_INPUT, f"{args.nonces}: not a nonce store, or a damaged one ({exc})"
+            ) from None
         return Verifier(policy, trust, clock=SystemClock(), nonces=store)
     except (ValueError, DecodeError, PolicyError) as exc:
         raise CommandError(EXIT_USAGE, str(exc)) from None
-    except sqlite3.Error as exc:
-        raise CommandError(EXIT_BAD_INPUT, f"{args.nonces}: not a nonce store ({exc})") from None
 
 
 def cmd_request(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from pathlib import Path
 from zkcheck.encoding.messages import check_identifier
 from zkcheck.errors import DecodeError
 from zkcheck.roles.credential_issuer import NymRecord
-from zkcheck.trust._sqlite import SQLiteFile
+from zkcheck.trust._sqlite import SQLiteFile, refuses_damage
 
 __all__ = ["SQLiteNymRecords"]
 
@@ -96,6 +96,7 @@ class SQLiteNymRecords(SQLiteFile, MutableMapping[str, NymRecord]):
     def __repr__(self) -> str:
         return f"SQLiteNymRecords({self.operator_id}, <{len(self)} records>)"
 
+    @refuses_damage
     def __getitem__(self, msisdn: str) -> NymRecord:
         with self._lock:
             row = self._db.execute(
@@ -106,6 +107,7 @@ class SQLiteNymRecords(SQLiteFile, MutableMapping[str, NymRecord]):
             raise KeyError(msisdn)
         return _record(row)
 
+    @refuses_damage
     def __setitem__(self, msisdn: str, record: NymRecord) -> None:
         key, checked = _check_key(msisdn), _check_record(record)
         with self._lock:
@@ -114,6 +116,7 @@ class SQLiteNymRecords(SQLiteFile, MutableMapping[str, NymRecord]):
                 (self.operator_id, key, *_values(checked)),
             )
 
+    @refuses_damage
     def __delitem__(self, msisdn: str) -> None:
         with self._lock:
             cursor = self._db.execute(
@@ -123,6 +126,7 @@ class SQLiteNymRecords(SQLiteFile, MutableMapping[str, NymRecord]):
         if cursor.rowcount != 1:
             raise KeyError(msisdn)
 
+    @refuses_damage
     def __iter__(self) -> Iterator[str]:
         with self._lock:
             rows = self._db.execute(
@@ -131,6 +135,7 @@ class SQLiteNymRecords(SQLiteFile, MutableMapping[str, NymRecord]):
             ).fetchall()
         return iter([str(row[0]) for row in rows])
 
+    @refuses_damage
     def __len__(self) -> int:
         with self._lock:
             (count,) = self._db.execute(

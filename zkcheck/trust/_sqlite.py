@@ -7,11 +7,53 @@ with ``BEGIN IMMEDIATE`` transactions; this is the part they share.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
-__all__ = ["SQLiteFile", "decode_text"]
+from zkcheck.errors import DecodeError
+
+__all__ = ["SQLiteFile", "decode_text", "is_damage", "refuses_damage"]
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+# Messages of SQLITE_ERROR that say the file's tables are not the layout zkcheck made:
+# another program's file, or a damaged schema.
+_FOREIGN_LAYOUT = ("no such table", "no such column", "table ")
+
+
+def is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether ``exc`` says the file is not a usable zkcheck database (damaged, not a
+    database, or tables of another layout), as opposed to busy, locked or out of space."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return True
+    return code == sqlite3.SQLITE_ERROR and str(exc).startswith(_FOREIGN_LAYOUT)
+
+
+def refuses_damage(method: _Method) -> _Method:
+    """``method``, raising :class:`DecodeError` where SQLite finds its file damaged.
+
+    What a file holds is input like any other: a file that is not a database, or
+    whose pages or tables are not what zkcheck wrote, is refused with a typed error.
+    Busy, locked or full files keep SQLite's own errors (nothing is wrong with the
+    data). ``self.path`` names the file in the message.
+    """
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            where = getattr(self, "path", "the SQLite file")
+            raise DecodeError(f"{where} is damaged or is not zkcheck's ({exc})") from exc
+
+    return cast(_Method, checked)
 
 
 def decode_text(value: bytes) -> str:
@@ -30,14 +72,20 @@ class SQLiteFile:
     explicitly), guarded by a lock so that threads of one process take turns,
     with ``schema`` created if missing."""
 
+    @refuses_damage
     def __init__(self, path: str | Path, schema: str, *, timeout: float = 10.0) -> None:
+        self.path = str(path)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
         )
         self._db.text_factory = decode_text
-        with self._lock:
-            self._db.executescript(schema)
+        try:
+            with self._lock:
+                self._db.executescript(schema)
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         with self._lock:

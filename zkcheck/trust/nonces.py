@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Protocol
 
 from zkcheck.errors import DecodeError
-from zkcheck.trust._sqlite import SQLiteFile
+from zkcheck.trust._sqlite import SQLiteFile, refuses_damage
 
 __all__ = [
     "MAX_KEY_SIZE",
@@ -164,6 +164,7 @@ class SQLiteNonceStore(SQLiteFile):
     def __init__(self, path: str | Path, *, timeout: float = 10.0) -> None:
         super().__init__(path, _SCHEMA, timeout=timeout)
 
+    @refuses_damage
     def register(self, nonce: bytes, record: bytes, expires_at: int) -> None:
         _check_register(nonce, record, expires_at)
         with self._lock:
@@ -175,6 +176,7 @@ class SQLiteNonceStore(SQLiteFile):
             except sqlite3.IntegrityError:
                 raise ValueError("nonce already registered") from None
 
+    @refuses_damage
     def pending(self, nonce: bytes) -> PendingRequest | None:
         if not _valid_key(nonce):
             return None
@@ -191,6 +193,7 @@ class SQLiteNonceStore(SQLiteFile):
             raise DecodeError("a stored request is damaged")
         return PendingRequest(record, expires_at)
 
+    @refuses_damage
     def consume(self, nonce: bytes, now: int, spend: Mapping[bytes, int] = _NO_SPEND) -> bool:
         if not _valid_key(nonce) or type(now) is not int or not _valid_spend(spend):
             return False
@@ -218,14 +221,19 @@ class SQLiteNonceStore(SQLiteFile):
             self._db.execute("COMMIT")
             return True
 
+    @refuses_damage
     def purge(self, now: int) -> int:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            removed = self._db.execute(
-                "DELETE FROM zkcheck_requests WHERE expires_at <= ?", (now,)
-            ).rowcount
-            removed += self._db.execute(
-                "DELETE FROM zkcheck_spent WHERE expires_at <= ?", (now,)
-            ).rowcount
+            try:
+                removed = self._db.execute(
+                    "DELETE FROM zkcheck_requests WHERE expires_at <= ?", (now,)
+                ).rowcount
+                removed += self._db.execute(
+                    "DELETE FROM zkcheck_spent WHERE expires_at <= ?", (now,)
+                ).rowcount
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             self._db.execute("COMMIT")
             return removed

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from zkcheck.errors import DecodeError, OutOfSequence
-from zkcheck.trust._sqlite import SQLiteFile
+from zkcheck.trust._sqlite import SQLiteFile, refuses_damage
 
 __all__ = ["MemoryTrustState", "SQLiteTrustState", "StoredTrust", "TrustStateStore"]
 
@@ -133,10 +133,12 @@ class SQLiteTrustState(SQLiteFile):
             raise DecodeError("the stored trust-list state is damaged")
         return StoredTrust(pinned, authority, sequence, digest, issued_at, bundle)
 
+    @refuses_damage
     def load(self, list_id: str) -> StoredTrust | None:
         with self._lock:
             return self._row(list_id)
 
+    @refuses_damage
     def advance(self, list_id: str, new: StoredTrust) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -156,6 +158,7 @@ class SQLiteTrustState(SQLiteFile):
                 raise
             self._db.execute("COMMIT")
 
+    @refuses_damage
     def forget(self, list_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM zkcheck_trust_lists WHERE list_id = ?", (list_id,))
