@@ -744,6 +744,24 @@ def test_a_new_pin_starts_a_new_state(tmp_path: Path) -> None:
         anchors.current()
 
 
+def test_a_kept_list_of_another_federation_is_refused() -> None:
+    # A state written under this list id holding another federation's list, signed by
+    # that federation's key: refused when read, not used.
+    federation, _ = _federation("operator-a.example")
+    elsewhere = Authority.generate("elsewhere.example")
+    theirs = MemoryTrustState()
+    their_anchors = TrustListAnchors(elsewhere.pin(), clock=federation.clock, state=theirs)
+    operators = decode_operators(federation.published[-1].operators)
+    their_list = elsewhere.sign(operators, issued_at=federation.now)
+    their_anchors.load(their_list.to_bytes())
+    record = theirs.load("elsewhere.example")
+    assert record is not None
+    state = MemoryTrustState()
+    state.advance(LIST_ID, replace(record, pinned=federation.pin.kid))
+    with pytest.raises(DecodeError, match="another federation"):
+        TrustListAnchors(federation.pin, clock=federation.clock, state=state)
+
+
 # -- loading from files and URLs -------------------------------------------------------------
 
 

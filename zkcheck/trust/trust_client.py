@@ -207,6 +207,8 @@ class TrustListAnchors:
             stored = None
         if stored is not None:
             self._held = _restore(stored)
+            if self._held.head.list_id != authority.list_id:
+                raise DecodeError("the stored trust list is another federation's")
 
     # -- loading -------------------------------------------------------------------
 
