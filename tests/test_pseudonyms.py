@@ -16,9 +16,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import pickle
+import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,6 +82,7 @@ from zkcheck.hazmat.secret import SecretBytes
 from zkcheck.roles import CredentialHolder, CredentialIssuer, CredentialWallet, Policy, Verifier
 from zkcheck.roles import verifier as verifier_module
 from zkcheck.roles.credential_issuer import NymRecord
+from zkcheck.roles.nym_records import SQLiteNymRecords
 
 R = GROUP_ORDER
 CIPHERSUITE = bbs.get_ciphersuite()
@@ -625,6 +628,62 @@ def test_a_reset_starts_a_new_pseudonym_and_older_credentials_cannot_renew() -> 
         world.issuer.issue(world.attester.enrol(ALICE), old_phone.request_credential(OPERATOR))
     _renew(world, new_phone)
     assert _sign_up(new_phone, social, SOCIAL) == after
+
+
+def test_a_first_request_whose_response_was_lost_is_sent_again_even_when_renewing() -> None:
+    # After a reset the phone asks for a new pseudonym; the operator signs and records
+    # it, and the response is lost. The phone's next request, whether it asks for a new
+    # pseudonym or not, is that first request again: a renewal would be refused (its
+    # credential is older than the new record), and so would any other first request.
+    world = make_credential_world()
+    phone = world.issued_holder()
+    world.clock.advance(timedelta(days=8))
+    world.issuer.reset_pseudonym(ALICE)
+    first = phone.request_credential(OPERATOR, new_pseudonym=True)
+    world.issuer.issue(world.attester.enrol(ALICE), first)  # the answer never arrives
+    assert phone.request_credential(OPERATOR) == first
+    assert phone.request_credential(OPERATOR, new_pseudonym=True) == first
+    phone.receive(OPERATOR, world.issuer.issue(world.attester.enrol(ALICE), first))
+    assert not phone.wallet.waiting()
+    _renew(world, phone)
+
+
+def test_a_refused_first_request_is_discarded_by_the_application() -> None:
+    # A new pseudonym asked without a reset: the operator refuses, since this
+    # subscriber renews by carrying its secret over. The application drops the request,
+    # and the phone renews.
+    world = make_credential_world()
+    phone = world.issued_holder()
+    world.clock.advance(timedelta(days=8))
+    first = phone.request_credential(OPERATOR, new_pseudonym=True)
+    with pytest.raises(PolicyError, match="carrying"):
+        world.issuer.issue(world.attester.enrol(ALICE), first)
+    assert phone.request_credential(OPERATOR) == first  # still pending
+    assert phone.discard_request(OPERATOR) and not phone.discard_request(OPERATOR)
+    _renew(world, phone)
+
+
+def test_a_damaged_pseudonym_record_is_cleared_by_a_reset(tmp_path: Path) -> None:
+    world = make_credential_world()
+    records = SQLiteNymRecords(tmp_path / "nyms.sqlite", OPERATOR)
+    issuer = CredentialIssuer(
+        OPERATOR, world.source, world.attester, clock=world.clock, keys=world.issuer.keys,
+        nym_records=records,
+    )  # fmt: skip
+    phone = world.holder()
+    phone.receive(
+        OPERATOR, issuer.issue(world.attester.enrol(ALICE), phone.request_credential(OPERATOR))
+    )
+    with sqlite3.connect(tmp_path / "nyms.sqlite") as db:
+        db.execute("UPDATE zkcheck_nym_records SET signer_nym_entropy = x'00'")
+    with pytest.raises(DecodeError, match="damaged"):
+        issuer.issue(world.attester.enrol(ALICE), phone.request_credential(OPERATOR))
+    issuer.reset_pseudonym(ALICE)  # deletes without reading what it deletes
+    assert list(records) == []
+    issuer.reset_pseudonym(ALICE)  # nothing left to reset: no error
+    request = phone.request_credential(OPERATOR, new_pseudonym=True)
+    phone.receive(OPERATOR, issuer.issue(world.attester.enrol(ALICE), request))
+    records.close()
 
 
 def test_a_reset_in_the_week_of_the_held_credential_takes_effect_at_once() -> None:

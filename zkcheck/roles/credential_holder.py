@@ -373,12 +373,14 @@ class CredentialHolder:
         credential proving so
         (spec/13-pseudonyms.md, "Renewal"). Otherwise, or with
         ``new_pseudonym`` (after the operator reset this subscriber's
-        pseudonym), it is a first request with a fresh ``prover_nym``; while
+        pseudonym), it is a first request with a fresh ``prover_nym``. While
         a first request is pending (no credential stored from it yet), that
-        same request is returned again, since the operator answers no other
-        request without a carry-over once it has signed one. One request per
-        operator is pending at a time, and at most 256 operators have one:
-        the wallet file holds no more (PolicyError).
+        same request is returned again, renewal or not, since the operator
+        answers no other request without a carry-over once it has signed one
+        (and, after a reset, no renewal); :meth:`discard_request` drops it
+        when the operator has refused it. One request per operator is pending
+        at a time, and at most 256 operators have one: the wallet file holds
+        no more (PolicyError).
         """
         if self._trust.operator(operator_id) is None:
             raise UntrustedIssuer("the operator is not in the trust anchors")
@@ -388,9 +390,12 @@ class CredentialHolder:
             raise PolicyError(f"requests are waiting for {_MAX_HELD} operators already")
         held = [entry for entry in self.wallet._held if entry.operator_id == operator_id]
         pending = self.wallet._pending.get(operator_id)
+        if pending is not None and pending.carried_entropy is None:
+            # Its response may have been lost, and once the operator has signed it the
+            # operator answers no other first request, nor (after a reset) a renewal:
+            # replacing it could leave the subscriber with no request the operator answers.
+            return pending.request
         if new_pseudonym or not held:
-            if pending is not None and pending.carried_entropy is None:
-                return pending.request
             (prover_nym,) = generate_prover_nyms(1)
             commitment, secret_prover_blind = credential.commit(
                 self.wallet._holder_secret, prover_nym
@@ -482,6 +487,16 @@ class CredentialHolder:
             day_of_time(now),
         )
         self.wallet._pending.pop(operator_id, None)
+
+    def discard_request(self, operator_id: str) -> bool:
+        """Drop the request pending for ``operator_id``; whether there was one.
+
+        For a request the operator refused. A first request stays pending until
+        a credential is stored from it, since its response may have been lost;
+        only the application knows that the operator's answer was a refusal
+        (spec/13-pseudonyms.md, "Holder: request").
+        """
+        return self.wallet._pending.pop(operator_id, None) is not None
 
     def remaining(self) -> int:
         """Credentials held (each may be presented any number of times until it expires)."""

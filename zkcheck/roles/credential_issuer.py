@@ -26,6 +26,7 @@ does not let the operator compute or recognise a pseudonym.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 from collections.abc import MutableMapping
@@ -463,4 +464,7 @@ class CredentialIssuer:
         deployment decides who may ask for a reset and how often
         (spec/13-pseudonyms.md, "Reset").
         """
-        self._nym_records.pop(msisdn, None)
+        # Deleted without being read: a damaged record is what a reset must clear,
+        # and pop() would read it first and fail.
+        with contextlib.suppress(KeyError):
+            del self._nym_records[msisdn]
