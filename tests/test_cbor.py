@@ -336,3 +336,23 @@ def test_boolean_key_is_refused_after_the_same_integer_key() -> None:
         decode(bytes.fromhex("a1f501"))
     with pytest.raises(TypeError):
         encode({True: 1})
+
+
+def test_long_text_keys_are_checked_but_not_cached() -> None:
+    # The key-encoding cache is bounded in entries; keys of attacker-chosen length
+    # stay out of it, or 4096 of them would hold hundreds of MiB.
+    from zkcheck.encoding.cbor import _CACHED_KEY_CHARS, _encoded_key
+
+    _encoded_key.cache_clear()
+    long_keys = ["k" * (_CACHED_KEY_CHARS + 1) + str(i) for i in range(50)]
+    for key in long_keys:
+        with pytest.raises(DecodeError):  # refused, as any CBOR outside the message kinds
+            decode(cbor2.dumps({key: 0}) + b"\x00")
+        assert decode(cbor2.dumps({key: 0})) == {key: 0}
+    assert _encoded_key.cache_info().currsize == 0
+    # Their order is still checked: bytewise, so a shorter key comes first.
+    shorter, longer = "a" * (_CACHED_KEY_CHARS + 1), "a" * (_CACHED_KEY_CHARS + 2)
+    assert encode({longer: 1, shorter: 2}) == cbor2.dumps({shorter: 2, longer: 1})
+    with pytest.raises(DecodeError):
+        decode(cbor2.dumps({longer: 1, shorter: 2}))
+    assert decode(cbor2.dumps({"b": 1, shorter: 2})) == {"b": 1, shorter: 2}

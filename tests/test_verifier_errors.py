@@ -160,6 +160,31 @@ def test_a_holder_with_the_trust_list_refuses_what_a_verifier_would() -> None:
         verifier.verify(trusting.present(verifier.create_request()))
 
 
+@pytest.mark.parametrize("trust", [False, True])
+def test_a_number_salt_stripped_or_added_in_transit_is_refused_on_arrival(trust: bool) -> None:
+    """The salt travels beside the signed attestation: the holder refuses an entry whose
+    salt does not go with its attestation (with or without the trust list) instead of
+    storing one that would fail at the verifier it is spent on; its wallet file too."""
+    world = make_world()
+    salted = [Check.number(), AGE]
+    for checks, change in ((salted, None), ([AGE], bytes(16))):
+        holder = Holder(clock=world.clock, trust=world.trust if trust else None)
+        response = world.issuer.issue(ADULT, holder.request_attestations(checks))
+        (issued,) = response.attestations
+        assert (issued.number_salt is None) == (change is not None)
+        tampered = replace(response, attestations=(replace(issued, number_salt=change),))
+        with pytest.raises(DecodeError, match="number salt"):
+            holder.receive(tampered.to_bytes())
+        assert holder.held() == () and holder.pending() == 1
+        assert holder.receive(response) == 1
+        wallet = holder.export_wallet()
+        assert Holder.import_wallet(wallet, clock=world.clock).remaining() == 1
+        bad = Holder(clock=world.clock)
+        bad._held = [replace(holder._held[0], issued=tampered.attestations[0])]
+        with pytest.raises(DecodeError, match="number salt"):
+            Holder.import_wallet(bad.export_wallet(), clock=world.clock)
+
+
 def test_operator_not_accepted_by_the_request() -> None:
     world = make_world()
     other = Issuer(
@@ -386,3 +411,17 @@ def test_any_flipped_byte_is_refused_and_consumes_nothing(data: st.DataObject) -
     with pytest.raises(ZkcheckError):
         verifier.verify(bytes(mutated))
     assert verifier.verify(presentation).shows(AGE)
+
+
+@pytest.mark.parametrize("duration", ["max_age", "request_lifetime", "result_bucket"])
+def test_a_policy_whose_requests_no_holder_could_read_is_refused(duration: str) -> None:
+    # The wire encoding bounds max_age by 2**32 and a request's expiry by 2**53: a
+    # policy beyond them would make requests every holder refuses.
+    Policy("rp.example", (AGE,), (OPERATOR,), **{duration: 2**32})
+    for value in (0, 2**32 + 1, 2**53):
+        with pytest.raises(ValueError, match=duration):
+            Policy("rp.example", (AGE,), (OPERATOR,), **{duration: value})
+    world = make_world()
+    longest = Policy("rp.example", (AGE,), (OPERATOR,), max_age=2**32, request_lifetime=2**32)
+    request = Verifier(longest, world.trust, clock=world.clock).create_request()
+    assert Request.from_bytes(request.to_bytes()) == request

@@ -94,12 +94,17 @@ def _refuse(*_: object) -> NoReturn:
 _SEMANTIC_DECODERS: dict[int, Any] = dict.fromkeys(_INTERPRETED_TAGS, _refuse)
 
 
+_CACHED_KEY_CHARS = 64
+"""Text keys longer than this are encoded each time, not cached: the cache holds 4096
+entries, and keys of attacker-chosen length would make it hold hundreds of MiB."""
+
+
 @lru_cache(maxsize=4096, typed=True)
 def _encoded_key(key: object) -> bytes:
     """The deterministic encoding of a map key; ``TypeError`` for a key that is not an
     integer or a text string (``True`` is not ``1`` here: the cache is typed)."""
     # Map keys repeat across messages, so their encodings are cached; the
-    # cache is bounded, so hostile input cannot grow it.
+    # cache is bounded in entries, and its callers keep long keys out of it.
     if type(key) is not str:
         if type(key) is not int:
             raise TypeError("map keys are integers or text strings")
@@ -127,7 +132,11 @@ def _canonical(value: Any, depth: int, max_depth: int) -> Any:
     if isinstance(value, Mapping):
         entries = []
         for key, item in value.items():
-            entries.append((_encoded_key(key), key, item))
+            if type(key) is str and len(key) > _CACHED_KEY_CHARS:
+                encoded = cbor2.dumps(key)
+            else:
+                encoded = _encoded_key(key)
+            entries.append((encoded, key, item))
         # Distinct int and str keys have distinct encodings, so sorting by
         # encoding is a total order on the keys of one map.
         entries.sort(key=lambda entry: entry[0])
@@ -184,7 +193,11 @@ def _checked(items: Any, depth: int, max_depth: int, tags: frozenset[int]) -> tu
             items = dict(items)
         previous = b""
         for key in items:
-            encoded = _encoded_key(key)
+            encoded = (
+                _encoded_key(key)
+                if type(key) is not str or len(key) <= _CACHED_KEY_CHARS
+                else cbor2.dumps(key)
+            )
             if encoded <= previous:
                 raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
             previous = encoded

@@ -35,6 +35,13 @@ _WALLET = "wallet"
 _MAX_WALLET = 1024 * 1024
 
 
+def _check_salt(issued: IssuedAttestation, claims: AttestationClaims) -> None:
+    # The salt travels beside the signed attestation, not in it: one missing or
+    # added in transit would be found only by the verifier it is spent on.
+    if (issued.number_salt is None) != (claims.number_digest is None):
+        raise DecodeError("a number salt goes with a number attestation, and only with it")
+
+
 @dataclass(frozen=True)
 class _Held:
     key: COSESigningKey
@@ -86,6 +93,7 @@ class Holder:
         received = []
         for issued in response.attestations:
             attestation, claims = decode_attestation(issued.attestation.to_item())
+            _check_salt(issued, claims)
             key = by_public.pop(claims.holder_key, None)
             if key is None:
                 raise DecodeError("an attestation is bound to a key this holder did not ask for")
@@ -169,6 +177,7 @@ class Holder:
             key = COSESigningKey.from_private_map(entry[0])
             issued = IssuedAttestation.from_map(entry[1])
             _, claims = decode_attestation(issued.attestation.to_item())
+            _check_salt(issued, claims)
             if claims.holder_key != key.public_key:
                 raise DecodeError("a wallet entry's key does not match its attestation")
             holder._held.append(_Held(key, issued, claims))

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from zkcheck.claims import Check, sort_checks
 from zkcheck.encoding.messages import MAX_CHECKS, MAX_OPERATORS, check_identifier
 
+_MAX_SECONDS = 2**32
+"""The most a request's max_age may be on the wire (spec/03); the other durations share the
+bound, which keeps a request's expiry a NumericDate every holder decodes."""
+
 __all__ = ["Policy"]
 
 
@@ -54,8 +58,8 @@ class Policy:
         if len(self.checks) > MAX_CHECKS:
             raise ValueError(f"a request asks at most {MAX_CHECKS} checks")
         for name in ("max_age", "request_lifetime", "result_bucket"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} is a positive number of seconds")
+            if not 1 <= getattr(self, name) <= _MAX_SECONDS:
+                raise ValueError(f"{name} is a number of seconds in 1..{_MAX_SECONDS}")
         if self.clock_skew < 0:
             raise ValueError("clock_skew is not negative")
 
