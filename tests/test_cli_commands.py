@@ -8,7 +8,9 @@ import functools
 import io
 import json
 import shlex
+import sqlite3
 import stat
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -341,6 +343,72 @@ def test_exit_4_bad_input(z: Party) -> None:
     z.ok("keygen", "holder", *other)
     stolen = z("receive", "--wallet", z.path("other.wallet"), "--in", z.path("attestations.cbor"))
     assert stolen.code == EXIT_BAD_INPUT and "did not ask for" in stolen.err
+
+
+def test_a_public_output_never_overwrites_a_secret_file(z: Party) -> None:
+    _issued_wallet(z)
+    for secret in ("authority.key", "operator.key", "phone.wallet"):
+        before = (z.dir / secret).read_bytes()
+        run = z("request", *_verifier_args(z, BANK), "--out", z.path(secret))
+        assert run.code == EXIT_BAD_INPUT and "secret key or wallet" in run.err
+        assert (z.dir / secret).read_bytes() == before
+    # A public file is replaced as before.
+    _request(z)
+    _request(z)
+
+
+def test_objects_written_to_standard_output_are_not_mixed_with_reports(z: Party) -> None:
+    _issued_wallet(z)
+    _request(z)
+    # CBOR on standard output: in a process of its own, whose output is bytes.
+    signed = subprocess.run(
+        [sys.executable, "-m", "zkcheck", "trust", "sign", "--draft", z.path("federation.draft"),
+         "--authority", z.path("authority.key"), "--previous", z.path("federation.trust-list"),
+         "--out", "-"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    assert decode_message(signed.stdout) == "trust-list"  # the object alone
+    assert b"list federation.example number 2" in signed.stderr
+    z.ok("present", "--wallet", z.path("phone.wallet"), "--in", z.path("request.cbor"),
+         "--out", z.path("presentation.cbor"))  # fmt: skip
+    verified = z.ok("verify", *_verifier_args(z, BANK), "--in", z.path("presentation.cbor"),
+                    "--out", "-", "--format", "json")  # fmt: skip
+    assert json.loads(verified.out)["type"] == "result" and "accepted" in verified.err
+
+
+def test_present_keeps_the_wallet_when_the_presentation_cannot_be_written(z: Party) -> None:
+    _issued_wallet(z)
+    _request(z)
+    wallet = (z.dir / "phone.wallet").read_bytes()
+    nowhere = z("present", "--wallet", z.path("phone.wallet"), "--in", z.path("request.cbor"),
+                "--out", z.path("no-such-directory/presentation.cbor"))  # fmt: skip
+    assert nowhere.code == EXIT_BAD_INPUT and "no writable directory" in nowhere.err
+    assert (z.dir / "phone.wallet").read_bytes() == wallet
+    assert _present(z).code == EXIT_OK
+
+
+def test_trust_sign_refuses_a_damaged_previous_list(z: Party) -> None:
+    data = bytearray((z.dir / "federation.trust-list").read_bytes())
+    data[85] ^= 1  # inside the head's payload
+    (z.dir / "damaged.trust-list").write_bytes(bytes(data))
+    run = z("trust", "sign", "--draft", z.path("federation.draft"), "--authority",
+            z.path("authority.key"), "--previous", z.path("damaged.trust-list"),
+            "--out", z.path("next.trust-list"))  # fmt: skip
+    assert run.code == EXIT_BAD_INPUT and "Traceback" not in run.err
+    assert not (z.dir / "next.trust-list").exists()
+
+
+def test_a_database_that_cannot_be_used_is_exit_4(
+    z: Party, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read-only or full database fails inside SQLite (root ignores file modes, so
+    # the failure is raised where a command would meet it).
+    def read_only(args: object) -> int:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(command_steps, "cmd_request", read_only)
+    run = z("request", *_verifier_args(z, BANK), "--out", z.path("r.cbor"))
+    assert run.code == EXIT_BAD_INPUT and "readonly database" in run.err
 
 
 def test_exit_4_for_a_directory_that_is_not_demo_state(z: Party) -> None:

@@ -315,6 +315,21 @@ def test_exit_4_bad_input(z: Party, monkeypatch: pytest.MonkeyPatch) -> None:
     assert stale.code == EXIT_BAD_INPUT and "--force" in stale.err
 
 
+def test_a_damaged_token_response_is_refused_and_the_wallet_kept(z: Party) -> None:
+    token_keygen(z)
+    token_request(z)
+    assert token_ask(z).code == EXIT_OK and token_issue(z).code == EXIT_OK
+    response = bytearray((z.dir / "token-response.cbor").read_bytes())
+    response[-1] ^= 1  # the last byte of the blind signature
+    (z.dir / "damaged.cbor").write_bytes(bytes(response))
+    wallet = (z.dir / "phone.tokens").read_bytes()
+    refused = z("receive", "--wallet", z.path("phone.tokens"), "--in", z.path("damaged.cbor"))
+    assert refused.code == EXIT_BAD_INPUT and "refuses the response" in refused.err
+    assert "Traceback" not in refused.err
+    assert (z.dir / "phone.tokens").read_bytes() == wallet
+    assert "1 token" in _receive(z)
+
+
 # -- secrets and inspect -------------------------------------------------------------------
 
 

@@ -457,6 +457,12 @@ def test_an_unreadable_key_or_database_is_recreated(tmp_path: Path) -> None:
     again = run_demo(state=state)
     assert again.as_expected
     assert sum("unreadable" in line for line in again.setup) == 2
+    # One that cannot be replaced (a directory in its place) is bad input, not a crash.
+    (state / "subscribers.db").unlink()
+    (state / "subscribers.db").mkdir()
+    with pytest.raises(CommandError, match="cannot be replaced") as refused:
+        run_demo(state=state)
+    assert refused.value.code == EXIT_BAD_INPUT
 
 
 def test_a_directory_that_is_not_demo_state_is_never_touched(tmp_path: Path) -> None:

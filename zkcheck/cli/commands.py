@@ -46,7 +46,15 @@ from zkcheck.cli.exits import (
     CommandError,
 )
 from zkcheck.cli.explain import render_json, render_text
-from zkcheck.cli.files import MAX_OBJECT_SIZE, read_object, warn, write_object, write_secret
+from zkcheck.cli.files import (
+    MAX_OBJECT_SIZE,
+    check_output,
+    read_object,
+    report,
+    warn,
+    write_object,
+    write_secret,
+)
 from zkcheck.cli.inspect import explain, known_kinds
 from zkcheck.cli.tiers.base import PhoneInputs, TierFiles
 from zkcheck.cli.transcript import Style, TerminalProgress, render, wants_colour
@@ -76,13 +84,6 @@ __all__ = [
 ]
 
 _KEYSET = "operator-keyset"
-
-
-def _report(args: argparse.Namespace, text: str) -> None:
-    """A line for the person running the command: standard output, unless an
-    object is being written there."""
-    stream = sys.stderr if getattr(args, "out", None) == "-" else sys.stdout
-    stream.write(text + "\n")
 
 
 @contextmanager
@@ -157,7 +158,7 @@ def cmd_keygen_operator(args: argparse.Namespace) -> int:
     if made.published is not None:
         write_object(args.directories, made.published, args.format)
         outputs += f"; what phones fetch ({published}) to {args.directories}: publish it"
-    _report(
+    report(
         args,
         f"operator keys of {args.operator_id} ({tier.name} tier) written to {args.out} "
         f"(secret, mode 0600); {outputs}",
@@ -211,10 +212,10 @@ def cmd_keygen_holder(args: argparse.Namespace) -> int:
             ) from None
     write_secret(args.wallet, wallet, replace=True)
     if request is None:
-        _report(args, f"{args.wallet} already holds what the request needs: nothing to ask")
+        report(args, f"{args.wallet} already holds what the request needs: nothing to ask")
         return EXIT_OK
     write_object(args.out, request, args.format)
-    _report(
+    report(
         args,
         f"{args.wallet} updated (secret, mode 0600). {explain(request).summary} "
         f"Written to {args.out}: send it to the operator.",
@@ -254,7 +255,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         )
         return EXIT_REFUSED
     write_object(args.out, response, args.format)
-    _report(args, f"{explain(response).summary} Written to {args.out}. Note: {tier.attester}.")
+    report(args, f"{explain(response).summary} Written to {args.out}. Note: {tier.attester}.")
     return EXIT_OK
 
 
@@ -270,8 +271,15 @@ def cmd_receive(args: argparse.Namespace) -> int:
             wallet, stored = tier.receive(wallet, response, given, clock=SystemClock())
         except ValueError as exc:
             raise CommandError(EXIT_USAGE, str(exc)) from None
+        except DecodeError:
+            raise
+        except ZkcheckError as exc:  # a signature or key the phone refuses, in any tier
+            raise CommandError(
+                EXIT_BAD_INPUT,
+                f"the phone refuses the response ({type(exc).__name__}: {exc}); nothing stored",
+            ) from None
     write_secret(args.wallet, wallet, replace=True)
-    _report(args, f"{plural(stored, tier.noun)} stored in {args.wallet}")
+    report(args, f"{plural(stored, tier.noun)} stored in {args.wallet}")
     return EXIT_OK
 
 
@@ -294,10 +302,12 @@ def cmd_present(args: argparse.Namespace) -> int:
             )
             return EXIT_REFUSED
     # The wallet forgets what it shows before the presentation leaves, so a
-    # failure in between can lose an attestation or token but never show one twice.
+    # failure in between can lose an attestation or token but never show one twice;
+    # an output that cannot be written is found before, and the wallet kept.
+    check_output(args.out)
     write_secret(args.wallet, wallet, replace=True)
     write_object(args.out, presentation, args.format)
-    _report(args, f"presentation for {asked.verifier_id} written to {args.out}")
+    report(args, f"presentation for {asked.verifier_id} written to {args.out}")
     return EXIT_OK
 
 
@@ -406,7 +416,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     if args.challenge is not None:
         write_object(args.challenge, challenges[0], args.format)
         written = f", its challenge to {args.challenge}"
-    _report(
+    report(
         args,
         f"request of {request.verifier_id} for {checks_in_words(request.checks)} written to "
         f"{args.out}{written}; it can be answered once, until {instant(request.expires_at)}",
@@ -434,15 +444,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_object(args.out, result.to_bytes(), args.format)
     shown = "; ".join(f"{c.identifier} ({check_in_words(c)})" for c in result.checks)
-    sys.stdout.write(
+    report(
+        args,
         f"accepted: {shown}; attested by {result.operator} ({result.tier} tier), "
-        f"issued in the interval from {instant(int(result.issued_bucket.timestamp()))}\n"
+        f"issued in the interval from {instant(int(result.issued_bucket.timestamp()))}",
     )
     if result.pseudonym is not None:
         # The account key a verifier that keeps one account per person looks up.
-        sys.stdout.write(
+        report(
+            args,
             f"pseudonym: {result.pseudonym.hex()} (this subscriber's at "
-            f"{result.verifier_id}, the same at every presentation here)\n"
+            f"{result.verifier_id}, the same at every presentation here)",
         )
     return EXIT_OK
 

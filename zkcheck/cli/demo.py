@@ -164,7 +164,12 @@ def _subscribers(
     try:
         source = SQLiteSubscriberSource(path)
     except sqlite3.DatabaseError:
-        path.unlink()
+        try:
+            path.unlink()
+        except OSError as exc:  # a directory, or a file that cannot be removed
+            raise CommandError(
+                EXIT_BAD_INPUT, f"{path} is not a subscriber database and cannot be replaced"
+            ) from exc
         source, how = SQLiteSubscriberSource(path), "recreated (the old file was unreadable)"
     subscribers = demo_subscribers(clock.now(), RANDOM_SUBSCRIBERS, seed=SUBSCRIBER_SEED)
     source.add_all(subscribers)

@@ -20,6 +20,7 @@ output, and a warning is printed when one is found readable by others.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
 import json
@@ -37,9 +38,11 @@ from zkcheck.errors import DecodeError
 __all__ = [
     "MAX_FILE_SIZE",
     "MAX_OBJECT_SIZE",
+    "check_output",
     "from_json",
     "read_object",
     "replace_file",
+    "report",
     "to_json",
     "warn",
     "write_object",
@@ -151,9 +154,63 @@ def _encoded(data: bytes, path: str, form: str | None) -> bytes:
     return to_json(data) if form == "json" else data
 
 
+def report(args: argparse.Namespace, text: str) -> None:
+    """A line for the person running the command: standard output, unless a file
+    argument is ``-`` (an object is written there, or read from standard input)."""
+    stream = sys.stderr if "-" in vars(args).values() else sys.stdout
+    stream.write(text + "\n")
+
+
+def _secret_kinds() -> frozenset[str]:
+    # Imported here: the tiers' modules use this one.
+    from zkcheck.cli import tiers
+    from zkcheck.trust.authority import AUTHORITY_KEY_KIND
+
+    kinds = {AUTHORITY_KEY_KIND}
+    for entry in tiers.landed():
+        kinds |= {kind for kind in (entry.files.operator_key, entry.files.wallet) if kind}
+    return frozenset(kinds)
+
+
+def _holds_secret(path: Path) -> bool:
+    """Whether ``path`` is a file holding a zkcheck secret key or wallet."""
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_SIZE + 1)
+        if data.lstrip()[:1] == b"{":
+            data = from_json(data)
+        return decode_message(data, max_size=MAX_OBJECT_SIZE) in _secret_kinds()
+    except (OSError, DecodeError):
+        return False
+
+
+def check_output(path: str) -> None:
+    """End the command now (exit code 4) if ``path`` could not be written as a public
+    object later: a secret key or wallet there, or no writable directory for it."""
+    if path == "-":
+        return
+    target = Path(os.path.realpath(path))
+    if _holds_secret(target):
+        raise CommandError(
+            EXIT_BAD_INPUT, f"{path} holds a secret key or wallet; choose another output"
+        )
+    if not target.parent.is_dir() or not os.access(target.parent, os.W_OK | os.X_OK):
+        raise CommandError(EXIT_BAD_INPUT, f"cannot write {path}: no writable directory for it")
+
+
 def write_object(path: str, data: bytes, form: str | None = None) -> None:
-    """Write a public object to ``path`` (``-``: standard output) as CBOR or JSON."""
+    """Write a public object to ``path`` (``-``: standard output) as CBOR or JSON.
+
+    A file holding a secret key or a wallet is not overwritten (exit code 4): a
+    mistyped output path must not destroy a key.
+    """
     output = _encoded(data, path, form)
+    if path != "-" and _holds_secret(Path(path)):
+        raise CommandError(
+            EXIT_BAD_INPUT, f"{path} holds a secret key or wallet; choose another output"
+        )
     try:
         if path == "-":
             sys.stdout.buffer.write(output)

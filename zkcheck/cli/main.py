@@ -7,6 +7,7 @@ The exit codes are those of :mod:`zkcheck.cli.exits`, listed in
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -937,6 +938,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         sys.stderr.write(f"zkcheck {args.command}: {exc.message}\n")
         return exc.code
+    except sqlite3.Error as exc:  # a database that cannot be read or written (read-only, full)
+        sys.stderr.write(f"zkcheck {args.command}: a database could not be used ({exc})\n")
+        return EXIT_BAD_INPUT
     except Exception:
         sys.stderr.write(
             f"zkcheck {args.command}: internal error (a bug in zkcheck, please report it):\n"

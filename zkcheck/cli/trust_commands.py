@@ -23,7 +23,7 @@ from pathlib import Path
 
 from zkcheck.cli.exits import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, CommandError
 from zkcheck.cli.explain import explain_trust_object, render_text
-from zkcheck.cli.files import read_object, write_object, write_secret
+from zkcheck.cli.files import read_object, report, write_object, write_secret
 from zkcheck.cli.words import instant, plural
 from zkcheck.errors import DecodeError, ZkcheckError
 from zkcheck.trust.authority import AUTHORITY_KEY_KIND, AUTHORITY_KIND, Authority, AuthorityKey
@@ -99,10 +99,11 @@ def cmd_trust_init(args: argparse.Namespace) -> int:
     write_secret(args.authority, authority.to_bytes(), replace=args.force)
     write_object(args.pin, authority.pin().to_bytes())
     write_object(args.draft, draft.to_bytes())
-    print(
+    report(
+        args,
         f"trust list {args.list_id}: authority key (current and next) in {args.authority} "
         f"(secret, mode 0600); the key relying parties pin in {args.pin}; an empty draft in "
-        f"{args.draft}: add operators, then sign"
+        f"{args.draft}: add operators, then sign",
     )
     return EXIT_OK
 
@@ -119,10 +120,11 @@ def cmd_trust_add_operator(args: argparse.Namespace) -> int:
             now=_now(),
         )
     write_object(args.draft, draft.to_bytes())
-    print(
+    report(
+        args,
         f"{entry.operator_id} added to {args.draft} with {plural(len(entry.keys), 'signing key')}"
         f", {plural(len(entry.token_keys), 'token key')} and "
-        f"{plural(len(entry.credential_keys), 'credential key')}; sign the draft to publish it"
+        f"{plural(len(entry.credential_keys), 'credential key')}; sign the draft to publish it",
     )
     return EXIT_OK
 
@@ -136,8 +138,8 @@ def cmd_trust_rotate(args: argparse.Namespace) -> int:
             )
         data = read_object(args.previous, {TRUST_LIST_KIND})
         with _checked(args.previous):
-            previous = SignedTrustList.from_bytes(data)
-        if previous.signer_kid != current.pin().key.kid:
+            signer = SignedTrustList.from_bytes(data).signer_kid
+        if signer != current.pin().key.kid:
             # The key the previous rollover brought in has signed nothing yet: a second
             # rollover now would retire it unannounced, and no relying party could follow.
             raise CommandError(
@@ -147,9 +149,10 @@ def cmd_trust_rotate(args: argparse.Namespace) -> int:
             )
         authority = current.roll_over()
         write_secret(args.authority, authority.to_bytes(), replace=True)
-        print(
+        report(
+            args,
             f"{args.authority}: the announced key now signs; a new next key is announced by the "
-            "next list. Relying parties follow without being told: sign and publish a list."
+            "next list. Relying parties follow without being told: sign and publish a list.",
         )
         return EXIT_OK
     if args.draft is None or args.keyset is None:
@@ -160,10 +163,11 @@ def cmd_trust_rotate(args: argparse.Namespace) -> int:
     with _checked(f"rotating {entry.operator_id}"):
         draft = draft.rotate(entry, now=now, lead=args.lead, overlap=args.overlap)
     write_object(args.draft, draft.to_bytes())
-    print(
+    report(
+        args,
         f"{entry.operator_id}: new signing keys listed from {instant(now + args.lead)}; its other "
         f"signing keys stay valid until {instant(now + args.lead + args.overlap)}; new token "
-        "and credential keys listed for their epochs"
+        "and credential keys listed for their epochs",
     )
     return EXIT_OK
 
@@ -183,7 +187,7 @@ def cmd_trust_revoke(args: argparse.Namespace) -> int:
             draft = draft.set_status(args.operator, status)
             what = f"{args.operator} is now {args.status}"
     write_object(args.draft, draft.to_bytes())
-    print(f"{what} in {args.draft}; it takes effect with the next list signed")
+    report(args, f"{what} in {args.draft}; it takes effect with the next list signed")
     return EXIT_OK
 
 
@@ -192,17 +196,18 @@ def cmd_trust_sign(args: argparse.Namespace) -> int:
     draft = _draft(args.draft)
     previous_path = args.previous or (args.out if Path(args.out).exists() else None)
     previous = None
+    last = 0
     if previous_path is not None:
         data = read_object(previous_path, {TRUST_LIST_KIND})
         with _checked(previous_path):
             previous = SignedTrustList.from_bytes(data)
+            last = previous.head_fields().issued_at
     now = _now()
     issued_at = now
     if previous is not None:
         # Lists are numbered at most one a minute (the fast-forward bound). A list signed
         # sooner is dated a minute after the previous one, which verifiers accept as within
         # their clock tolerance; one more than that has to wait.
-        last = previous.head_fields().issued_at
         issued_at = max(now, last + MIN_LIST_INTERVAL)
         if issued_at > now + MIN_LIST_INTERVAL:
             raise CommandError(
@@ -224,10 +229,11 @@ def cmd_trust_sign(args: argparse.Namespace) -> int:
         )
     write_object(args.out, signed.to_bytes())
     head = signed.head_fields()
-    print(
+    report(
+        args,
         f"{args.out}: list {head.list_id} number {head.sequence}, "
         f"{plural(len(draft.operators), 'operator')}; relying parties fetch the next one from "
-        f"{instant(head.next_update)}, and refuse this one from {instant(head.expires_at)}"
+        f"{instant(head.next_update)}, and refuse this one from {instant(head.expires_at)}",
     )
     return EXIT_OK
 
