@@ -376,6 +376,18 @@ def test_objects_written_to_standard_output_are_not_mixed_with_reports(z: Party)
     assert json.loads(verified.out)["type"] == "result" and "accepted" in verified.err
 
 
+def test_a_presentation_read_from_standard_input_reports_on_standard_output(
+    z: Party, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _issued_wallet(z)
+    _request(z)
+    assert _present(z).code == EXIT_OK
+    data = (z.dir / "presentation.cbor").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    verified = z.ok("verify", *_verifier_args(z, BANK), "--in", "-")
+    assert verified.out.startswith("accepted:")
+
+
 def test_present_keeps_the_wallet_when_the_presentation_cannot_be_written(z: Party) -> None:
     _issued_wallet(z)
     _request(z)
@@ -396,6 +408,25 @@ def test_trust_sign_refuses_a_damaged_previous_list(z: Party) -> None:
             "--out", z.path("next.trust-list"))  # fmt: skip
     assert run.code == EXIT_BAD_INPUT and "Traceback" not in run.err
     assert not (z.dir / "next.trust-list").exists()
+
+
+def test_a_damaged_nonce_store_is_exit_4_naming_it(z: Party) -> None:
+    # Tables of another layout: the store opens, and fails at first use.
+    with sqlite3.connect(z.dir / "other.db") as db:
+        db.execute("CREATE TABLE zkcheck_requests (nonce BLOB PRIMARY KEY, something BLOB)")
+    run = z("request", *BANK, *trust_args(z), "--nonces", z.path("other.db"),
+            "--out", z.path("r.cbor"))  # fmt: skip
+    assert run.code == EXIT_BAD_INPUT and "other.db is damaged" in run.err
+    assert "Traceback" not in run.err and not (z.dir / "r.cbor").exists()
+    # Damaged after the request was made: verify says so, rather than refusing the
+    # presentation (exit 1) as if it were at fault.
+    _issued_wallet(z)
+    _request(z)
+    assert _present(z).code == EXIT_OK
+    with sqlite3.connect(z.dir / "rp.db") as db:
+        db.execute("ALTER TABLE zkcheck_requests RENAME COLUMN consumed TO spent")
+    damaged = _verify(z)
+    assert damaged.code == EXIT_BAD_INPUT and "rp.db is damaged" in damaged.err
 
 
 def test_a_database_that_cannot_be_used_is_exit_4(

@@ -76,3 +76,19 @@ def test_a_device_is_written_in_place_not_replaced() -> None:
     devnull = Path(os.devnull)
     write_object(str(devnull), b"\xa0")
     assert devnull.is_char_device()
+
+
+def test_an_output_that_is_a_device_is_written_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    # /dev/null can be written by anyone, though /dev is not anyone's to create files in
+    # (as a user other than root sees it).
+    from zkcheck.cli import files
+
+    real_access = os.access
+    monkeypatch.setattr(
+        files.os,
+        "access",
+        lambda path, mode: False if str(path) == "/dev" else real_access(path, mode),
+    )
+    files.check_output("/dev/null")
+    with pytest.raises(CommandError, match="no writable directory"):
+        files.check_output("/dev/zkcheck-not-a-device")

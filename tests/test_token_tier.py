@@ -486,6 +486,28 @@ def test_holder_refuses_challenges_that_do_not_match_the_request() -> None:
     assert len(phone.request_tokens(request, _header(good))) == 1
 
 
+def test_the_verifiers_header_cannot_pass_a_count_or_an_order_to_the_operator() -> None:
+    # What the operator receives (how many TokenRequests, under which issuer names, in
+    # which order) depends on the request's checks and the holder's batch alone: a
+    # verifier repeating its challenge, or ordering them its own way, changes nothing.
+    world = make_token_world()
+    trust = world.trust()
+    bank = world.verifier((AGE, SWAP), verifier_id="bank.example", max_age=AGE_MAX_AGE, trust=trust)
+    request = bank.create_request()
+    challenges = [
+        item.challenge for item in parse_www_authenticate(bank.token_challenge_header(request))
+    ]
+    seen = []
+    for header in (
+        _header(*challenges),
+        _header(*reversed(challenges)),
+        _header(*challenges, *challenges, challenges[0], challenges[0]),
+    ):
+        asks = world.holder(trust).request_tokens(request, header)
+        seen.append([(ask.issuer_name, ask.key.token_key_id) for ask in asks])
+    assert len(seen[0]) == 2 and seen[0] == seen[1] == seen[2]
+
+
 def test_holder_fetches_only_directories_the_trust_list_names() -> None:
     """A challenge naming a host that is no listed issuer of a check asked is passed over,
     its directory not fetched, whether or not the phone names its operator: a verifier

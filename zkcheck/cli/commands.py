@@ -92,6 +92,8 @@ def _input(path: str) -> Iterator[None]:
     try:
         yield
     except DecodeError as exc:
+        if isinstance(exc.__cause__, sqlite3.DatabaseError):
+            raise  # a damaged database, which the message names
         raise CommandError(EXIT_BAD_INPUT, f"{path}: {exc}") from None
 
 
@@ -436,6 +438,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         result = verifier.verify(data, number=args.number)
     except ZkcheckError as exc:
+        if isinstance(exc.__cause__, sqlite3.DatabaseError):
+            raise  # the verifier's database is damaged, not the presentation: exit 4
         sys.stderr.write(
             f"zkcheck verify: refused, not shown ({type(exc).__name__}: {exc}). "
             "The verifier treats the checks as not shown.\n"

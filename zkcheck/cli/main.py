@@ -941,10 +941,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as exc:  # a database that cannot be read or written (read-only, full)
         sys.stderr.write(f"zkcheck {args.command}: a database could not be used ({exc})\n")
         return EXIT_BAD_INPUT
+    except DecodeError as exc:
+        if not isinstance(exc.__cause__, sqlite3.DatabaseError):
+            return _internal_error(args.command)
+        # A database file zkcheck's stores found damaged (the message names it).
+        sys.stderr.write(f"zkcheck {args.command}: {exc}\n")
+        return EXIT_BAD_INPUT
     except Exception:
-        sys.stderr.write(
-            f"zkcheck {args.command}: internal error (a bug in zkcheck, please report it):\n"
-        )
-        traceback.print_exc()
-        return EXIT_INTERNAL
+        return _internal_error(args.command)
     return code
+
+
+def _internal_error(command: str) -> int:
+    """Report the exception being handled as a bug; its exit code."""
+    sys.stderr.write(f"zkcheck {command}: internal error (a bug in zkcheck, please report it):\n")
+    traceback.print_exc()
+    return EXIT_INTERNAL

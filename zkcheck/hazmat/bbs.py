@@ -244,7 +244,8 @@ def get_ciphersuite(
     """The (shared, cached) :class:`Ciphersuite` for ``suite`` on ``backend``.
 
     ``backend`` defaults to :func:`~zkcheck.hazmat.backend.get_backend`'s
-    choice (the ``ZKCHECK_BACKEND`` environment variable, else arkworks).
+    choice (the ``ZKCHECK_BACKEND`` environment variable, else ``arkworks+blst`` where
+    pyblst is installed, else ``arkworks``).
     """
     chosen = backend if backend is not None else get_backend()
     key = (suite, chosen.name)

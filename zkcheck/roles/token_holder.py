@@ -413,10 +413,14 @@ class TokenHolder:
         # challenge naming any other host is passed over, so a verifier cannot make the
         # phone contact a server of its choosing (spec/07-token-tier.md, "The holder").
         listed = {op.token_issuer_name(check) for op in operators for check in request.checks}
+        seen: set[bytes] = set()
         for item in parse_www_authenticate(header):
             challenge = item.challenge
-            if challenge.issuer_name not in listed:
+            if challenge.issuer_name not in listed or challenge.digest() in seen:
+                # A repeated challenge is answered once: each repeat would be one more
+                # TokenRequest, a count the verifier could pass to the operator.
                 continue
+            seen.add(challenge.digest())
             document = IssuerDirectory.from_json(self._directory(challenge.issuer_name))
             spki = document.select_token_key(TOKEN_TYPE_BLIND_RSA, now).token_key
             # Raises UntrustedIssuer or Expired unless the key is listed and valid now.
@@ -436,6 +440,9 @@ class TokenHolder:
             accepted.append((operator.operator_id, challenge, key))
         if not accepted:
             raise PolicyError("no usable token challenge")
+        # The operator sees the TokenRequests in this order: the holder's own, not the
+        # order of the verifier's header, which could otherwise carry a few bits to it.
+        accepted.sort(key=lambda entry: (entry[0], entry[2].issuer_name))
         return accepted
 
     def receive(self, ask: TokenAsk, token_response: bytes) -> None:

@@ -152,15 +152,16 @@ class Verifier:
             time=now,
             pseudonym=policy.pseudonym,
         )
+        if now >= self._next_purge:
+            # The store grows as requests are created; this keeps it to the requests
+            # and spent tokens that can still matter (spec/11, "Denial of service").
+            # Before registering: a purge that fails leaves no request unanswerable.
+            self._nonces.purge(now - PURGE_MARGIN)
+            self._next_purge = now + PURGE_INTERVAL
         self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
         self._created[request.nonce] = request
         if len(self._created) > _CREATED_CACHE:
             self._created.popitem(last=False)
-        if now >= self._next_purge:
-            # The store grows as requests are created; this keeps it to the requests
-            # and spent tokens that can still matter (spec/11, "Denial of service").
-            self._next_purge = now + PURGE_INTERVAL
-            self._nonces.purge(now - PURGE_MARGIN)
         return request
 
     def token_challenge_header(self, request: Request) -> str:

@@ -14,7 +14,7 @@ Two implementations stand behind the interface:
   times slower, used to cross-check the native backend on the same inputs;
 - ``arkworks+blst`` (needs the optional pyblst package): arkworks with blst
   computing the pairing product check, which is the larger part of verifying
-  a proof, in about 60% of arkworks' time.
+  a proof, in about three quarters of arkworks' time, conversions included.
 
 :func:`get_backend` picks one by name, or from the ``ZKCHECK_BACKEND``
 environment variable when no name is given, or else the default: the fastest

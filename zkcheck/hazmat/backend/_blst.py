@@ -1,7 +1,7 @@
 """An optional variant of the native backend: arkworks, with blst for pairings.
 
 blst (through the optional pyblst package, ``pip install zkcheck[blst]``)
-computes a two-pair pairing check in about 60% of the time arkworks takes,
+computes a two-pair pairing check in about three quarters of the time arkworks takes,
 conversions of the points included (``benchmarks/bench_bbs.py`` measures
 it). Everything else (decoding, group arithmetic, hashing to the curve) stays
 with arkworks; the pairing's G1 inputs are converted through their canonical
