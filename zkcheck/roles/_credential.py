@@ -241,7 +241,7 @@ class CredentialTier:
 
     def verify(self, body: bytes, context: VerificationContext) -> Evidence:
         request = context.request
-        # 1. The body decodes, with layout version 1 and presentation version 2 (DecodeError).
+        # 2. The evidence decodes, with layout version 1 and presentation version 2 (DecodeError).
         evidence = CredentialEvidence.from_bytes(body)
         # 3. The key, by its id, in the trust anchors, accepted now (UntrustedIssuer, Expired).
         operator, key = context.trust.find_credential_key(evidence.key_id, context.now)
