@@ -486,6 +486,48 @@ def test_holder_refuses_challenges_that_do_not_match_the_request() -> None:
     assert len(phone.request_tokens(request, _header(good))) == 1
 
 
+def test_a_holder_shows_a_token_for_every_check_its_operator_offers_or_nothing() -> None:
+    # Swapped an hour ago, the subscriber gets an age token and no swap token. Shown
+    # alone to a verifier that also asks sim_swap (optional), the age token would say
+    # that the swap check fails: the holder shows nothing. A subscriber of an operator
+    # with no swap tokens (public on the trust list) shows the age token alone.
+    world = make_token_world()
+    ages_only = make_token_world(
+        operator="operator-b.example",
+        domain="tokens.operator-b.example",
+        menu=Menu(frozenset({AGE})),
+    )
+    trust = world.trust(ages_only)
+    bank = Verifier(
+        Policy("bank.example", (AGE,), optional=(SWAP,), tiers=("token",), max_age=AGE_MAX_AGE),
+        trust,
+        clock=world.clock,
+    )
+    for operator_world, shown in ((world, None), (ages_only, (AGE,))):
+        request = bank.create_request()
+        phone = operator_world.holder(trust)
+        asks = phone.request_tokens(
+            request,
+            bank.token_challenge_header(request),
+            operator_id=operator_world.issuer.operator_id,
+        )
+        evidence = operator_world.attester.enrol(DEMO_SUBSCRIBERS["recently_swapped"])
+        for ask in asks:
+            if ask.key.check == SWAP:  # the check fails: nothing is signed
+                with pytest.raises(PolicyError):
+                    operator_world.issuer.issue(ask.issuer_name, ask.token_request, evidence)
+                continue
+            signed = operator_world.issuer.issue(ask.issuer_name, ask.token_request, evidence)
+            phone.receive(ask, signed)
+        assert phone.remaining() == 1
+        if shown is None:
+            with pytest.raises(PolicyError):
+                phone.present(request)
+            assert phone.remaining() == 1
+        else:
+            assert bank.verify(phone.present(request)).checks == shown
+
+
 def test_the_verifiers_header_cannot_pass_a_count_or_an_order_to_the_operator() -> None:
     # What the operator receives (how many TokenRequests, under which issuer names, in
     # which order) depends on the request's checks and the holder's batch alone: a

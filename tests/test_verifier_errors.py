@@ -25,6 +25,7 @@ from zkcheck.errors import (
     Expired,
     InvalidSignature,
     NotRequested,
+    PolicyError,
     Replayed,
     UntrustedIssuer,
     WrongVerifier,
@@ -308,12 +309,47 @@ def test_required_check_missing() -> None:
     world = make_world()
     holder = world.issued_holder([AGE])
     verifier = world.verifier((AGE, SWAP), max_age=WEEK)
+    with pytest.raises(PolicyError):  # the honest holder shows nothing
+        holder.present(verifier.create_request())
+    held = _held(holder)
     with pytest.raises(NotRequested):
-        verifier.verify(holder.present(verifier.create_request()))
-    # Optional checks may be missing.
+        verifier.verify(present_attestation(held.key, held.issued, verifier.create_request()))
+    # Optional checks may be missing from what a verifier accepts.
     lenient = world.verifier((AGE,), optional=(SWAP,), max_age=WEEK)
-    result = lenient.verify(world.issued_holder([AGE]).present(lenient.create_request()))
+    held = _held(world.issued_holder([AGE]))
+    result = lenient.verify(present_attestation(held.key, held.issued, lenient.create_request()))
     assert result.checks == (AGE,)
+
+
+def test_a_holder_shows_every_check_its_operator_offers_or_nothing() -> None:
+    """An optional check left out would tell the verifier that it does not hold: the holder
+    leaves out only what its operator does not offer (its menu on the trust list), and
+    shows nothing when it cannot show a check its operator offers (spec/10-privacy.md,
+    "Declined and failed presentations")."""
+    world = make_world(menu=Menu(frozenset({AGE})))  # operator-a.example: age_over only
+    source = MemorySubscriberSource(demo_subscribers(world.clock.now()))
+    full = Issuer("operator-b.example", COSESigningKey.generate(), source, clock=world.clock)
+    trust = private_trust([world.issuer.entry(), full.entry()], clock=world.clock)
+    policy = Policy("rp.example", (AGE,), (OPERATOR, "operator-b.example"), optional=(SWAP,),
+                    max_age=WEEK)  # fmt: skip
+    verifier = Verifier(policy, trust, clock=world.clock)
+    for issuer, shown in ((world.issuer, True), (full, False)):
+        holder = Holder(clock=world.clock, trust=trust)
+        holder.receive(issuer.issue(ADULT, holder.request_attestations([AGE])))
+        if shown:  # the operator offers no sim_swap: leaving it out tells nothing
+            assert verifier.verify(holder.present(verifier.create_request())).checks == (AGE,)
+        else:  # it does: an answer without it would say that it fails
+            with pytest.raises(PolicyError):
+                holder.present(verifier.create_request())
+            assert holder.remaining() == 1
+    # Holding both, the holder shows both; without the trust list it cannot tell what
+    # an operator offers, and shows only an attestation with every check asked.
+    both = Holder(clock=world.clock)
+    both.receive(full.issue(ADULT, both.request_attestations([AGE])))
+    with pytest.raises(PolicyError):
+        both.present(verifier.create_request())
+    both.receive(full.issue(ADULT, both.request_attestations([AGE, SWAP])))
+    assert verifier.verify(both.present(verifier.create_request())).checks == (AGE, SWAP)
 
 
 def test_check_not_requested() -> None:

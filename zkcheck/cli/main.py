@@ -252,7 +252,8 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
         policy,
         "--optional",
         "CHECK",
-        "a check asked for and reported when shown (repeat for more)",
+        "a check asked for and reported when shown; a phone whose operator offers it shows "
+        "it with the others or shows nothing (repeat for more)",
         check=True,
     )
     _repeated(

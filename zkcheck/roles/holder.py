@@ -121,8 +121,11 @@ class Holder:
 
         The attestation chosen is unexpired, from an operator the request
         accepts, no older than its maximum age, shows only checks the request
-        asks, and shows the most of them. Raises :class:`PolicyError` when no
-        stored attestation qualifies.
+        asks, and shows every check of the request that its operator's menu
+        offers (every check, without the trust list), optional ones included:
+        leaving one out would tell the verifier that it does not hold
+        (spec/10-privacy.md, "Declined and failed presentations"). Raises
+        :class:`PolicyError` when no stored attestation qualifies.
         """
         if isinstance(request, bytes):
             request = Request.from_bytes(request)
@@ -136,6 +139,7 @@ class Holder:
             and now < held.claims.expires_at
             and now - held.claims.issued_at <= request.max_age
             and set(held.claims.checks) <= asked
+            and self._offered(held.claims.operator, asked) <= set(held.claims.checks)
         ]
         if not candidates:
             raise PolicyError("no stored attestation answers this request")
@@ -144,6 +148,13 @@ class Holder:
         )
         self._held.remove(chosen)
         return present_attestation(chosen.key, chosen.issued, request)
+
+    def _offered(self, operator_id: str, asked: set[Check]) -> set[Check]:
+        """The checks of ``asked`` that the operator answers, by its menu on the trust list."""
+        operator = self._trust.operator(operator_id) if self._trust is not None else None
+        if operator is None:  # no trust list (or the operator is not on it): all of them
+            return asked
+        return {check for check in asked if operator.menu.allows(check)}
 
     def export_wallet(self) -> bytes:
         """The wallet as bytes, holder secret keys included: store it as a secret."""

@@ -19,7 +19,10 @@ class Policy:
     """What a relying party asks and accepts.
 
     ``required`` checks must all be shown; ``optional`` ones are asked and
-    reported when shown. ``operators`` are the operator ids accepted (each
+    reported when shown. A holder whose operator offers an optional check
+    shows it with the others or shows nothing (its absence would say that it
+    fails), so it is left out only by holders of operators that do not offer it.
+    ``operators`` are the operator ids accepted (each
     must be in the verifier's trust anchors); empty, the default, accepts
     every operator in good standing on the trust list, including those it
     lists later. ``max_age`` bounds the time

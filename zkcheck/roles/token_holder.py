@@ -24,7 +24,7 @@ commands; the wallet needs no trust anchors, only the holder's asking does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -63,7 +63,14 @@ from zkcheck.trust.clock import Clock, epoch_seconds
 from zkcheck.trust.token_keys import TokenKeyEntry
 from zkcheck.trust.trust_list import ListedOperator
 
-__all__ = ["TOKEN_WALLET_KIND", "HeldToken", "TokenAsk", "TokenHolder", "TokenWallet"]
+__all__ = [
+    "TOKEN_WALLET_KIND",
+    "HeldToken",
+    "TokenAsk",
+    "TokenHolder",
+    "TokenWallet",
+    "offered_token_checks",
+]
 
 TOKEN_WALLET_KIND = "token-wallet"  # noqa: S105 (a message type)
 """The type (key 1) of a token wallet file."""
@@ -209,15 +216,23 @@ class TokenWallet:
             self._tokens.pop(challenge_digest, None)
         return held
 
-    def present(self, request: Request | bytes) -> Presentation:
+    def present(
+        self, request: Request | bytes, *, offered: Mapping[str, frozenset[Check]] | None = None
+    ) -> Presentation:
         """Answer ``request`` with one unused token per check asked, then forget them.
 
-        The tokens come from one operator the request accepts (the one that
-        answers most checks; a request that names no operator accepts every
-        one whose tokens the wallet holds), each for the challenge the request implies for
-        its key's issuer name and check, under a key whose epoch contains now
-        and started no longer ago than the request's maximum age. Raises
-        :class:`PolicyError` when no held token qualifies.
+        The tokens come from one operator the request accepts (a request that
+        names no operator accepts every one whose tokens the wallet holds),
+        each for the challenge the request implies for its key's issuer name
+        and check, under a key whose epoch contains now and started no longer
+        ago than the request's maximum age. There is a token for every check
+        of the request that the operator answers with tokens, optional ones
+        included, or no presentation: leaving one out would tell the verifier
+        that it does not hold (spec/10-privacy.md, "Declined and failed
+        presentations"). ``offered`` gives, by operator id, the checks it
+        answers with tokens (:func:`offered_token_checks`); without it, every
+        check but ``number``. Raises :class:`PolicyError` when no held token
+        qualifies.
         """
         if isinstance(request, bytes):
             request = Request.from_bytes(request)
@@ -233,8 +248,10 @@ class TokenWallet:
                     held.key.issuer_name
                 )
         accepted = request.operators or sorted({operator_id for operator_id, _ in names})
+        asked = frozenset(check for check in request.checks if check != NUMBER)
         best: list[tuple[bytes, _Held]] = []
         for operator_id in accepted:
+            needed = asked if offered is None else asked & offered.get(operator_id, asked)
             chosen = []
             for check in request.checks:
                 if check == NUMBER:
@@ -252,7 +269,7 @@ class TokenWallet:
                     if fresh:
                         chosen.append((digest, fresh[0]))
                         break
-            if len(chosen) > len(best):
+            if needed <= {held.key.check for _, held in chosen} and len(chosen) > len(best):
                 best = chosen
         if not best:
             raise PolicyError("no held token answers this request")
@@ -454,5 +471,22 @@ class TokenHolder:
         return self.wallet.remaining()
 
     def present(self, request: Request | bytes) -> Presentation:
-        """Answer ``request`` with one unused token per check (:meth:`TokenWallet.present`)."""
-        return self.wallet.present(request)
+        """Answer ``request`` with one unused token per check (:meth:`TokenWallet.present`),
+        for every check the operator answers with tokens by the trust list."""
+        if isinstance(request, bytes):
+            request = Request.from_bytes(request)
+        offered = offered_token_checks(self._trust, request, epoch_seconds(self._clock.now()))
+        return self.wallet.present(request, offered=offered)
+
+
+def offered_token_checks(
+    trust: TrustAnchors, request: Request, now: int
+) -> dict[str, frozenset[Check]]:
+    """For each operator the request accepts, the checks of ``request`` it answers with
+    tokens now: those with a current token key on the trust list (public knowledge)."""
+    return {
+        operator.operator_id: frozenset(
+            check for check in request.checks if operator.token_key_at(check, now) is not None
+        )
+        for operator in accepted_operators(request, trust)
+    }

@@ -56,7 +56,7 @@ from zkcheck.roles import (
 )
 from zkcheck.roles._token import token_challenges
 from zkcheck.roles.demo_federation import DemoOperator
-from zkcheck.roles.token_holder import TOKEN_WALLET_KIND
+from zkcheck.roles.token_holder import TOKEN_WALLET_KIND, offered_token_checks
 from zkcheck.roles.token_issuer import TOKEN_ISSUER_KEY_KIND
 from zkcheck.sources.base import SubscriberSource
 from zkcheck.trust.clock import Clock, SystemClock, epoch_seconds
@@ -229,7 +229,11 @@ class TokenCommandTier:
         self, wallet: bytes, request: bytes, given: PhoneInputs, *, clock: Clock
     ) -> tuple[bytes, bytes]:
         tokens = TokenWallet.import_wallet(wallet, clock=clock)
-        presentation = tokens.present(request)
+        offered = None
+        if given.trust is not None:  # which checks each operator answers with tokens
+            asked = Request.from_bytes(request)
+            offered = offered_token_checks(given.trust, asked, epoch_seconds(clock.now()))
+        presentation = tokens.present(request, offered=offered)
         return tokens.export_wallet(), presentation.to_bytes()
 
     def challenge(self, verifier: Verifier, request: Request) -> bytes | None:
