@@ -18,6 +18,7 @@ from zkcheck.claims import (
     anniversary,
     holds,
     is_e164,
+    monitored_since,
     number_digest,
     sort_checks,
 )
@@ -287,3 +288,22 @@ def test_home_country_in_a_set() -> None:
     assert Menu.default().allows(eea) and Menu.default().allows(eu)
     with pytest.raises(ValueError):
         Check.home_country_in("es")
+
+
+@pytest.mark.parametrize("days", [10**6, 10**12])
+def test_facts_at_the_edge_of_the_calendar_evaluate_without_error(days: int) -> None:
+    # Values a subscriber database may hold, damaged or not: a monitored period reaching
+    # before the year 1, births and contracts whose anniversaries fall after the year 9999.
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    monitored = SubscriberFacts(sim=SwapRecord(None, days), device=SwapRecord(None, days))
+    assert holds(Check.sim_swap(72), monitored, now=now)
+    assert holds(Check.device_swap(240), monitored, now=now)
+    assert monitored_since(SwapRecord(None, days), now) is None  # before the year 1
+    late = SubscriberFacts(birth_date=date(9999, 1, 1), contract_start=date(9999, 12, 1))
+    assert not holds(Check.age_over(18), late, now=now)
+    assert not holds(Check.tenure(24), late, now=now)
+    assert anniversary(date(9999, 2, 28), 1) == date.max
+    assert add_months(date(9999, 12, 1), 1) == date.max
+    from zkcheck.roles.credential_issuer import layout_facts
+
+    layout_facts(SubscriberFacts(birth_date=date(2000, 1, 1), sim=SwapRecord(None, days)), now)

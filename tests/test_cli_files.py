@@ -92,3 +92,12 @@ def test_an_output_that_is_a_device_is_written_in_place(monkeypatch: pytest.Monk
     files.check_output("/dev/null")
     with pytest.raises(CommandError, match="no writable directory"):
         files.check_output("/dev/zkcheck-not-a-device")
+
+
+def test_an_output_that_is_a_directory_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    from zkcheck.cli import files
+
+    with pytest.raises(CommandError, match="is a directory"):
+        files.check_output(str(tmp_path))

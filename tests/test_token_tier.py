@@ -528,6 +528,20 @@ def test_a_holder_shows_a_token_for_every_check_its_operator_offers_or_nothing()
             assert bank.verify(phone.present(request)).checks == shown
 
 
+def test_a_check_no_token_could_answer_for_the_request_is_left_out() -> None:
+    # Age tokens come from week-long epochs: with the default maximum age of an hour, no
+    # age token of this epoch can answer the bank, which anyone can tell from the trust
+    # list, so the holder shows the swap token without one.
+    world = make_token_world()
+    trust = world.trust()
+    policy = Policy("bank.example", (SWAP,), optional=(AGE,), tiers=("token",))
+    bank = Verifier(policy, trust, clock=world.clock)
+    request = bank.create_request()
+    phone = world.holder(trust)
+    assert world.fetch(phone, request, bank.token_challenge_header(request)) == 2
+    assert bank.verify(phone.present(request)).checks == (SWAP,)
+
+
 def test_the_verifiers_header_cannot_pass_a_count_or_an_order_to_the_operator() -> None:
     # What the operator receives (how many TokenRequests, under which issuer names, in
     # which order) depends on the request's checks and the holder's batch alone: a

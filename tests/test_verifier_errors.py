@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from tests.attest_world import ADULT, OPERATOR, make_world
 from zkcheck.claims import Check, Menu
+from zkcheck.cli.tiers.base import PhoneInputs
+from zkcheck.cli.tiers.signed import SIGNED
 from zkcheck.encoding.cose import COSESigningKey, Curve, Sign1
 from zkcheck.encoding.messages import IssuedAttestation, Presentation, Request
 from zkcheck.encoding.signed import KeyBindingClaims, bind
@@ -342,6 +344,13 @@ def test_a_holder_shows_every_check_its_operator_offers_or_nothing() -> None:
             with pytest.raises(PolicyError):
                 holder.present(verifier.create_request())
             assert holder.remaining() == 1
+    # The command line's phone, given the trust list, knows the offer too.
+    holder = Holder(clock=world.clock)
+    holder.receive(world.issuer.issue(ADULT, holder.request_attestations([AGE])))
+    given = PhoneInputs(trust=trust)
+    request = verifier.create_request().to_bytes()
+    _, shown = SIGNED.present(holder.export_wallet(), request, given, clock=world.clock)
+    assert verifier.verify(shown).checks == (AGE,)
     # Holding both, the holder shows both; without the trust list it cannot tell what
     # an operator offers, and shows only an attestation with every check asked.
     both = Holder(clock=world.clock)

@@ -77,6 +77,7 @@ __all__ = [
     "anniversary",
     "holds",
     "is_e164",
+    "monitored_since",
     "number_digest",
     "sort_checks",
 ]
@@ -383,18 +384,35 @@ def number_digest(salt: bytes, number: str) -> bytes:
 
 def anniversary(birth: date, years: int) -> date:
     """The day someone born on ``birth`` turns ``years``: 29 February becomes 1 March
-    in years that are not leap years."""
+    in years that are not leap years; ``date.max`` when that is after the year 9999."""
     year = birth.year + years
+    if year > date.max.year:
+        return date.max
     if birth.month == 2 and birth.day == 29 and not calendar.isleap(year):
         return date(year, 3, 1)
     return birth.replace(year=year)
 
 
 def add_months(start: date, months: int) -> date:
-    """``start`` plus ``months`` calendar months, the day clamped to the month's last day."""
+    """``start`` plus ``months`` calendar months, the day clamped to the month's last day;
+    ``date.max`` when that is after the year 9999."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
+    if year > date.max.year:
+        return date.max
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def monitored_since(record: SwapRecord, now: datetime) -> datetime | None:
+    """The start of a record's monitored period (``now`` minus its days); ``None`` when it
+    began before the year 1, that is, before any instant zkcheck compares it with."""
+    days = record.monitored_period_days
+    if days is None:
+        return None
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _integer(parameter: int | str | None) -> int:
@@ -418,8 +436,8 @@ def _no_change_in_window(record: SwapRecord | None, window_start: datetime, now:
         return record.latest_change < window_start and record.latest_change <= now
     if record.monitored_period_days is None:
         return False
-    monitored_from = now - timedelta(days=record.monitored_period_days)
-    return monitored_from <= window_start
+    monitored_from = monitored_since(record, now)
+    return monitored_from is None or monitored_from <= window_start
 
 
 def holds(

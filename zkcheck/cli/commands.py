@@ -164,6 +164,7 @@ def cmd_keygen_operator(args: argparse.Namespace) -> int:
         args,
         f"operator keys of {args.operator_id} ({tier.name} tier) written to {args.out} "
         f"(secret, mode 0600); {outputs}",
+        ("keyset", "directories"),
     )
     return EXIT_OK
 
@@ -422,6 +423,7 @@ def cmd_request(args: argparse.Namespace) -> int:
         args,
         f"request of {request.verifier_id} for {checks_in_words(request.checks)} written to "
         f"{args.out}{written}; it can be answered once, until {instant(request.expires_at)}",
+        ("out", "challenge"),
     )
     return EXIT_OK
 

@@ -154,14 +154,10 @@ def _encoded(data: bytes, path: str, form: str | None) -> bytes:
     return to_json(data) if form == "json" else data
 
 
-_OUTPUTS = ("out", "challenge", "directories", "draft", "keyset", "pin")
-"""The options through which commands write objects (``-``: standard output)."""
-
-
-def report(args: argparse.Namespace, text: str) -> None:
+def report(args: argparse.Namespace, text: str, outputs: tuple[str, ...] = ("out",)) -> None:
     """A line for the person running the command: standard output, unless an object
-    is written there (an output option is ``-``)."""
-    writes_stdout = any(getattr(args, name, None) == "-" for name in _OUTPUTS)
+    is written there (one of the command's ``outputs`` options is ``-``)."""
+    writes_stdout = any(getattr(args, name, None) == "-" for name in outputs)
     (sys.stderr if writes_stdout else sys.stdout).write(text + "\n")
 
 
@@ -200,6 +196,8 @@ def check_output(path: str) -> None:
         raise CommandError(
             EXIT_BAD_INPUT, f"{path} holds a secret key or wallet; choose another output"
         )
+    if target.is_dir():
+        raise CommandError(EXIT_BAD_INPUT, f"cannot write {path}: it is a directory")
     if target.exists() and not target.is_file() and os.access(target, os.W_OK):
         return  # a device or pipe (/dev/null), written in place
     if not target.parent.is_dir() or not os.access(target.parent, os.W_OK | os.X_OK):

@@ -588,7 +588,10 @@ def _parser() -> argparse.ArgumentParser:
         "credential, bound to the request, that shows what it asks and nothing else (the "
         "credential is kept: it is shown any number of times); the phone checks the request "
         "against its operator's menu on the trust list, and answers a pseudonym request for "
-        "--origin. Exit code 1 when nothing in the wallet answers the request.",
+        "--origin. The phone shows every check asked that its operator offers, optional ones "
+        "included, or nothing; with --trust-list it knows the operator's offer (signed and "
+        "token tiers: without it, every check asked). Exit code 1 when nothing in the wallet "
+        "answers the request.",
         "  zkcheck present --wallet phone.wallet --in request.cbor --out presentation.cbor\n"
         "  zkcheck present --wallet phone.credentials --in request.cbor \\\n"
         "      --trust-list federation.trust-list --pin authority.pin \\\n"
@@ -597,7 +600,7 @@ def _parser() -> argparse.ArgumentParser:
     _file(present, "--wallet", "the phone's wallet")
     _file(present, "--in", "the verifier's request")
     _file(present, "--out", "the presentation")
-    _add_phone_trust(present, "credential tier")
+    _add_phone_trust(present, "the checks the operator offers (every tier)")
     present.add_argument(
         "--origin",
         metavar="ID",

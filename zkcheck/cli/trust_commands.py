@@ -104,6 +104,7 @@ def cmd_trust_init(args: argparse.Namespace) -> int:
         f"trust list {args.list_id}: authority key (current and next) in {args.authority} "
         f"(secret, mode 0600); the key relying parties pin in {args.pin}; an empty draft in "
         f"{args.draft}: add operators, then sign",
+        ("pin", "draft"),
     )
     return EXIT_OK
 
@@ -125,6 +126,7 @@ def cmd_trust_add_operator(args: argparse.Namespace) -> int:
         f"{entry.operator_id} added to {args.draft} with {plural(len(entry.keys), 'signing key')}"
         f", {plural(len(entry.token_keys), 'token key')} and "
         f"{plural(len(entry.credential_keys), 'credential key')}; sign the draft to publish it",
+        ("draft",),
     )
     return EXIT_OK
 
@@ -168,6 +170,7 @@ def cmd_trust_rotate(args: argparse.Namespace) -> int:
         f"{entry.operator_id}: new signing keys listed from {instant(now + args.lead)}; its other "
         f"signing keys stay valid until {instant(now + args.lead + args.overlap)}; new token "
         "and credential keys listed for their epochs",
+        ("draft",),
     )
     return EXIT_OK
 
@@ -187,7 +190,7 @@ def cmd_trust_revoke(args: argparse.Namespace) -> int:
             draft = draft.set_status(args.operator, status)
             what = f"{args.operator} is now {args.status}"
     write_object(args.draft, draft.to_bytes())
-    report(args, f"{what} in {args.draft}; it takes effect with the next list signed")
+    report(args, f"{what} in {args.draft}; it takes effect with the next list signed", ("draft",))
     return EXIT_OK
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
 
-from zkcheck.claims import Menu, SubscriberFacts, SwapRecord
+from zkcheck.claims import Menu, SubscriberFacts, SwapRecord, monitored_since
 from zkcheck.encoding.cbor import encode
 from zkcheck.encoding.credential import CarryOver, CredentialRequest, CredentialResponse
 from zkcheck.encoding.messages import VERSION, check_identifier, message_fields
@@ -114,7 +114,10 @@ def swap_hour(record: SwapRecord | None, instant: datetime) -> int:
     if record.latest_change is not None:
         raw = _hour_ceil(record.latest_change)
     elif record.monitored_period_days is not None:
-        raw = _hour_ceil(instant - timedelta(days=record.monitored_period_days))
+        since = monitored_since(record, instant)
+        if since is None:  # monitored since before the year 1: clamped below anyway
+            return hour_floor(epoch_seconds(instant)) - SWAP_CLAMP_HOURS
+        raw = _hour_ceil(since)
     else:
         return HOUR_SENTINEL
     return max(raw, hour_floor(epoch_seconds(instant)) - SWAP_CLAMP_HOURS)

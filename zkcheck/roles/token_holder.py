@@ -483,10 +483,15 @@ def offered_token_checks(
     trust: TrustAnchors, request: Request, now: int
 ) -> dict[str, frozenset[Check]]:
     """For each operator the request accepts, the checks of ``request`` it answers with
-    tokens now: those with a current token key on the trust list (public knowledge)."""
-    return {
-        operator.operator_id: frozenset(
-            check for check in request.checks if operator.token_key_at(check, now) is not None
-        )
-        for operator in accepted_operators(request, trust)
-    }
+    tokens now: those with a token key on the trust list whose epoch contains now and began
+    no longer ago than the request's maximum age (public knowledge: no holder can show a
+    token for any other)."""
+    offered = {}
+    for operator in accepted_operators(request, trust):
+        checks = set()
+        for check in request.checks:
+            key = operator.token_key_at(check, now)
+            if key is not None and now - key.not_before <= request.max_age:
+                checks.add(check)
+        offered[operator.operator_id] = frozenset(checks)
+    return offered
