@@ -45,6 +45,7 @@ _PACKAGES = (
     "cryptography",
     "gmpy2",
     "cbor2",
+    "pyblst",  # optional: installed, it makes arkworks+blst the default backend
 )
 
 
@@ -160,6 +161,14 @@ def cpu_flags() -> frozenset[str]:
     return frozenset((_cpuinfo_field("flags") or "").split())
 
 
+def _openssl_version() -> str | None:
+    try:
+        from cryptography.hazmat.backends.openssl.backend import backend
+    except ImportError:  # pragma: no cover - cryptography is a dependency
+        return None
+    return str(backend.openssl_version_text())
+
+
 def machine_description() -> dict[str, Any]:
     """What the numbers were measured on, stored beside them."""
     cpu = _cpuinfo_field("model name") or platform.processor() or platform.machine()
@@ -173,6 +182,9 @@ def machine_description() -> dict[str, Any]:
     return {
         "cpu": cpu,
         "cpu_features": [feature for feature in _FLOOR_FEATURES if feature in flags],
+        # The RSA floors are OpenSSL's, and the mask a child run may set changes them.
+        "openssl": _openssl_version(),
+        "openssl_ia32cap": os.environ.get("OPENSSL_ia32cap"),  # noqa: SIM112 (OpenSSL spells it so)
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
