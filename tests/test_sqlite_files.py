@@ -85,3 +85,24 @@ def test_busy_is_not_damage(tmp_path: Path) -> None:
     assert not is_damage(caught.value)
     holder.execute("ROLLBACK")
     holder.close()
+
+
+def test_a_commit_that_fails_busy_leaves_no_transaction_open(tmp_path: Path) -> None:
+    # A reader holding the file (a backup, the sqlite3 tool) past the timeout makes the
+    # COMMIT itself fail: the write is rolled back, the connection leaves the
+    # transaction, and the next write, once the reader is gone, succeeds.
+    path = tmp_path / "nonces.sqlite"
+    store = SQLiteNonceStore(path, timeout=0.1)
+    store.register(b"n" * 32, b"r", 1000)
+    store.register(b"m" * 32, b"r", 1000)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM zkcheck_requests").fetchone()  # a shared lock
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store.consume(b"n" * 32, 10)
+    assert not store._db.in_transaction
+    reader.execute("ROLLBACK")
+    reader.close()
+    assert store.consume(b"n" * 32, 10)  # the failed consume changed nothing
+    assert store.consume(b"m" * 32, 10) and store.purge(2000) == 2
+    store.close()

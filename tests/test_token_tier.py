@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -898,3 +900,42 @@ def test_key_set_refuses_overlapping_epochs_and_colliding_truncated_ids() -> Non
     other = make_token_world(operator="operator-b.example")
     with pytest.raises(ValueError, match="one operator"):
         world.keyset(other)
+
+
+def test_threads_sharing_a_wallet_never_show_one_token_twice() -> None:
+    # An application answering two requests at once: each token is shown once, and a
+    # thread that finds nothing left gets PolicyError, nothing else.
+    def present(
+        holder: TokenHolder, request: Request, start: threading.Barrier, results: list[object]
+    ) -> None:
+        start.wait()
+        try:
+            results.append(holder.present(request).body)
+        except ZkcheckError as exc:
+            results.append(type(exc))
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        world = make_token_world()
+        trust = world.trust()
+        site = world.verifier((AGE,), max_age=AGE_MAX_AGE, trust=trust)
+        holder = world.holder(trust)
+        for _ in range(20):
+            request = site.create_request()
+            world.fetch(holder, request, site.token_challenge_header(request), batch=2)
+            results: list[object] = []
+            start = threading.Barrier(3)
+            threads = [
+                threading.Thread(target=present, args=(holder, request, start, results))
+                for _ in range(3)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            bodies = [result for result in results if isinstance(result, bytes)]
+            assert len(bodies) == len(set(bodies)) == 2
+            assert [result for result in results if not isinstance(result, bytes)] == [PolicyError]
+    finally:
+        sys.setswitchinterval(previous)

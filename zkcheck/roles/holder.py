@@ -8,6 +8,7 @@ or key (DESIGN.md, "Three privacy tiers").
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from zkcheck.encoding.messages import (
 )
 from zkcheck.encoding.signed import AttestationClaims, decode_attestation
 from zkcheck.errors import DecodeError, PolicyError
+from zkcheck.roles._locking import synchronized
 from zkcheck.roles._signed import TIER, present_attestation, verify_attestation
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock, epoch_seconds
@@ -66,9 +68,11 @@ class Holder:
         self._clock = clock
         self._curve = curve
         self._trust = trust
+        self._lock = threading.RLock()
         self._pending: list[COSESigningKey] = []
         self._held: list[_Held] = []
 
+    @synchronized
     def request_attestations(self, checks: Iterable[Check], count: int = 1) -> IssuanceRequest:
         """Ask for ``count`` attestations of ``checks``, each bound to its own fresh key."""
         if not 1 <= count <= MAX_BATCH:
@@ -77,6 +81,7 @@ class Holder:
         self._pending.extend(keys)
         return IssuanceRequest(tuple(checks), tuple(key.public_key for key in keys))
 
+    @synchronized
     def receive(self, response: IssuanceResponse | bytes) -> int:
         """Store the attestations of a response; returns how many were stored.
 
@@ -116,6 +121,7 @@ class Holder:
         """Unused attestations (that show ``check``, when given)."""
         return sum(check is None or check in held.claims.checks for held in self._held)
 
+    @synchronized
     def present(self, request: Request | bytes) -> Presentation:
         """Answer ``request`` with one unused attestation, then forget it and its key.
 
@@ -156,6 +162,7 @@ class Holder:
             return asked
         return {check for check in asked if operator.menu.allows(check)}
 
+    @synchronized
     def export_wallet(self) -> bytes:
         """The wallet as bytes, holder secret keys included: store it as a secret."""
         return encode(

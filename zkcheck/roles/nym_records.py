@@ -144,25 +144,20 @@ class SQLiteNymRecords(SQLiteFile, MutableMapping[str, NymRecord]):
             ).fetchone()
         return int(count)
 
+    @refuses_damage
     def setdefault(self, msisdn: str, default: NymRecord) -> NymRecord:
         """The subscriber's record: ``default``, stored, if it had none; else the stored one,
         unchanged. Atomic between every process that opens the file."""
         key, checked = _check_key(msisdn), _check_record(default)
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    f"INSERT OR IGNORE {_INTO}",
-                    (self.operator_id, key, *_values(checked)),
-                )
-                row = self._db.execute(
-                    _SELECT,
-                    (self.operator_id, key),
-                ).fetchone()
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, self._immediate():
+            self._db.execute(
+                f"INSERT OR IGNORE {_INTO}",
+                (self.operator_id, key, *_values(checked)),
+            )
+            row = self._db.execute(
+                _SELECT,
+                (self.operator_id, key),
+            ).fetchone()
         return _record(row)
 
 

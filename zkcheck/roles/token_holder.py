@@ -24,6 +24,7 @@ commands; the wallet needs no trust anchors, only the holder's asking does.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
@@ -57,6 +58,7 @@ from zkcheck.hazmat.privacypass import (
     parse_www_authenticate,
     token_key_id,
 )
+from zkcheck.roles._locking import synchronized
 from zkcheck.roles._token import TIER, accepted_operators
 from zkcheck.trust.anchors import TrustAnchors
 from zkcheck.trust.clock import Clock, epoch_seconds
@@ -134,6 +136,7 @@ class TokenWallet:
 
     def __init__(self, *, clock: Clock) -> None:
         self._clock = clock
+        self._lock = threading.RLock()
         self._tokens: dict[bytes, list[_Held]] = {}
         self._pending: dict[bytes, TokenAsk] = {}
 
@@ -146,6 +149,7 @@ class TokenWallet:
     def _now(self) -> int:
         return epoch_seconds(self._clock.now())
 
+    @synchronized
     def _expect(self, asks: tuple[TokenAsk, ...]) -> None:
         """Keep ``asks`` until their answers arrive; asks whose epoch has ended are dropped."""
         now = self._now()
@@ -158,6 +162,7 @@ class TokenWallet:
         while len(self._pending) > _MAX_WALLET_ENTRIES:
             del self._pending[next(iter(self._pending))]
 
+    @synchronized
     def receive(self, ask: TokenAsk, token_response: bytes) -> None:
         """Finish ``ask`` with the operator's TokenResponse and keep the token.
 
@@ -169,6 +174,7 @@ class TokenWallet:
         digest = ask._state.export()[1]
         self._tokens.setdefault(digest, []).append(_Held(token, ask._key, ask.operator_id))
 
+    @synchronized
     def receive_issuance(self, response: TokenIssuanceResponse | bytes) -> int:
         """Finish every TokenRequest a ``token-response`` answers; returns how many tokens
         were kept. Raises :class:`DecodeError` for an answer to no TokenRequest of
@@ -216,6 +222,7 @@ class TokenWallet:
             self._tokens.pop(challenge_digest, None)
         return held
 
+    @synchronized
     def present(
         self, request: Request | bytes, *, offered: Mapping[str, frozenset[Check]] | None = None
     ) -> Presentation:
@@ -280,6 +287,7 @@ class TokenWallet:
 
     # -- the file form --------------------------------------------------------------------
 
+    @synchronized
     def export_wallet(self) -> bytes:
         """The wallet as bytes, tokens and blinding inverses included: store it as a secret.
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -85,6 +86,21 @@ class SQLiteFile:
                 self._db.executescript(schema)
         except BaseException:
             self._db.close()
+            raise
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """One ``BEGIN IMMEDIATE`` transaction (the caller holds ``_lock``): committed when
+        the block ends, rolled back when it raises, also when the COMMIT itself fails (a
+        reader kept the file busy past the timeout), so the connection never stays inside
+        a transaction that holds the write lock."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
 
     def close(self) -> None:

@@ -153,6 +153,10 @@ CREATE TABLE IF NOT EXISTS zkcheck_spent (
 """
 
 
+class _NotConsumed(Exception):
+    """The nonce is unknown, consumed or expired: the transaction is rolled back."""
+
+
 class SQLiteNonceStore(SQLiteFile):
     """A nonce store in an SQLite file, shared by every process that opens it.
 
@@ -198,42 +202,30 @@ class SQLiteNonceStore(SQLiteFile):
         if not _valid_key(nonce) or type(now) is not int or not _valid_spend(spend):
             return False
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                cursor = self._db.execute(
-                    "UPDATE zkcheck_requests SET consumed = 1 "
-                    "WHERE nonce = ? AND consumed = 0 AND expires_at > ?",
-                    (nonce, now),
-                )
-                if cursor.rowcount != 1:
-                    self._db.execute("ROLLBACK")
-                    return False
-                self._db.executemany(
-                    "INSERT INTO zkcheck_spent (value, expires_at) VALUES (?, ?)",
-                    list(spend.items()),
-                )
-            except sqlite3.IntegrityError:
-                self._db.execute("ROLLBACK")
+                with self._immediate():
+                    cursor = self._db.execute(
+                        "UPDATE zkcheck_requests SET consumed = 1 "
+                        "WHERE nonce = ? AND consumed = 0 AND expires_at > ?",
+                        (nonce, now),
+                    )
+                    if cursor.rowcount != 1:
+                        raise _NotConsumed
+                    self._db.executemany(
+                        "INSERT INTO zkcheck_spent (value, expires_at) VALUES (?, ?)",
+                        list(spend.items()),
+                    )
+            except (_NotConsumed, sqlite3.IntegrityError):  # rolled back: nothing changed
                 return False
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
             return True
 
     @refuses_damage
     def purge(self, now: int) -> int:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                removed = self._db.execute(
-                    "DELETE FROM zkcheck_requests WHERE expires_at <= ?", (now,)
-                ).rowcount
-                removed += self._db.execute(
-                    "DELETE FROM zkcheck_spent WHERE expires_at <= ?", (now,)
-                ).rowcount
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            return removed
+        with self._lock, self._immediate():
+            removed = self._db.execute(
+                "DELETE FROM zkcheck_requests WHERE expires_at <= ?", (now,)
+            ).rowcount
+            removed += self._db.execute(
+                "DELETE FROM zkcheck_spent WHERE expires_at <= ?", (now,)
+            ).rowcount
+        return removed

@@ -140,23 +140,17 @@ class SQLiteTrustState(SQLiteFile):
 
     @refuses_damage
     def advance(self, list_id: str, new: StoredTrust) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if _check_order(self._row(list_id), new):
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO zkcheck_trust_lists "
-                        "(list_id, pinned, authority, sequence, digest, issued_at, bundle) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            list_id, new.pinned, new.authority, new.sequence, new.digest,
-                            new.issued_at, new.bundle,
-                        ),
-                    )  # fmt: skip
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, self._immediate():
+            if _check_order(self._row(list_id), new):
+                self._db.execute(
+                    "INSERT OR REPLACE INTO zkcheck_trust_lists "
+                    "(list_id, pinned, authority, sequence, digest, issued_at, bundle) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        list_id, new.pinned, new.authority, new.sequence, new.digest,
+                        new.issued_at, new.bundle,
+                    ),
+                )  # fmt: skip
 
     @refuses_damage
     def forget(self, list_id: str) -> None:
