@@ -303,6 +303,11 @@ def test_facts_at_the_edge_of_the_calendar_evaluate_without_error(days: int) -> 
     assert not holds(Check.age_over(18), late, now=now)
     assert not holds(Check.tenure(24), late, now=now)
     assert anniversary(date(9999, 2, 28), 1) == date.max
+    # Not even on the calendar's last day.
+    last = datetime(9999, 12, 31, 12, tzinfo=UTC)
+    assert not holds(Check.age_over(18), SubscriberFacts(birth_date=date(9999, 6, 1)), now=last)
+    assert not holds(Check.tenure(1), SubscriberFacts(contract_start=date(9999, 12, 30)), now=last)
+    assert holds(Check.age_over(18), SubscriberFacts(birth_date=date(9981, 12, 31)), now=last)
     assert add_months(date(9999, 12, 1), 1) == date.max
     from zkcheck.roles.credential_issuer import layout_facts
 

@@ -564,6 +564,10 @@ def test_the_verifiers_header_cannot_pass_a_count_or_an_order_to_the_operator() 
         asks = world.holder(trust).request_tokens(request, header)
         seen.append([(ask.issuer_name, ask.key.token_key_id) for ask in asks])
     assert len(seen[0]) == 2 and seen[0] == seen[1] == seen[2]
+    # Nor by leaving a challenge out: which checks the operator sees is the request's.
+    for challenge in challenges:
+        with pytest.raises(PolicyError, match="leave out"):
+            world.holder(trust).request_tokens(request, _header(challenge))
 
 
 def test_holder_fetches_only_directories_the_trust_list_names() -> None:
@@ -939,3 +943,33 @@ def test_threads_sharing_a_wallet_never_show_one_token_twice() -> None:
             assert [result for result in results if not isinstance(result, bytes)] == [PolicyError]
     finally:
         sys.setswitchinterval(previous)
+
+
+def test_looking_up_unused_tokens_does_not_race_a_presentation() -> None:
+    # The holder's asking reads the wallet's tokens while another thread may be showing
+    # one: the read holds the wallet's lock, so it never writes back a token just shown.
+    from zkcheck.roles.token_holder import TokenWallet, _Held
+
+    wallet = TokenWallet(clock=FixedClock(START))
+    shown = threading.Event()
+
+    def show_first() -> None:  # what present() does, under the wallet's lock
+        with wallet._lock:
+            wallet._tokens[b"digest"].remove(first)
+            shown.set()
+
+    class Key:
+        started = False
+
+        def valid_at(self, now: int) -> bool:
+            if not Key.started:  # mid-read, another thread shows the first token
+                Key.started = True
+                threading.Thread(target=show_first).start()
+                shown.wait(0.2)  # with the lock held it cannot, until the read is done
+            return True
+
+    first, second = _Held(b"first", Key(), "op"), _Held(b"second", Key(), "op")  # type: ignore[arg-type]
+    wallet._tokens[b"digest"] = [first, second]
+    wallet._unused(b"digest", 0)
+    assert shown.wait(2)
+    assert wallet._tokens[b"digest"] == [second]

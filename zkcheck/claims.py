@@ -458,12 +458,22 @@ def holds(
         raise ValueError("as_of cannot be later than now")
     today = now.astimezone(UTC).date()
     kind, parameter = check.kind, check.parameter
+    # An age or tenure reached only after the year 9999 is never reached (its cutoff,
+    # date.max, stands for "never" and is not compared with today).
     if kind is CheckKind.AGE_OVER:
-        born = facts.birth_date
-        return born is not None and anniversary(born, _integer(parameter)) <= today
+        born, years = facts.birth_date, _integer(parameter)
+        return (
+            born is not None
+            and born.year + years <= date.max.year
+            and anniversary(born, years) <= today
+        )
     if kind is CheckKind.TENURE:
-        start = facts.contract_start
-        return start is not None and add_months(start, _integer(parameter)) <= today
+        start, months = facts.contract_start, _integer(parameter)
+        return (
+            start is not None
+            and start.year + (start.month - 1 + months) // 12 <= date.max.year
+            and add_months(start, months) <= today
+        )
     if kind is CheckKind.SIM_SWAP or kind is CheckKind.DEVICE_SWAP:
         record = facts.sim if kind is CheckKind.SIM_SWAP else facts.device
         window_start = as_of - timedelta(hours=_integer(parameter))

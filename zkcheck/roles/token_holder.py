@@ -211,6 +211,7 @@ class TokenWallet:
         """The TokenRequests waiting for an answer, described by their keys."""
         return tuple(HeldToken(ask.operator_id, ask._key) for ask in self._pending.values())
 
+    @synchronized
     def _unused(self, challenge_digest: bytes, now: int) -> list[_Held]:
         """The unexpired tokens held for a challenge (expired ones are forgotten)."""
         held = [
@@ -463,6 +464,16 @@ class TokenHolder:
             if challenge != expected:
                 raise PolicyError("a challenge does not match the request")
             accepted.append((operator.operator_id, challenge, key))
+        # Every challenge the request implies must be there: a verifier leaving some out
+        # would choose which TokenRequests the operator sees, a few bits it could pass on.
+        expected_digests = {
+            token_challenge(name, check, request.verifier_id, request_digest).digest()
+            for op in operators
+            for check in request.checks
+            if check != NUMBER and (name := op.token_issuer_name(check)) is not None
+        }
+        if not expected_digests <= seen:
+            raise PolicyError("the challenges leave out a check the request asks")
         if not accepted:
             raise PolicyError("no usable token challenge")
         # The operator sees the TokenRequests in this order: the holder's own, not the
