@@ -70,7 +70,10 @@ def test_strict_decoder_refuses(hex_input: str, reason: str) -> None:
 
 def test_size_and_depth_are_bounded() -> None:
     deep = b"\x81" * 20 + b"\x01"
-    assert decode(deep, max_depth=21) is not None
+    nested: object = 1
+    for _ in range(20):
+        nested = [nested]
+    assert decode(deep, max_depth=21) == nested
     with pytest.raises(DecodeError):
         decode(deep, max_depth=16)
     big = encode(b"x" * 100)
