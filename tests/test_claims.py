@@ -308,6 +308,11 @@ def test_facts_at_the_edge_of_the_calendar_evaluate_without_error(days: int) -> 
     assert not holds(Check.age_over(18), SubscriberFacts(birth_date=date(9999, 6, 1)), now=last)
     assert not holds(Check.tenure(1), SubscriberFacts(contract_start=date(9999, 12, 30)), now=last)
     assert holds(Check.age_over(18), SubscriberFacts(birth_date=date(9981, 12, 31)), now=last)
+    # The predicates' cutoffs on that day: the latest start or birth that qualifies.
+    from zkcheck.hazmat.predicate_statements import age_cutoff, tenure_cutoff
+
+    assert tenure_cutoff(last.date().toordinal(), 1) == date(9999, 11, 30).toordinal()
+    assert age_cutoff(last.date().toordinal(), 18) == date(9981, 12, 31).toordinal()
     assert add_months(date(9999, 12, 1), 1) == date.max
     from zkcheck.roles.credential_issuer import layout_facts
 

@@ -936,6 +936,8 @@ def test_threads_sharing_a_wallet_never_show_one_token_twice() -> None:
             ]
             for thread in threads:
                 thread.start()
+            while any(thread.is_alive() for thread in threads):  # a reader meanwhile
+                assert holder.wallet.remaining() >= 0 and len(holder.wallet.held()) >= 0
             for thread in threads:
                 thread.join()
             bodies = [result for result in results if isinstance(result, bytes)]
@@ -943,6 +945,29 @@ def test_threads_sharing_a_wallet_never_show_one_token_twice() -> None:
             assert [result for result in results if not isinstance(result, bytes)] == [PolicyError]
     finally:
         sys.setswitchinterval(previous)
+
+
+@pytest.mark.parametrize("own_operator", [False, True])
+def test_a_holder_with_a_newer_trust_list_answers_a_verifier_with_an_older_one(
+    own_operator: bool,
+) -> None:
+    # The verifier's list knows operator A; the phone's newer list also lists operator B.
+    # The header then names A's challenges only, which the phone takes as complete.
+    world = make_token_world()
+    other = make_token_world(operator="operator-b.example", domain="tokens.operator-b.example")
+    policy = Policy("rp.example", (AGE,), (), tiers=("token",), max_age=AGE_MAX_AGE)
+    verifier = Verifier(policy, world.trust(), clock=world.clock)
+    request = verifier.create_request()
+    phone = world.holder(world.trust(other))
+    operator_id = world.issuer.operator_id if own_operator else None
+    asks = phone.request_tokens(
+        request, verifier.token_challenge_header(request), operator_id=operator_id
+    )
+    assert {ask.operator_id for ask in asks} == {world.issuer.operator_id}
+    evidence = world.attester.enrol(ADULT)
+    for ask in asks:
+        phone.receive(ask, world.issuer.issue(ask.issuer_name, ask.token_request, evidence))
+    assert verifier.verify(phone.present(request)).checks == (AGE,)
 
 
 def test_looking_up_unused_tokens_does_not_race_a_presentation() -> None:

@@ -152,9 +152,12 @@ def tenure_cutoff(day: int, months: int) -> int:
     """
     today = date.fromordinal(day)
     candidate = add_months(today, -months)
-    while add_months(candidate + timedelta(days=1), months) <= today:
+    while True:
+        reached = add_months(candidate + timedelta(days=1), months)
+        # date.max stands for "after the year 9999", which no day of the calendar reaches.
+        if reached == date.max or reached > today:
+            return candidate.toordinal()
         candidate += timedelta(days=1)
-    return candidate.toordinal()
 
 
 def swap_cutoff(t: int, hours: int) -> int:

@@ -109,14 +109,17 @@ class Holder:
         self._held.extend(received)
         return len(received)
 
+    @synchronized
     def held(self) -> tuple[AttestationClaims, ...]:
         """The public claims of the unused attestations, in the order they were received."""
         return tuple(held.claims for held in self._held)
 
+    @synchronized
     def pending(self) -> int:
         """Holder keys asked for whose attestations have not arrived."""
         return len(self._pending)
 
+    @synchronized
     def remaining(self, check: Check | None = None) -> int:
         """Unused attestations (that show ``check``, when given)."""
         return sum(check is None or check in held.claims.checks for held in self._held)

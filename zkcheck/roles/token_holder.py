@@ -191,14 +191,17 @@ class TokenWallet:
             self.receive(ask, token_response)
         return len(asks)
 
+    @synchronized
     def remaining(self) -> int:
         """Unused tokens held (expired ones are dropped when next looked up)."""
         return sum(len(held) for held in self._tokens.values())
 
+    @synchronized
     def pending(self) -> int:
         """TokenRequests waiting for an answer."""
         return len(self._pending)
 
+    @synchronized
     def held(self) -> tuple[HeldToken, ...]:
         """The unused tokens, described by their keys."""
         return tuple(
@@ -207,6 +210,7 @@ class TokenWallet:
             for held in entries
         )
 
+    @synchronized
     def waiting(self) -> tuple[HeldToken, ...]:
         """The TokenRequests waiting for an answer, described by their keys."""
         return tuple(HeldToken(ask.operator_id, ask._key) for ask in self._pending.values())
@@ -464,13 +468,19 @@ class TokenHolder:
             if challenge != expected:
                 raise PolicyError("a challenge does not match the request")
             accepted.append((operator.operator_id, challenge, key))
-        # Every challenge the request implies must be there: a verifier leaving some out
-        # would choose which TokenRequests the operator sees, a few bits it could pass on.
+        # For each operator the header names, every challenge the request implies must be
+        # there: a verifier leaving some out would choose which TokenRequests the operator
+        # sees, bits it could pass on. Only checks with a key of the current epoch count,
+        # which a verifier holding an older trust list also knows.
+        named = {operator_id for operator_id, _, _ in accepted}
         expected_digests = {
             token_challenge(name, check, request.verifier_id, request_digest).digest()
             for op in operators
+            if op.operator_id in named
             for check in request.checks
-            if check != NUMBER and (name := op.token_issuer_name(check)) is not None
+            if check != NUMBER
+            and (name := op.token_issuer_name(check)) is not None
+            and op.token_key_at(check, now) is not None
         }
         if not expected_digests <= seen:
             raise PolicyError("the challenges leave out a check the request asks")
