@@ -113,6 +113,13 @@ def _encoded_key(key: object) -> bytes:
     return cbor2.dumps(key)
 
 
+def _key_encoding(key: object) -> bytes:
+    """The deterministic encoding of a map key, cached unless it is a long text key."""
+    if type(key) is str and len(key) > _CACHED_KEY_CHARS:
+        return cbor2.dumps(key)
+    return _encoded_key(key)
+
+
 def _canonical(value: Any, depth: int, max_depth: int) -> Any:
     """``value`` rebuilt with plain lists and dicts whose keys are in deterministic order.
 
@@ -132,11 +139,7 @@ def _canonical(value: Any, depth: int, max_depth: int) -> Any:
     if isinstance(value, Mapping):
         entries = []
         for key, item in value.items():
-            if type(key) is str and len(key) > _CACHED_KEY_CHARS:
-                encoded = cbor2.dumps(key)
-            else:
-                encoded = _encoded_key(key)
-            entries.append((encoded, key, item))
+            entries.append((_key_encoding(key), key, item))
         # Distinct int and str keys have distinct encodings, so sorting by
         # encoding is a total order on the keys of one map.
         entries.sort(key=lambda entry: entry[0])
@@ -193,6 +196,7 @@ def _checked(items: Any, depth: int, max_depth: int, tags: frozenset[int]) -> tu
             items = dict(items)
         previous = b""
         for key in items:
+            # _key_encoding, inlined: this loop runs over every map a verifier reads.
             encoded = (
                 _encoded_key(key)
                 if type(key) is not str or len(key) <= _CACHED_KEY_CHARS

@@ -290,7 +290,7 @@ class TrustListAnchors:
                 continue  # a rollover this verifier already followed
             if link_head.sequence <= last:
                 raise DecodeError("the chain is not in sequence order")
-            if held is None and last == floor and not _names_signer(link, key, announced):
+            if held is None and last == floor and _named_signer(link, key, announced) is None:
                 # Nothing held and no link followed yet: a rollover before the pinned
                 # key (a relying party pinned after it). Trust starts at the pin, so
                 # such a link is passed over, not used.
@@ -357,21 +357,21 @@ class TrustListAnchors:
         return tuple(operator for operator in self.current().operators if operator.active)
 
 
-def _names_signer(message: Sign1, key: COSEKey, announced: COSEKey | None) -> bool:
-    """Whether the message's key id is that of ``key`` or of ``announced``."""
+def _named_signer(message: Sign1, key: COSEKey, announced: COSEKey | None) -> COSEKey | None:
+    """The key among ``key`` and ``announced`` whose id the message names, if either."""
     kid = message.headers.get(HEADER_KID)
-    return kid == key_id(key) or (announced is not None and kid == key_id(announced))
+    if kid == key_id(key):
+        return key
+    if announced is not None and kid == key_id(announced):
+        return announced
+    return None
 
 
 def _verify_signer(message: Sign1, key: COSEKey, announced: COSEKey | None) -> COSEKey:
     """The key among ``key`` and ``announced`` whose id the message names, after
     verifying the message with it."""
-    kid = message.headers.get(HEADER_KID)
-    if kid == key_id(key):
-        signer = key
-    elif announced is not None and kid == key_id(announced):
-        signer = announced
-    else:
+    signer = _named_signer(message, key, announced)
+    if signer is None:
         raise UntrustedIssuer("the trust list is not signed by the federation's authority key")
     message.verify(signer)
     return signer
