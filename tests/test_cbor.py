@@ -43,6 +43,9 @@ def test_key_order_across_types_and_lengths() -> None:
         ("0102", "trailing bytes"),
         ("a2010102", "truncated map"),
         ("a201010101", "duplicate key"),
+        ("a201010102", "duplicate key, the later value different"),
+        ("a3010102020103", "duplicate key, not adjacent"),
+        ("81a2010101f5", "duplicate key in a nested map"),
         ("a2020101 01".replace(" ", ""), "keys out of order"),
         ("9f01ff", "indefinite-length array"),
         ("5f4101ff", "indefinite-length byte string"),
@@ -341,18 +344,30 @@ def test_boolean_key_is_refused_after_the_same_integer_key() -> None:
         encode({True: 1})
 
 
+def test_key_encoding_cache_stays_bounded() -> None:
+    from zkcheck.encoding.cbor import _KEY_CACHE_ENTRIES, _KEY_ENCODINGS
+
+    for key in range(3 * _KEY_CACHE_ENTRIES):
+        assert decode(cbor2.dumps({key: 0})) == {key: 0}
+        assert len(_KEY_ENCODINGS) <= _KEY_CACHE_ENTRIES
+    # Emptied when full, it fills again: the keys still decode, and in order.
+    assert decode(bytes.fromhex("a2010102f5")) == {1: 1, 2: True}
+    with pytest.raises(DecodeError):
+        decode(bytes.fromhex("a2020101f5"))
+
+
 def test_long_text_keys_are_checked_but_not_cached() -> None:
     # The key-encoding cache is bounded in entries; keys of attacker-chosen length
     # stay out of it, or 4096 of them would hold hundreds of MiB.
-    from zkcheck.encoding.cbor import _CACHED_KEY_CHARS, _encoded_key
+    from zkcheck.encoding.cbor import _CACHED_KEY_CHARS, _KEY_ENCODINGS
 
-    _encoded_key.cache_clear()
+    _KEY_ENCODINGS.clear()
     long_keys = ["k" * (_CACHED_KEY_CHARS + 1) + str(i) for i in range(50)]
     for key in long_keys:
         with pytest.raises(DecodeError):  # refused, as any CBOR outside the message kinds
             decode(cbor2.dumps({key: 0}) + b"\x00")
         assert decode(cbor2.dumps({key: 0})) == {key: 0}
-    assert _encoded_key.cache_info().currsize == 0
+    assert not _KEY_ENCODINGS
     # Their order is still checked: bytewise, so a shorter key comes first.
     shorter, longer = "a" * (_CACHED_KEY_CHARS + 1), "a" * (_CACHED_KEY_CHARS + 2)
     assert encode({longer: 1, shorter: 2}) == cbor2.dumps({shorter: 2, longer: 1})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import cbor2
 import pytest
 
 from tests.vectors_loader import load_dir, load_json, unhex
@@ -149,3 +150,46 @@ def test_an_ed25519_key_refuses_an_ecdsa_algorithm() -> None:
     swapped = Sign1(message.protected, {1: -7}, {}, message.payload, message.signature)
     with pytest.raises(InvalidSignature):
         key.verify(int(Algorithm.ES256), swapped.to_be_signed(), swapped.signature)
+
+
+@pytest.mark.parametrize("length", [0, 1, 23, 24, 255, 256, 65535, 65536])
+def test_sig_structure_is_the_encoded_array_at_every_head_size(length: int) -> None:
+    # The Sig_structure is assembled from byte-string heads, not encoded: each head
+    # size of RFC 8949 (in the item, and 1, 2, 3 or 5 bytes) must come out as cbor2's.
+    protected, aad, payload = (
+        b"\xa1\x01\x27",
+        bytes(range(256)) * (length // 256 + 1),
+        bytes(length),
+    )
+    expected = cbor2.dumps(["Signature1", protected, aad[:length], payload])
+    assert Sign1.sig_structure(protected, payload, aad[:length]) == expected
+
+
+@pytest.mark.parametrize("length", [0, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**64 - 1])
+def test_byte_string_heads_match_the_integer_heads_of_rfc_8949(length: int) -> None:
+    # A byte string's head is an unsigned integer's head (cbor2 encodes that one
+    # without allocating the string) with major type 2 in place of 0.
+    from zkcheck.encoding.cose import _bstr_head
+
+    integer_head = cbor2.dumps(length)
+    assert _bstr_head(length) == bytes([0x40 | integer_head[0]]) + integer_head[1:]
+
+
+def test_cached_protected_buckets_are_bounded_and_private_to_each_message() -> None:
+    from zkcheck.encoding.cose import _FLAT_BUCKETS, _FLAT_BUCKETS_CACHED
+
+    bucket = cbor2.dumps({1: -19, 4: b"k" * 16})
+    first = Sign1.decode(cbor2.dumps(cbor2.CBORTag(18, [bucket, {}, b"p", b"s"])))
+    assert bucket in _FLAT_BUCKETS
+    first.headers[4] = b"changed by the caller"
+    second = Sign1.decode(cbor2.dumps(cbor2.CBORTag(18, [bucket, {}, b"p", b"s"])))
+    assert second.headers == {1: -19, 4: b"k" * 16}
+    for index in range(2 * _FLAT_BUCKETS_CACHED):
+        Sign1.decode(cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps({1: index}), {}, b"", b""])))
+        assert len(_FLAT_BUCKETS) <= _FLAT_BUCKETS_CACHED
+    # A bucket that is not a map is refused every time, never remembered.
+    not_a_map = cbor2.dumps([1, 2])
+    for _ in range(2):
+        with pytest.raises(DecodeError):
+            Sign1.decode(cbor2.dumps(cbor2.CBORTag(18, [not_a_map, {}, b"", b""])))
+    assert not_a_map not in _FLAT_BUCKETS

@@ -22,7 +22,7 @@ section 4.2.1:
 
 Decoding is strict and total. Input larger than ``max_size`` or nested deeper
 than ``max_depth`` is refused before or while cbor2 reads it; cbor2 refuses
-input that is not well formed, indefinite lengths and duplicate keys; every
+input that is not well formed and indefinite lengths; every
 tag cbor2 would interpret (dates, bignums, shared references, regular
 expressions, ...) is refused before cbor2 builds anything for it. One pass
 over the decoded value then checks it against the data model (types, map keys
@@ -34,8 +34,10 @@ that size. This makes the input the deterministic encoding of the value:
   deterministic encoding of the value cbor2 decoded from it (the same
   argument, content or items, behind a head at least as long as the shortest
   one), and exactly as many only when its head is the shortest;
+* a map with a repeated key is longer still: cbor2 keeps one entry per key,
+  so the value lacks the repeated entries the input spells out;
 * so the sizes are equal only when every integer, length and tag number is in
-  its shortest form and nothing follows the data item; with map keys in
+  its shortest form, no map key repeats and nothing follows the data item; with map keys in
   deterministic order, the input is then, byte for byte, the deterministic
   encoding of the value (tests/test_cbor.py checks this against non-canonical
   variants and against cbor2's own encoding).
@@ -47,7 +49,6 @@ an exception of cbor2.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any, NoReturn
 
 import cbor2
@@ -95,29 +96,34 @@ _SEMANTIC_DECODERS: dict[int, Any] = dict.fromkeys(_INTERPRETED_TAGS, _refuse)
 
 
 _CACHED_KEY_CHARS = 64
-"""Text keys longer than this are encoded each time, not cached: the cache holds 4096
-entries, and keys of attacker-chosen length would make it hold hundreds of MiB."""
+"""Text keys longer than this are encoded each time, not cached: keys of attacker-chosen
+length would make the cache hold hundreds of MiB."""
+
+_KEY_CACHE_ENTRIES = 4096
+
+# Map keys repeat across messages, so their encodings are cached. A dict keyed by the key
+# itself is safe because only exact ints and strs are looked up or stored (True == 1, but a
+# boolean key never reaches it), and no int equals a str. It is bounded in entries (emptied
+# when full) and holds no long text keys.
+_KEY_ENCODINGS: dict[int | str, bytes] = {}
 
 
-@lru_cache(maxsize=4096, typed=True)
-def _encoded_key(key: object) -> bytes:
+def _key_encoding(key: Any) -> bytes:
     """The deterministic encoding of a map key; ``TypeError`` for a key that is not an
-    integer or a text string (``True`` is not ``1`` here: the cache is typed)."""
-    # Map keys repeat across messages, so their encodings are cached; the
-    # cache is bounded in entries, and its callers keep long keys out of it.
-    if type(key) is not str:
-        if type(key) is not int:
-            raise TypeError("map keys are integers or text strings")
-        if not _INT_MIN <= key <= _INT_MAX:
+    integer or a text string, ``ValueError`` for an integer beyond 64 bits."""
+    kind = type(key)
+    if kind is not int and kind is not str:
+        raise TypeError("map keys are integers or text strings")
+    encoded = _KEY_ENCODINGS.get(key)
+    if encoded is None:
+        if kind is int and not _INT_MIN <= key <= _INT_MAX:
             raise ValueError("integer map key outside the 64-bit range")
-    return cbor2.dumps(key)
-
-
-def _key_encoding(key: object) -> bytes:
-    """The deterministic encoding of a map key, cached unless it is a long text key."""
-    if type(key) is str and len(key) > _CACHED_KEY_CHARS:
-        return cbor2.dumps(key)
-    return _encoded_key(key)
+        encoded = cbor2.dumps(key)
+        if kind is int or len(key) <= _CACHED_KEY_CHARS:
+            if len(_KEY_ENCODINGS) >= _KEY_CACHE_ENTRIES:
+                _KEY_ENCODINGS.clear()
+            _KEY_ENCODINGS[key] = encoded
+    return encoded
 
 
 def _canonical(value: Any, depth: int, max_depth: int) -> Any:
@@ -176,7 +182,8 @@ def _checked(items: Any, depth: int, max_depth: int, tags: frozenset[int]) -> tu
     Arrays come back as lists and maps as dicts (inside a tag cbor2 returns
     tuples and frozendicts, which are copied). The keys of a map are in input
     order, and their encodings must be strictly increasing in bytewise order
-    (RFC 8949, section 4.2.1), which also rules out duplicates. Leaves are
+    (RFC 8949, section 4.2.1); duplicates, which cbor2 merges into one entry,
+    leave the size short of the input's. Leaves are
     checked inline, and heads of up to two bytes sized inline, since this runs
     over every message a verifier reads. Raises ``TypeError`` or
     ``ValueError`` for anything outside the data model.
@@ -187,42 +194,54 @@ def _checked(items: Any, depth: int, max_depth: int, tags: frozenset[int]) -> tu
     count = len(items)
     size = 1 if count < 24 else _head_size(count)
     slots: Any
-    if kind is list or kind is tuple:
+    if kind is dict or kind is _FROZENDICT:
+        if kind is _FROZENDICT:
+            items = dict(items)
+        slots = items.items()
+        is_map = True
+    elif kind is list or kind is tuple:
         if kind is tuple:
             items = list(items)
         slots = enumerate(items)
-    elif kind is dict or kind is _FROZENDICT:
-        if kind is _FROZENDICT:
-            items = dict(items)
-        previous = b""
-        for key in items:
-            # _key_encoding, inlined: this loop runs over every map a verifier reads.
-            encoded = (
-                _encoded_key(key)
-                if type(key) is not str or len(key) <= _CACHED_KEY_CHARS
-                else cbor2.dumps(key)
-            )
+        is_map = False
+    else:
+        raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
+    previous = b""
+    cached_key = _KEY_ENCODINGS.get
+    for slot, item in slots:
+        if is_map:
+            # One pass over keys and values; a cached key's encoding is looked up inline
+            # (only exact ints and strs, see _KEY_ENCODINGS), since this loop runs over
+            # every map a verifier reads.
+            key_kind = type(slot)
+            encoded = cached_key(slot) if key_kind is int or key_kind is str else None
+            if encoded is None:
+                encoded = _key_encoding(slot)
             if encoded <= previous:
                 raise ValueError("map keys not in deterministic order (RFC 8949, 4.2.1)")
             previous = encoded
             size += len(encoded)
-        slots = items.items()
-    else:
-        raise TypeError(f"{kind.__name__} is not in zkcheck's CBOR data model")
-    for slot, item in slots:
         item_kind = type(item)
-        if item_kind is bytes or item_kind is str:
-            length = len(item) if item_kind is bytes or item.isascii() else len(item.encode())
+        if item_kind is bytes:
+            length = len(item)
             size += length + (1 if length < 24 else 2 if length < 0x100 else _head_size(length))
         elif item_kind is int:
             argument = item if item >= 0 else -1 - item
             size += 1 if argument < 24 else 2 if argument < 0x100 else _head_size(argument)
+        elif item_kind is str:
+            length = len(item) if item.isascii() else len(item.encode())
+            size += length + (1 if length < 24 else 2 if length < 0x100 else _head_size(length))
         elif item_kind is bool or item is None:
             size += 1
         elif item_kind is Tag:
             tagged, item_size = _checked_tag(item, depth + 1, max_depth, tags)
             items[slot] = tagged
             size += item_size
+        elif item_kind is _FROZENDICT and not item and depth + 1 < max_depth:
+            # An empty map inside a tag (a COSE_Sign1's unprotected bucket): copying
+            # cbor2's frozendict would cost more than the rest of the tag's check.
+            items[slot] = {}
+            size += 1
         else:
             checked, item_size = _checked(item, depth + 1, max_depth, tags)
             if checked is not item:
@@ -278,10 +297,12 @@ def decode(
     if len(data) > max_size:
         raise DecodeError(f"CBOR input longer than {max_size} bytes")
     try:
+        # Duplicate map keys are left to the size check: cbor2 keeps one entry of
+        # each, so the value's encoding is shorter than the input (and asking
+        # cbor2 to look for them costs a quarter of its decoding time).
         value = cbor2.loads(
             data,
             allow_indefinite=False,
-            allow_duplicate_keys=False,
             max_depth=max_depth,
             semantic_decoders=_SEMANTIC_DECODERS,
         )

@@ -123,6 +123,48 @@ _ACCEPTED = {
 _SIGNATURE1_PREFIX = bytes([0x84]) + cbor2.dumps("Signature1")
 """The head of a four-item array and the context text of a Sig_structure (RFC 9052, 4.4)."""
 
+_SHORT_BSTR_HEADS = tuple(cbor2.dumps(bytes(length))[: -length or None] for length in range(256))
+"""The shortest head of a byte string of each length below 256 (RFC 8949, section 3)."""
+
+
+def _bstr_head(length: int) -> bytes:
+    """The shortest head of a byte string of ``length`` bytes."""
+    if length < 0x100:
+        return _SHORT_BSTR_HEADS[length]
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    if length < 0x100000000:
+        return b"\x5a" + length.to_bytes(4, "big")
+    return b"\x5b" + length.to_bytes(8, "big")
+
+
+_FLAT_BUCKETS_CACHED = 256
+_FLAT_BUCKET_SIZE = 128
+# Decoded protected buckets of flat maps (leaves only) up to _FLAT_BUCKET_SIZE bytes, by
+# their bytes: every attestation under one operator key carries the same bucket (alg, kid,
+# typ), and a verifier reads it on every presentation. Bounded in entries (emptied when
+# full); each caller gets its own copy of the map.
+_FLAT_BUCKETS: dict[bytes, dict[int | str, Any]] = {}
+_LEAF_TYPES = (int, bytes, str, bool, type(None))
+
+
+def _protected_headers(protected: bytes) -> dict[int | str, Any]:
+    """The map a protected bucket holds; :class:`DecodeError` if it holds anything else."""
+    cached = _FLAT_BUCKETS.get(protected)
+    if cached is not None:
+        return dict(cached)
+    # A key-binding token carries a COSE_Sign1 in its protected bucket (kcwt).
+    headers = decode(protected, tags=SIGN1_TAGS)
+    if type(headers) is not dict:
+        raise DecodeError("the protected header bucket must be a map")
+    if len(protected) <= _FLAT_BUCKET_SIZE and all(
+        type(value) in _LEAF_TYPES for value in headers.values()
+    ):
+        if len(_FLAT_BUCKETS) >= _FLAT_BUCKETS_CACHED:
+            _FLAT_BUCKETS.clear()
+        _FLAT_BUCKETS[protected] = dict(headers)
+    return headers
+
 
 def _bstr(value: object, what: str, size: int | None = None) -> bytes:
     if type(value) is not bytes or (size is not None and len(value) != size):
@@ -319,9 +361,19 @@ class Sign1:
         (RFC 9052, section 4.4), with ``h'A0'`` read as "no protected attributes"."""
         body_protected = b"" if protected == b"\xa0" else protected
         # An array of one text and three byte strings has one encoding, the
-        # deterministic one: the array's head and the four items' encodings.
-        dumps = cbor2.dumps
-        return _SIGNATURE1_PREFIX + dumps(body_protected) + dumps(external_aad) + dumps(payload)
+        # deterministic one: the array's head and the four items' encodings,
+        # each a byte string's shortest head and its bytes.
+        return b"".join(
+            (
+                _SIGNATURE1_PREFIX,
+                _bstr_head(len(body_protected)),
+                body_protected,
+                _bstr_head(len(external_aad)),
+                external_aad,
+                _bstr_head(len(payload)),
+                payload,
+            )
+        )
 
     def to_be_signed(self, external_aad: bytes = b"") -> bytes:
         return self.sig_structure(self.protected, self.payload, external_aad)
@@ -400,10 +452,7 @@ class Sign1:
             )
         if type(signature) is not bytes:
             raise DecodeError("the signature must be a byte string")
-        # A key-binding token carries a COSE_Sign1 in its protected bucket (kcwt).
-        headers = decode(protected, tags=SIGN1_TAGS) if protected else {}
-        if type(headers) is not dict:
-            raise DecodeError("the protected header bucket must be a map")
+        headers = _protected_headers(protected) if protected else {}
         if unprotected and not headers.keys().isdisjoint(unprotected):
             raise DecodeError("a header label appears in both buckets")
         return cls(protected, headers, unprotected, payload, signature)
