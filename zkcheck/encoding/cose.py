@@ -172,7 +172,7 @@ def _bstr(value: object, what: str, size: int | None = None) -> bytes:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class COSEKey:
     """A public key as a COSE_Key: Ed25519 (OKP) or P-256 (EC2).
 
@@ -191,10 +191,17 @@ class COSEKey:
     public: bytes
     kid: bytes | None = None
 
-    def __post_init__(self) -> None:
-        size = ed25519.PUBLIC_KEY_SIZE if self.curve is Curve.ED25519 else 64
-        if type(self.public) is not bytes or len(self.public) != size:
-            raise DecodeError(f"a {self.curve.value} public key is {size} bytes")
+    def __init__(self, curve: Curve, public: bytes, kid: bytes | None = None) -> None:
+        size = ed25519.PUBLIC_KEY_SIZE if curve is Curve.ED25519 else 64
+        if type(public) is not bytes or len(public) != size:
+            raise DecodeError(f"a {curve.value} public key is {size} bytes")
+        # Written into the instance dict: the generated frozen __init__ goes through
+        # object.__setattr__ per field, twice the cost, and keys are built on every
+        # verification.
+        fields = self.__dict__
+        fields["curve"] = curve
+        fields["public"] = public
+        fields["kid"] = kid
 
     def validate(self) -> COSEKey:
         """Return the key if its point is valid; raise :class:`DecodeError` otherwise."""
@@ -341,7 +348,7 @@ class COSESigningKey:
         return f"COSESigningKey({self.curve.value}, public={self.public_key.public.hex()})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Sign1:
     """A COSE_Sign1 message (RFC 9052, section 4.2) with an attached payload.
 
@@ -354,6 +361,22 @@ class Sign1:
     unprotected: dict[int | str, Any]
     payload: bytes
     signature: bytes
+
+    def __init__(
+        self,
+        protected: bytes,
+        headers: dict[int | str, Any],
+        unprotected: dict[int | str, Any],
+        payload: bytes,
+        signature: bytes,
+    ) -> None:
+        # Written into the instance dict (see COSEKey.__init__).
+        fields = self.__dict__
+        fields["protected"] = protected
+        fields["headers"] = headers
+        fields["unprotected"] = unprotected
+        fields["payload"] = payload
+        fields["signature"] = signature
 
     @staticmethod
     def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:

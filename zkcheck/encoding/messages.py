@@ -124,9 +124,27 @@ def _sorted_unique(values: object, what: str, item: Any, limit: int = MAX_CHECKS
     return parsed
 
 
+_PARSED_CHECK_LISTS: dict[tuple[str, ...], tuple[Check, ...]] = {}
+_CHECK_LISTS_CACHED = 1024
+
+
 def parse_checks(values: object, what: str = "checks") -> tuple[Check, ...]:
     """A wire list of check identifiers: 1..16, sorted, without repeats."""
-    return tuple(_sorted_unique(values, what, Check.parse))
+    # The same few lists arrive in every request and attestation of a policy, so the
+    # lists that parsed are remembered (bounded in entries, emptied when full). Only a
+    # list of exact strings can equal a remembered key.
+    if type(values) is list and len(values) <= MAX_CHECKS:
+        try:
+            known = _PARSED_CHECK_LISTS.get(tuple(values))
+        except TypeError:  # an unhashable item, refused below
+            known = None
+        if known is not None:
+            return known
+    checks = tuple(_sorted_unique(values, what, Check.parse))
+    if len(_PARSED_CHECK_LISTS) >= _CHECK_LISTS_CACHED:
+        _PARSED_CHECK_LISTS.clear()
+    _PARSED_CHECK_LISTS[tuple(values)] = checks  # type: ignore[arg-type]
+    return checks
 
 
 def _check_names(checks: Iterable[Check]) -> list[str]:
@@ -252,13 +270,21 @@ class Request:
         return hashlib.sha256(self.to_bytes()).digest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Presentation:
     """The holder's answer to a request: the tier and its evidence (``body``)."""
 
     tier: str
     nonce: bytes
     body: bytes
+
+    def __init__(self, tier: str, nonce: bytes, body: bytes) -> None:
+        # Written into the instance dict: the generated frozen __init__ goes through
+        # object.__setattr__ per field, twice the cost, on every verification.
+        fields = self.__dict__
+        fields["tier"] = tier
+        fields["nonce"] = nonce
+        fields["body"] = body
 
     KIND = "presentation"
 
@@ -352,7 +378,7 @@ class IssuanceResponse:
         return cls(tuple(IssuedAttestation.from_map(entry) for entry in entries))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ResultRecord:
     """A verification result as data: what a verifier logs or hands to its application.
 
@@ -370,6 +396,24 @@ class ResultRecord:
     """The holder's pseudonym at this verifier (48 octets), when the request asked for one."""
 
     KIND = "result"
+
+    def __init__(
+        self,
+        tier: str,
+        operator: str,
+        checks: tuple[Check, ...],
+        issued_bucket: int,
+        verifier_id: str,
+        pseudonym: bytes | None = None,
+    ) -> None:
+        # Written into the instance dict (see Presentation.__init__).
+        fields = self.__dict__
+        fields["tier"] = tier
+        fields["operator"] = operator
+        fields["checks"] = checks
+        fields["issued_bucket"] = issued_bucket
+        fields["verifier_id"] = verifier_id
+        fields["pseudonym"] = pseudonym
 
     def to_bytes(self) -> bytes:
         fields: dict[int, Any] = {

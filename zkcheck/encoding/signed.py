@@ -108,7 +108,7 @@ def _digest(value: object, what: str) -> bytes:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AttestationClaims:
     """The claims of an attestation (its CWT payload)."""
 
@@ -118,6 +118,25 @@ class AttestationClaims:
     holder_key: COSEKey
     checks: tuple[Check, ...]
     number_digest: bytes | None = None
+
+    def __init__(
+        self,
+        operator: str,
+        issued_at: int,
+        expires_at: int,
+        holder_key: COSEKey,
+        checks: tuple[Check, ...],
+        number_digest: bytes | None = None,
+    ) -> None:
+        # Written into the instance dict: the generated frozen __init__ goes through
+        # object.__setattr__ per field, twice the cost, on every verification.
+        fields = self.__dict__
+        fields["operator"] = operator
+        fields["issued_at"] = issued_at
+        fields["expires_at"] = expires_at
+        fields["holder_key"] = holder_key
+        fields["checks"] = checks
+        fields["number_digest"] = number_digest
 
     def to_map(self) -> dict[int, Any]:
         claims: dict[int, Any] = {
@@ -159,7 +178,7 @@ class AttestationClaims:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class KeyBindingClaims:
     """The claims the holder signs: whom and which request the presentation is for."""
 
@@ -167,6 +186,16 @@ class KeyBindingClaims:
     nonce: bytes
     request_digest: bytes
     number_salt: bytes | None = None
+
+    def __init__(
+        self, audience: str, nonce: bytes, request_digest: bytes, number_salt: bytes | None = None
+    ) -> None:
+        # Written into the instance dict (see AttestationClaims.__init__).
+        fields = self.__dict__
+        fields["audience"] = audience
+        fields["nonce"] = nonce
+        fields["request_digest"] = request_digest
+        fields["number_salt"] = number_salt
 
     def to_map(self) -> dict[int, Any]:
         claims: dict[int, Any] = {
@@ -197,10 +226,15 @@ class KeyBindingClaims:
         )
 
 
-def _protected(sign1: Sign1, parameter: int, typ: str, what: str) -> Any:
-    """Check the protected header is exactly {alg, ``parameter``, typ} and return ``parameter``."""
+_ATTESTATION_HEADERS = frozenset({HEADER_ALG, HEADER_KID, HEADER_TYP})
+_KEY_BINDING_HEADERS = frozenset({HEADER_ALG, HEADER_KCWT, HEADER_TYP})
+
+
+def _protected(sign1: Sign1, labels: frozenset[int], parameter: int, typ: str, what: str) -> Any:
+    """Check the protected header has exactly ``labels`` (alg, ``parameter``, typ) and
+    return ``parameter``."""
     headers = sign1.headers
-    if headers.keys() != {HEADER_ALG, parameter, HEADER_TYP} or sign1.unprotected:
+    if headers.keys() != labels or sign1.unprotected:
         raise DecodeError(f"the {what} headers are not zkcheck's")
     if headers[HEADER_TYP] != typ:
         raise DecodeError(f"not a zkcheck {what} (typ)")
@@ -218,7 +252,7 @@ def sign_attestation(operator_key: Signer, kid: bytes, claims: AttestationClaims
 def decode_attestation(item: object) -> tuple[Sign1, AttestationClaims]:
     """An attestation's structure and claims (its signature is not checked here)."""
     attestation = Sign1.from_item(item)
-    kid = _protected(attestation, HEADER_KID, ATTESTATION_TYP, "attestation")
+    kid = _protected(attestation, _ATTESTATION_HEADERS, HEADER_KID, ATTESTATION_TYP, "attestation")
     if type(kid) is not bytes or len(kid) != _KID_SIZE:
         raise DecodeError("the operator key id is 16 bytes")
     return attestation, AttestationClaims.from_payload(attestation.payload)
@@ -252,7 +286,7 @@ def decode_presentation_body(body: bytes) -> SignedPresentation:
     """Decode a key-binding token and its attestation; no signature is checked here."""
     token = Sign1.decode(body)
     attestation, attestation_claims = decode_attestation(
-        _protected(token, HEADER_KCWT, KEY_BINDING_TYP, "key-binding token")
+        _protected(token, _KEY_BINDING_HEADERS, HEADER_KCWT, KEY_BINDING_TYP, "key-binding token")
     )
     return SignedPresentation(
         token, KeyBindingClaims.from_payload(token.payload), attestation, attestation_claims

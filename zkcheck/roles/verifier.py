@@ -131,10 +131,11 @@ class Verifier:
         self._trust = trust
         self._clock = clock
         self._nonces: NonceStore = nonces if nonces is not None else MemoryNonceStore()
-        # Requests this verifier created, already parsed, by nonce: the store
-        # stays the authority on whether a nonce is pending, this only spares
-        # decoding the stored record again. Bounded, oldest dropped first.
-        self._created: OrderedDict[bytes, Request] = OrderedDict()
+        # Requests this verifier created, already parsed, with the digest of their
+        # encoding, by nonce: the store stays the authority on whether a nonce is
+        # pending, this only spares decoding and hashing the stored record again.
+        # Bounded, oldest dropped first.
+        self._created: OrderedDict[bytes, tuple[Request, bytes]] = OrderedDict()
         self._next_purge = 0
 
     def create_request(self) -> Request:
@@ -158,8 +159,9 @@ class Verifier:
             # Before registering: a purge that fails leaves no request unanswerable.
             self._nonces.purge(now - PURGE_MARGIN)
             self._next_purge = now + PURGE_INTERVAL
-        self._nonces.register(request.nonce, request.to_bytes(), request.expires_at)
-        self._created[request.nonce] = request
+        record = request.to_bytes()
+        self._nonces.register(request.nonce, record, request.expires_at)
+        self._created[request.nonce] = (request, hashlib.sha256(record).digest())
         if len(self._created) > _CREATED_CACHE:
             self._created.popitem(last=False)
         return request
@@ -190,20 +192,22 @@ class Verifier:
         pending = self._nonces.pending(presentation.nonce)
         if pending is None:
             raise Replayed("nonce unknown or already used")
-        request = self._created.get(presentation.nonce)
-        if request is None:  # created by another process sharing the store
+        created = self._created.get(presentation.nonce)
+        if created is not None:
+            request, digest = created
+        else:  # created by another process sharing the store
             request = Request.from_bytes(pending.record)
             if request.verifier_id != policy.verifier_id:
                 # A store shared by several verifiers: this request is another's.
                 raise WrongVerifier("presentation made for another verifier or request")
+            # The stored record is the request's deterministic encoding: its
+            # digest is what the holder signed.
+            digest = hashlib.sha256(pending.record).digest()
         if not now < request.expires_at:
             raise Expired("request expired")
         tier = TIERS.get(presentation.tier)
         if tier is None or presentation.tier not in request.tiers:
             raise NotRequested("tier not accepted")
-        # The stored record is the request's deterministic encoding: its digest
-        # is what the holder signed.
-        digest = hashlib.sha256(pending.record).digest()
         context = VerificationContext(request, digest, self._trust, now, number)
         evidence = tier.verify(presentation.body, context)
         operator = evidence.operator
