@@ -3,7 +3,8 @@
 Acceptance floor: one pynacl Ed25519 verification of the attestation's own
 to-be-signed bytes (the payload the operator signed), timed in the same run;
 the bound is 3x. Verifying a presentation checks two signatures (the
-operator's and the holder's), strictly decodes six CBOR items, checks the
+operator's and the holder's), strictly decodes five CBOR items (a sixth, the
+operator's protected header, once per operator key), checks the
 binding to the stored request and the policy, and consumes the nonce. A
 second measurement takes both raw verifications (operator and holder) as the
 floor, so the share of everything but the signatures is visible. The ES256

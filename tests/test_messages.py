@@ -200,3 +200,20 @@ def test_a_null_number_digest_is_not_an_absent_one() -> None:
     claims[CLAIM_NUMBER_DIGEST] = None
     with pytest.raises(DecodeError):
         AttestationClaims.from_payload(encode(claims))
+
+
+def test_remembered_check_lists_stay_bounded_and_never_accept_a_bad_list() -> None:
+    from zkcheck.encoding.messages import _CHECK_LISTS_CACHED, _PARSED_CHECK_LISTS, parse_checks
+
+    good = ["age_over:18", "sim_swap:72"]
+    first = parse_checks(list(good))
+    assert parse_checks(list(good)) is first  # remembered
+    assert first == (Check.age_over(18), Check.sim_swap(72))
+    for bad in (["sim_swap:72", "age_over:18"], ["age_over:18", "age_over:18"], [["x"]], [b"x"]):
+        for _ in range(2):  # refused the first time and every time after
+            with pytest.raises(DecodeError):
+                parse_checks(bad)
+    for years in range(121):
+        for hours in range(1, 12):
+            parse_checks([f"age_over:{years}", f"sim_swap:{hours}"])
+            assert len(_PARSED_CHECK_LISTS) <= _CHECK_LISTS_CACHED

@@ -303,6 +303,12 @@ def test_verifiers_sharing_a_store_do_not_accept_each_others_requests(tmp_path: 
     with pytest.raises(WrongVerifier):
         shop_b.verify(presentation)
     assert shop_a.verify(presentation).verifier_id == "shop-a.example"
+    # A second process of shop A reads the request from the store, not from its own
+    # memory of the requests it created, and checks the holder's binding to its digest.
+    other_process = Verifier(policy_a, world.trust, clock=world.clock, nonces=store_b)
+    request = shop_a.create_request()
+    assert request.nonce not in other_process._created
+    assert other_process.verify(holder.present(request)).shows(AGE)
     store_a.close()
     store_b.close()
 
