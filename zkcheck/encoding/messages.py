@@ -132,7 +132,8 @@ def parse_checks(values: object, what: str = "checks") -> tuple[Check, ...]:
     """A wire list of check identifiers: 1..16, sorted, without repeats."""
     # The same few lists arrive in every request and attestation of a policy, so the
     # lists that parsed are remembered (bounded in entries, emptied when full). Only a
-    # list of exact strings can equal a remembered key.
+    # list of the same texts equals a remembered one: no number, byte string or boolean
+    # equals a text string.
     if type(values) is list and len(values) <= MAX_CHECKS:
         try:
             known = _PARSED_CHECK_LISTS.get(tuple(values))
