@@ -165,16 +165,6 @@ def test_sig_structure_is_the_encoded_array_at_every_head_size(length: int) -> N
     assert Sign1.sig_structure(protected, payload, aad[:length]) == expected
 
 
-@pytest.mark.parametrize("length", [0, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**64 - 1])
-def test_byte_string_heads_match_the_integer_heads_of_rfc_8949(length: int) -> None:
-    # A byte string's head is an unsigned integer's head (cbor2 encodes that one
-    # without allocating the string) with major type 2 in place of 0.
-    from zkcheck.encoding.cose import _bstr_head
-
-    integer_head = cbor2.dumps(length)
-    assert _bstr_head(length) == bytes([0x40 | integer_head[0]]) + integer_head[1:]
-
-
 def test_cached_protected_buckets_are_bounded_and_private_to_each_message() -> None:
     from zkcheck.encoding.cose import _FLAT_BUCKETS, _FLAT_BUCKETS_CACHED
 

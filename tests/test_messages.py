@@ -217,3 +217,18 @@ def test_remembered_check_lists_stay_bounded_and_never_accept_a_bad_list() -> No
         for hours in range(1, 12):
             parse_checks([f"age_over:{years}", f"sim_swap:{hours}"])
             assert len(_PARSED_CHECK_LISTS) <= _CHECK_LISTS_CACHED
+
+
+def test_remembered_identifiers_stay_bounded_and_never_accept_a_bad_one() -> None:
+    from zkcheck.encoding.messages import _IDENTIFIERS_KNOWN, _KNOWN_IDENTIFIERS, check_identifier
+
+    assert check_identifier("bank.example", "aud") == "bank.example"
+    assert "bank.example" in _KNOWN_IDENTIFIERS  # remembered
+    for bad in ("", "-starts-with-a-dash", "has space", "x" * 256, b"bank.example", 1):
+        for _ in range(2):  # refused the first time and every time after
+            with pytest.raises(DecodeError):
+                check_identifier(bad, "aud")
+    for number in range(3 * _IDENTIFIERS_KNOWN):
+        check_identifier(f"rp-{number}.example", "aud")
+        assert len(_KNOWN_IDENTIFIERS) <= _IDENTIFIERS_KNOWN
+    assert not any(len(identifier) > 255 for identifier in _KNOWN_IDENTIFIERS)

@@ -48,8 +48,9 @@ an exception of cbor2.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NoReturn
+import struct
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, TypeVar
 
 import cbor2
 
@@ -58,10 +59,23 @@ from zkcheck.errors import DecodeError
 __all__ = [
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_SIZE",
+    "MAJOR_ARRAY",
+    "MAJOR_BYTES",
+    "MAJOR_MAP",
+    "MAJOR_NEGATIVE",
+    "MAJOR_TAG",
+    "MAJOR_TEXT",
+    "MAJOR_UNSIGNED",
     "Tag",
     "decode",
+    "decode_exact",
     "encode",
+    "encode_int",
+    "encode_text",
+    "head",
 ]
+
+_T = TypeVar("_T")
 
 Tag = cbor2.CBORTag
 """A tagged data item: ``Tag(18, [protected, unprotected, payload, signature])``."""
@@ -172,6 +186,63 @@ def _head_size(argument: int) -> int:
     raise ValueError("integer outside the 64-bit range of CBOR major types 0 and 1")
 
 
+# Major types (RFC 8949, section 3.1).
+MAJOR_UNSIGNED = 0
+MAJOR_NEGATIVE = 1
+MAJOR_BYTES = 2
+MAJOR_TEXT = 3
+MAJOR_ARRAY = 4
+MAJOR_MAP = 5
+MAJOR_TAG = 6
+
+_SHORT_HEADS = tuple(
+    tuple(bytes([major << 5 | argument]) if argument < 24 else bytes([major << 5 | 24, argument])
+          for argument in range(0x100))
+    for major in range(8)
+)  # fmt: skip
+
+
+# The initial byte and a 2-, 4- or 8-byte argument, big-endian (RFC 8949, section 3).
+_HEAD_2 = struct.Struct(">BH").pack
+_HEAD_4 = struct.Struct(">BI").pack
+_HEAD_8 = struct.Struct(">BQ").pack
+
+
+def head(major: int, argument: int) -> bytes:
+    """The shortest head of ``major`` type carrying ``argument`` (RFC 8949, sections 3
+    and 4.2.1): an integer's value, a string's length in bytes, an array's or map's
+    number of entries, a tag's number. ``ValueError`` for an argument outside 0..2**64-1."""
+    if 0 <= argument < 0x100:
+        return _SHORT_HEADS[major][argument]
+    if 0 < argument < 0x10000:
+        return _HEAD_2(major << 5 | 25, argument)
+    if 0 < argument < 0x100000000:
+        return _HEAD_4(major << 5 | 26, argument)
+    if 0 < argument <= _INT_MAX:
+        return _HEAD_8(major << 5 | 27, argument)
+    raise ValueError("a CBOR head carries an argument of 0 to 2**64 - 1")
+
+
+# The writers below look short heads up inline: they run several times per message a
+# verifier reads.
+_UNSIGNED_HEADS = _SHORT_HEADS[MAJOR_UNSIGNED]
+_TEXT_HEADS = _SHORT_HEADS[MAJOR_TEXT]
+
+
+def encode_int(value: int) -> bytes:
+    """The deterministic encoding of an integer (major type 0 or 1)."""
+    if 0 <= value < 0x100:
+        return _UNSIGNED_HEADS[value]
+    return head(MAJOR_UNSIGNED, value) if value >= 0 else head(MAJOR_NEGATIVE, -1 - value)
+
+
+def encode_text(value: str) -> bytes:
+    """The deterministic encoding of a text string."""
+    encoded = value.encode()
+    length = len(encoded)
+    return (_TEXT_HEADS[length] if length < 0x100 else head(MAJOR_TEXT, length)) + encoded
+
+
 _FROZENDICT = cbor2.frozendict
 
 
@@ -275,6 +346,28 @@ def encode(value: Any) -> bytes:
     return cbor2.dumps(_canonical(value, 0, DEFAULT_MAX_DEPTH * 4))
 
 
+def _input(data: bytes, max_size: int) -> bytes:
+    """``data`` as bytes, refused before it is read when larger than ``max_size``."""
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise DecodeError("CBOR input must be bytes")
+        data = bytes(data)
+    if len(data) > max_size:
+        raise DecodeError(f"CBOR input longer than {max_size} bytes")
+    return data
+
+
+def _loads(data: bytes, max_depth: int) -> Any:
+    """cbor2's reading of ``data``: well formed, definite lengths, at most ``max_depth``
+    deep, no tag interpreted; the value is not yet checked against the data model."""
+    # Duplicate map keys are left to the size check (or the exact re-encoding): cbor2
+    # keeps one entry of each, so the value's encoding is shorter than the input (and
+    # asking cbor2 to look for them costs a quarter of its decoding time).
+    return cbor2.loads(
+        data, allow_indefinite=False, max_depth=max_depth, semantic_decoders=_SEMANTIC_DECODERS
+    )
+
+
 def decode(
     data: bytes,
     *,
@@ -290,22 +383,9 @@ def decode(
     well formed, not deterministically encoded (RFC 8949, section 4.2.1),
     followed by trailing bytes, or outside zkcheck's data model.
     """
-    if type(data) is not bytes:
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise DecodeError("CBOR input must be bytes")
-        data = bytes(data)
-    if len(data) > max_size:
-        raise DecodeError(f"CBOR input longer than {max_size} bytes")
+    data = _input(data, max_size)
     try:
-        # Duplicate map keys are left to the size check: cbor2 keeps one entry of
-        # each, so the value's encoding is shorter than the input (and asking
-        # cbor2 to look for them costs a quarter of its decoding time).
-        value = cbor2.loads(
-            data,
-            allow_indefinite=False,
-            max_depth=max_depth,
-            semantic_decoders=_SEMANTIC_DECODERS,
-        )
+        value = _loads(data, max_depth)
         kind = type(value)
         if kind is list or kind is dict:
             value, size = _checked(value, 0, max_depth, tags)
@@ -321,3 +401,49 @@ def decode(
             "CBOR is not deterministically encoded (RFC 8949, section 4.2.1) or has trailing bytes"
         )
     return value
+
+
+def decode_exact(
+    data: bytes,
+    read: Callable[[Any], _T],
+    write: Callable[[_T], bytes],
+    what: str,
+    *,
+    max_size: int = DEFAULT_MAX_SIZE,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    tags: frozenset[int] = frozenset(),
+) -> _T:
+    """Decode one message of a known shape: ``read(value)``, accepted only when the input
+    is byte for byte ``write`` of what was read.
+
+    The same acceptance as :func:`decode` followed by a check of the message's
+    fields, without the walk over the decoded value (spec/03, "The decoder"),
+    for the messages a verifier reads on every presentation. ``read`` gets
+    cbor2's value, in which anything cbor2 produces may stand anywhere (tuples
+    and frozendicts inside tags too): it checks the exact type and the range of
+    every item it keeps and raises :class:`DecodeError` for a wrong one.
+    ``write`` is the message's deterministic encoder, the one its sender uses,
+    and writes from the result alone: keys, heads, order, the number of
+    entries. An input that equals it holds exactly the entries read, in
+    deterministic encoding; everything :func:`decode` refuses differs from it
+    (a longer head, an entry out of order, repeated or extra, a key of another
+    type that compares equal such as ``true`` for 1, a value outside the data
+    model, trailing bytes).
+
+    An input that does not match, or that ``read`` could not take apart, is
+    decoded again by :func:`decode` (naming ``tags``) to say what is wrong with
+    it. Raises :class:`DecodeError` only; ``what`` names the message in it.
+    """
+    if type(data) is not bytes or len(data) > max_size:
+        data = _input(data, max_size)
+    try:
+        result = read(_loads(data, max_depth))
+        exact = write(result) == data
+    except DecodeError:
+        raise
+    except Exception:  # cbor2, or an item read() did not expect: said below
+        exact = False
+    if exact:
+        return result
+    decode(data, max_size=max_size, max_depth=max_depth, tags=tags)
+    raise DecodeError(f"{what}: an entry is missing, unexpected or of another type")

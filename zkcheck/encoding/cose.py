@@ -31,9 +31,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import cbor2
-
-from zkcheck.encoding.cbor import Tag, decode, encode
+from zkcheck.encoding.cbor import (
+    MAJOR_ARRAY,
+    MAJOR_BYTES,
+    MAJOR_MAP,
+    MAJOR_TAG,
+    Tag,
+    decode,
+    encode,
+    encode_int,
+    encode_text,
+    head,
+)
 from zkcheck.errors import DecodeError, InvalidSignature
 from zkcheck.hazmat import ecdsa_p256, ed25519
 from zkcheck.hazmat.secret import SecretBytes
@@ -53,6 +62,7 @@ __all__ = [
     "Curve",
     "Sign1",
     "Signer",
+    "protected_headers",
 ]
 
 COSE_SIGN1_TAG = 18
@@ -81,6 +91,23 @@ _KTY_EC2 = 2
 _CRV_P256 = 1
 _CRV_ED25519 = 6
 _OKP_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X})
+# Pieces of a COSE_Key's deterministic encoding (COSEKey.encode): the map's head and kty,
+# without and with kid; then crv and the head of x (and of y).
+_OKP_MAP_HEADS = (
+    head(MAJOR_MAP, 3) + encode_int(_KEY_KTY) + encode_int(_KTY_OKP),
+    head(MAJOR_MAP, 4) + encode_int(_KEY_KTY) + encode_int(_KTY_OKP),
+)
+_OKP_CURVE_AND_X = (
+    encode_int(_KEY_CRV) + encode_int(_CRV_ED25519) + encode_int(_KEY_X) + head(MAJOR_BYTES, 32)
+)
+_EC2_MAP_HEADS = (
+    head(MAJOR_MAP, 4) + encode_int(_KEY_KTY) + encode_int(_KTY_EC2),
+    head(MAJOR_MAP, 5) + encode_int(_KEY_KTY) + encode_int(_KTY_EC2),
+)
+_EC2_CURVE_AND_X = (
+    encode_int(_KEY_CRV) + encode_int(_CRV_P256) + encode_int(_KEY_X) + head(MAJOR_BYTES, 32)
+)
+_EC2_Y = encode_int(_KEY_Y) + head(MAJOR_BYTES, 32)
 _EC2_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X, _KEY_Y})
 
 
@@ -120,23 +147,12 @@ _ACCEPTED = {
 }
 
 
-_SIGNATURE1_PREFIX = bytes([0x84]) + cbor2.dumps("Signature1")
+_SIGN1_ARRAY_HEAD = head(MAJOR_ARRAY, 4)
+_SIGN1_TAGGED_HEAD = head(MAJOR_TAG, COSE_SIGN1_TAG) + _SIGN1_ARRAY_HEAD
+_EMPTY_MAP = head(MAJOR_MAP, 0)
+
+_SIGNATURE1_PREFIX = head(MAJOR_ARRAY, 4) + encode_text("Signature1")
 """The head of a four-item array and the context text of a Sig_structure (RFC 9052, 4.4)."""
-
-_SHORT_BSTR_HEADS = tuple(cbor2.dumps(bytes(length))[: -length or None] for length in range(256))
-"""The shortest head of a byte string of each length below 256 (RFC 8949, section 3)."""
-
-
-def _bstr_head(length: int) -> bytes:
-    """The shortest head of a byte string of ``length`` bytes."""
-    if length < 0x100:
-        return _SHORT_BSTR_HEADS[length]
-    if length < 0x10000:
-        return b"\x59" + length.to_bytes(2, "big")
-    if length < 0x100000000:
-        return b"\x5a" + length.to_bytes(4, "big")
-    return b"\x5b" + length.to_bytes(8, "big")
-
 
 _FLAT_BUCKETS_CACHED = 256
 _FLAT_BUCKET_SIZE = 128
@@ -148,8 +164,9 @@ _FLAT_BUCKETS: dict[bytes, dict[int | str, Any]] = {}
 _LEAF_TYPES = (int, bytes, str, bool, type(None))
 
 
-def _protected_headers(protected: bytes) -> dict[int | str, Any]:
-    """The map a protected bucket holds; :class:`DecodeError` if it holds anything else."""
+def protected_headers(protected: bytes) -> dict[int | str, Any]:
+    """The map a (non-empty) protected bucket holds, strictly decoded; :class:`DecodeError`
+    if it holds anything else. A caller may change the map it gets."""
     cached = _FLAT_BUCKETS.get(protected)
     if cached is not None:
         return dict(cached)
@@ -226,6 +243,27 @@ class COSEKey:
             key[_KEY_KID] = self.kid
         return key
 
+    def encode(self) -> bytes:
+        """The deterministic encoding of :meth:`to_map`, written directly: a key is
+        encoded in every attestation and read back on every verification."""
+        # Labels in deterministic order: kty 1, kid 2, crv -1, x -2, y -3.
+        kid = self.kid
+        kid_entry = b"" if kid is None else b"\x02" + head(MAJOR_BYTES, len(kid)) + kid
+        if self.curve is Curve.ED25519:
+            return b"".join(
+                (_OKP_MAP_HEADS[kid is not None], kid_entry, _OKP_CURVE_AND_X, self.public)
+            )
+        return b"".join(
+            (
+                _EC2_MAP_HEADS[kid is not None],
+                kid_entry,
+                _EC2_CURVE_AND_X,
+                self.public[:32],
+                _EC2_Y,
+                self.public[32:],
+            )
+        )
+
     @classmethod
     def from_map(cls, key: object, *, allow_kid: bool = False) -> COSEKey:
         """The key a COSE_Key map describes; :class:`DecodeError` for anything else.
@@ -242,26 +280,29 @@ class COSEKey:
         if type(x) is not bytes or len(x) != 32:
             raise DecodeError("x must be a byte string of 32 bytes")
         if kty == _KTY_OKP and crv == _CRV_ED25519:
-            curve, public, labels = Curve.ED25519, x, _OKP_LABELS
+            curve, public, size = Curve.ED25519, x, len(_OKP_LABELS)
         elif kty == _KTY_EC2 and crv == _CRV_P256:
             y = key.get(_KEY_Y)
             if type(y) is not bytes or len(y) != 32:
                 raise DecodeError("y must be 32 bytes (compressed points are not accepted)")
-            curve, public, labels = Curve.P256, x + y, _EC2_LABELS
+            curve, public, size = Curve.P256, x + y, len(_EC2_LABELS)
         else:
             raise DecodeError("unsupported COSE_Key type or curve")
         kid = key.get(_KEY_KID)
-        if kid is None:
-            if key.keys() != labels:
+        if kid is not None:
+            if not allow_kid or type(kid) is not bytes:
                 raise DecodeError("unexpected parameters in COSE_Key")
-        elif not allow_kid or key.keys() != labels | {_KEY_KID} or type(kid) is not bytes:
+            size += 1
+        # Every label of the key type (and kid, when given) is there: with as many
+        # entries as that, the map has no other.
+        if len(key) != size:
             raise DecodeError("unexpected parameters in COSE_Key")
         return cls(curve, public, kid)
 
     def thumbprint(self) -> bytes:
         """SHA-256 of the deterministic encoding of the key's required parameters
         (kty, crv, x and, for EC2, y), as RFC 9679 computes a COSE Key Thumbprint."""
-        return hashlib.sha256(encode(COSEKey(self.curve, self.public).to_map())).digest()
+        return hashlib.sha256(COSEKey(self.curve, self.public).encode()).digest()
 
     def accepts(self, algorithm: int) -> bool:
         """Whether a signature under ``algorithm`` can be verified with this key."""
@@ -389,11 +430,11 @@ class Sign1:
         return b"".join(
             (
                 _SIGNATURE1_PREFIX,
-                _bstr_head(len(body_protected)),
+                head(MAJOR_BYTES, len(body_protected)),
                 body_protected,
-                _bstr_head(len(external_aad)),
+                head(MAJOR_BYTES, len(external_aad)),
                 external_aad,
-                _bstr_head(len(payload)),
+                head(MAJOR_BYTES, len(payload)),
                 payload,
             )
         )
@@ -413,10 +454,10 @@ class Sign1:
     ) -> Sign1:
         """Sign ``payload``; the signer's fully-specified algorithm goes into the
         protected header (RFC 9052, section 4.4, "create a signature")."""
-        protected_headers = {HEADER_ALG: int(signer.algorithm), **headers}
-        protected = encode(protected_headers)
+        bucket = {HEADER_ALG: int(signer.algorithm), **headers}
+        protected = encode(bucket)
         signature = signer.sign(cls.sig_structure(protected, payload, external_aad))
-        return cls(protected, protected_headers, dict(unprotected or {}), payload, signature)
+        return cls(protected, bucket, dict(unprotected or {}), payload, signature)
 
     @property
     def algorithm(self) -> int:
@@ -446,7 +487,24 @@ class Sign1:
         return Tag(COSE_SIGN1_TAG, item) if tagged else item
 
     def encode(self, *, tagged: bool = True) -> bytes:
-        return encode(self.to_item(tagged=tagged))
+        """The deterministic encoding of :meth:`to_item`."""
+        if self.unprotected:
+            return encode(self.to_item(tagged=tagged))
+        # zkcheck's own messages (empty unprotected bucket) are written directly: they
+        # are encoded once more on every verification, as the proof of their encoding.
+        protected, payload, signature = self.protected, self.payload, self.signature
+        return b"".join(
+            (
+                _SIGN1_TAGGED_HEAD if tagged else _SIGN1_ARRAY_HEAD,
+                head(MAJOR_BYTES, len(protected)),
+                protected,
+                _EMPTY_MAP,
+                head(MAJOR_BYTES, len(payload)),
+                payload,
+                head(MAJOR_BYTES, len(signature)),
+                signature,
+            )
+        )
 
     @classmethod
     def from_item(cls, item: object, *, require_tag: bool = True) -> Sign1:
@@ -475,7 +533,7 @@ class Sign1:
             )
         if type(signature) is not bytes:
             raise DecodeError("the signature must be a byte string")
-        headers = _protected_headers(protected) if protected else {}
+        headers = protected_headers(protected) if protected else {}
         if unprotected and not headers.keys().isdisjoint(unprotected):
             raise DecodeError("a header label appears in both buckets")
         return cls(protected, headers, unprotected, payload, signature)

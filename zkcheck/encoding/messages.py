@@ -38,7 +38,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from zkcheck.claims import NUMBER_SALT_SIZE, Check, sort_checks
-from zkcheck.encoding.cbor import decode, encode
+from zkcheck.encoding.cbor import (
+    MAJOR_BYTES,
+    MAJOR_MAP,
+    MAJOR_TEXT,
+    decode,
+    decode_exact,
+    encode,
+    encode_int,
+    encode_text,
+    head,
+)
 from zkcheck.encoding.cose import SIGN1_TAGS, COSEKey, Sign1
 from zkcheck.encoding.cwt import numeric_date
 from zkcheck.errors import DecodeError
@@ -84,10 +94,23 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}")
 _TIER = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 
+_KNOWN_IDENTIFIERS: set[str] = set()
+_IDENTIFIERS_KNOWN = 1024
+
+
 def check_identifier(value: object, what: str) -> str:
     """A verifier or operator identifier: 1..255 characters of a URI-safe set."""
-    if type(value) is not str or not _IDENTIFIER.fullmatch(value):
+    # The same few identifiers (operators, the verifier's own) arrive in every message, so
+    # those that matched are remembered (bounded in entries, emptied when full). Only a
+    # str is looked up: no other type is equal to a str.
+    if type(value) is not str:
         raise DecodeError(f"{what} must be an identifier of 1..255 URI-safe characters")
+    if value not in _KNOWN_IDENTIFIERS:
+        if not _IDENTIFIER.fullmatch(value):
+            raise DecodeError(f"{what} must be an identifier of 1..255 URI-safe characters")
+        if len(_KNOWN_IDENTIFIERS) >= _IDENTIFIERS_KNOWN:
+            _KNOWN_IDENTIFIERS.clear()
+        _KNOWN_IDENTIFIERS.add(value)
     return value
 
 
@@ -169,9 +192,8 @@ def message_fields(
     return _fields(fields, kind, required, optional)
 
 
-def _fields(
-    fields: object, kind: str, required: set[int], optional: frozenset[int] = frozenset()
-) -> dict[int, Any]:
+def _version_and_kind(fields: object, kind: str) -> dict[Any, Any]:
+    """``fields``, if it is a map of :data:`VERSION` (key 0) and type ``kind`` (key 1)."""
     if type(fields) is not dict:
         raise DecodeError("a zkcheck message is a map")
     version = fields.get(0)
@@ -179,6 +201,13 @@ def _fields(
         raise DecodeError(f"unsupported message version (this is version {VERSION})")
     if fields.get(1) != kind:
         raise DecodeError(f"not a {kind} message")
+    return fields
+
+
+def _fields(
+    fields: object, kind: str, required: set[int], optional: frozenset[int] = frozenset()
+) -> dict[int, Any]:
+    fields = _version_and_kind(fields, kind)
     # Keys 0 and 1 are there; with every required key, a map of 2 + len(required)
     # entries has no other.
     keys = fields.keys()
@@ -290,16 +319,55 @@ class Presentation:
     KIND = "presentation"
 
     def to_bytes(self) -> bytes:
-        return encode({0: VERSION, 1: self.KIND, 2: self.tier, 3: self.nonce, 4: self.body})
+        """The deterministic encoding of ``{0: VERSION, 1: KIND, 2: tier, 3: nonce,
+        4: body}``, written directly (a verifier writes it again on every verification,
+        as the proof of its encoding)."""
+        tier, nonce, body = self.tier.encode(), self.nonce, self.body
+        return b"".join(
+            (
+                _PRESENTATION_TIER,
+                head(MAJOR_TEXT, len(tier)),
+                tier,
+                _NONCE_KEY,
+                head(MAJOR_BYTES, len(nonce)),
+                nonce,
+                _BODY_KEY,
+                head(MAJOR_BYTES, len(body)),
+                body,
+            )
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Presentation:
-        fields = message_fields(data, cls.KIND, {2, 3, 4})
+        return decode_exact(
+            data, cls._read, cls.to_bytes, "a presentation message", max_size=MAX_MESSAGE_SIZE
+        )
+
+    @classmethod
+    def _read(cls, fields: Any) -> Presentation:
+        # Which entries there are, and how they are encoded, is proven by to_bytes()
+        # (decode_exact): only the values are checked here.
+        fields = _version_and_kind(fields, cls.KIND)
         return cls(
             _tier(fields[2]),
             _bytes(fields[3], "the nonce", MIN_NONCE_SIZE, MAX_NONCE_SIZE),
             _bytes(fields[4], "the body", 1, MAX_MESSAGE_SIZE),
         )
+
+
+# The presentation's encoding up to its tier's text: the map's head, version, type, key 2.
+_PRESENTATION_TIER = b"".join(
+    (
+        head(MAJOR_MAP, 5),
+        encode_int(0),
+        encode_int(VERSION),
+        encode_int(1),
+        encode_text(Presentation.KIND),
+        encode_int(2),
+    )
+)
+_NONCE_KEY = encode_int(3)
+_BODY_KEY = encode_int(4)
 
 
 @dataclass(frozen=True)

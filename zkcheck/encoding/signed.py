@@ -30,15 +30,28 @@ from typing import Any, NamedTuple
 
 from zkcheck.claims import NUMBER, NUMBER_SALT_SIZE, Check, sort_checks
 from zkcheck.encoding import cwt
-from zkcheck.encoding.cbor import decode, encode
+from zkcheck.encoding.cbor import (
+    MAJOR_ARRAY,
+    MAJOR_BYTES,
+    MAJOR_MAP,
+    MAJOR_TEXT,
+    Tag,
+    decode_exact,
+    encode_int,
+    encode_text,
+    head,
+)
 from zkcheck.encoding.cose import (
+    COSE_SIGN1_TAG,
     HEADER_ALG,
     HEADER_KCWT,
     HEADER_KID,
     HEADER_TYP,
+    SIGN1_TAGS,
     COSEKey,
     Sign1,
     Signer,
+    protected_headers,
 )
 from zkcheck.encoding.messages import (
     MAX_NONCE_SIZE,
@@ -79,27 +92,21 @@ CLAIM_NUMBER_SALT = -65541
 
 _DIGEST_SIZE = 32
 _KID_SIZE = 16
+_MAX_BODY_SIZE = 16384
 
-
-# The claim keys each object must have, and those it may have besides.
-_ATTESTATION_CLAIMS = frozenset(
-    {cwt.CLAIM_ISS, cwt.CLAIM_IAT, cwt.CLAIM_EXP, cwt.CLAIM_CNF, CLAIM_VERSION, CLAIM_CHECKS}
-)
-_ATTESTATION_ALLOWED = _ATTESTATION_CLAIMS | {CLAIM_NUMBER_DIGEST}
-_BINDING_CLAIMS = frozenset({cwt.CLAIM_AUD, cwt.CLAIM_CNONCE, CLAIM_REQUEST_DIGEST})
-_BINDING_ALLOWED = _BINDING_CLAIMS | {CLAIM_NUMBER_SALT}
-_CNF = frozenset({cwt.CNF_COSE_KEY})
-
-
-def _exact_keys(
-    claims: object, required: frozenset[int], allowed: frozenset[int], what: str
-) -> dict[int, Any]:
-    if type(claims) is not dict:
-        raise DecodeError(f"{what} must be a map")
-    keys = claims.keys()
-    if not (keys >= required and keys <= allowed):
-        raise DecodeError(f"{what} has unexpected or missing entries")
-    return claims
+# Pieces of the claims' deterministic encodings (AttestationClaims.encode,
+# KeyBindingClaims.encode): each claim key's encoding, in the order of those encodings.
+_ISS = encode_int(cwt.CLAIM_ISS)
+_EXP = encode_int(cwt.CLAIM_EXP)
+_IAT = encode_int(cwt.CLAIM_IAT)
+_CNF_COSE_KEY = encode_int(cwt.CLAIM_CNF) + head(MAJOR_MAP, 1) + encode_int(cwt.CNF_COSE_KEY)
+_VERSION_ENTRY = encode_int(CLAIM_VERSION) + encode_int(ATTESTATION_VERSION)
+_CHECKS = encode_int(CLAIM_CHECKS)
+_NUMBER_DIGEST = encode_int(CLAIM_NUMBER_DIGEST)
+_AUD = encode_int(cwt.CLAIM_AUD)
+_CNONCE = encode_int(cwt.CLAIM_CNONCE)
+_REQUEST_DIGEST = encode_int(CLAIM_REQUEST_DIGEST)
+_NUMBER_SALT = encode_int(CLAIM_NUMBER_SALT)
 
 
 def _digest(value: object, what: str) -> bytes:
@@ -151,18 +158,45 @@ class AttestationClaims:
             claims[CLAIM_NUMBER_DIGEST] = self.number_digest
         return claims
 
+    def encode(self) -> bytes:
+        """The deterministic encoding of :meth:`to_map`: the CWT payload."""
+        number = self.number_digest
+        parts = [
+            head(MAJOR_MAP, 6 if number is None else 7),
+            _ISS,
+            encode_text(self.operator),
+            _EXP,
+            encode_int(self.expires_at),
+            _IAT,
+            encode_int(self.issued_at),
+            _CNF_COSE_KEY,
+            self.holder_key.encode(),
+            _VERSION_ENTRY,
+            _CHECKS,
+            head(MAJOR_ARRAY, len(self.checks)),
+        ]
+        parts += [encode_text(check.identifier) for check in sort_checks(self.checks)]
+        if number is not None:
+            parts += (_NUMBER_DIGEST, head(MAJOR_BYTES, len(number)), number)
+        return b"".join(parts)
+
     @classmethod
     def from_payload(cls, payload: bytes) -> AttestationClaims:
-        claims = _exact_keys(
-            decode(payload), _ATTESTATION_CLAIMS, _ATTESTATION_ALLOWED, "the attestation claims"
-        )
+        """The claims a CWT payload holds: exactly zkcheck's, deterministically encoded."""
+        return decode_exact(payload, cls._read, cls.encode, "the attestation claims")
+
+    @classmethod
+    def _read(cls, claims: Any) -> AttestationClaims:
+        # Which entries there are, and how they are encoded, is proven by encode()
+        # (decode_exact): only the values are checked here.
+        if type(claims) is not dict:
+            raise DecodeError("the attestation claims must be a map")
         version = claims[CLAIM_VERSION]
         if version != ATTESTATION_VERSION or type(version) is not int:
             raise DecodeError("unsupported attestation version")
-        cnf = _exact_keys(claims[cwt.CLAIM_CNF], _CNF, _CNF, "cnf")
         checks = parse_checks(claims[CLAIM_CHECKS], "the attested checks")
-        number = CLAIM_NUMBER_DIGEST in claims
-        if number != (NUMBER in checks):
+        number = claims.get(CLAIM_NUMBER_DIGEST)
+        if (number is not None) != (NUMBER in checks):
             raise DecodeError("a number digest goes with the number check, and only with it")
         issued_at = cwt.numeric_date(claims[cwt.CLAIM_IAT], "iat")
         expires_at = cwt.numeric_date(claims[cwt.CLAIM_EXP], "exp")
@@ -172,9 +206,9 @@ class AttestationClaims:
             check_identifier(claims[cwt.CLAIM_ISS], "iss"),
             issued_at,
             expires_at,
-            COSEKey.from_map(cnf[cwt.CNF_COSE_KEY]),
+            COSEKey.from_map(claims[cwt.CLAIM_CNF][cwt.CNF_COSE_KEY]),
             checks,
-            _digest(claims[CLAIM_NUMBER_DIGEST], "the number digest") if number else None,
+            None if number is None else _digest(number, "the number digest"),
         )
 
 
@@ -207,11 +241,36 @@ class KeyBindingClaims:
             claims[CLAIM_NUMBER_SALT] = self.number_salt
         return claims
 
+    def encode(self) -> bytes:
+        """The deterministic encoding of :meth:`to_map`: the key-binding token's payload."""
+        audience, nonce, salt = self.audience.encode(), self.nonce, self.number_salt
+        parts = [
+            head(MAJOR_MAP, 3 if salt is None else 4),
+            _AUD,
+            head(MAJOR_TEXT, len(audience)),
+            audience,
+            _CNONCE,
+            head(MAJOR_BYTES, len(nonce)),
+            nonce,
+            _REQUEST_DIGEST,
+            head(MAJOR_BYTES, len(self.request_digest)),
+            self.request_digest,
+        ]
+        if salt is not None:
+            parts += (_NUMBER_SALT, head(MAJOR_BYTES, len(salt)), salt)
+        return b"".join(parts)
+
     @classmethod
     def from_payload(cls, payload: bytes) -> KeyBindingClaims:
-        claims = _exact_keys(
-            decode(payload), _BINDING_CLAIMS, _BINDING_ALLOWED, "the key-binding claims"
-        )
+        """The claims a key-binding token's payload holds: exactly zkcheck's,
+        deterministically encoded."""
+        return decode_exact(payload, cls._read, cls.encode, "the key-binding claims")
+
+    @classmethod
+    def _read(cls, claims: Any) -> KeyBindingClaims:
+        # As AttestationClaims._read: only the values are checked here.
+        if type(claims) is not dict:
+            raise DecodeError("the key-binding claims must be a map")
         nonce = claims[cwt.CLAIM_CNONCE]
         if type(nonce) is not bytes or not MIN_NONCE_SIZE <= len(nonce) <= MAX_NONCE_SIZE:
             raise DecodeError("cnonce must be a request nonce")
@@ -227,14 +286,14 @@ class KeyBindingClaims:
 
 
 _ATTESTATION_HEADERS = frozenset({HEADER_ALG, HEADER_KID, HEADER_TYP})
-_KEY_BINDING_HEADERS = frozenset({HEADER_ALG, HEADER_KCWT, HEADER_TYP})
 
 
-def _protected(sign1: Sign1, labels: frozenset[int], parameter: int, typ: str, what: str) -> Any:
-    """Check the protected header has exactly ``labels`` (alg, ``parameter``, typ) and
+def _protected(
+    headers: dict[int | str, Any], labels: frozenset[int], parameter: int, typ: str, what: str
+) -> Any:
+    """Check a protected bucket has exactly ``labels`` (alg, ``parameter``, typ) and
     return ``parameter``."""
-    headers = sign1.headers
-    if headers.keys() != labels or sign1.unprotected:
+    if headers.keys() != labels:
         raise DecodeError(f"the {what} headers are not zkcheck's")
     if headers[HEADER_TYP] != typ:
         raise DecodeError(f"not a zkcheck {what} (typ)")
@@ -243,19 +302,39 @@ def _protected(sign1: Sign1, labels: frozenset[int], parameter: int, typ: str, w
     return headers[parameter]
 
 
+def _sign1_parts(item: object, what: str) -> tuple[bytes, bytes, bytes]:
+    """The protected bucket, payload and signature of a COSE_Sign1 in zkcheck's form
+    (tagged, unprotected bucket empty), from a decoded item or from cbor2's value
+    (whose arrays and maps inside a tag are tuples and frozendicts)."""
+    if type(item) is not Tag or item.tag != COSE_SIGN1_TAG:
+        raise DecodeError(f"the {what} is not a tagged COSE_Sign1")
+    content = item.value
+    if (type(content) is not list and type(content) is not tuple) or len(content) != 4:
+        raise DecodeError("a COSE_Sign1 is an array of four elements")
+    protected, unprotected, payload, signature = content
+    if type(protected) is not bytes or type(payload) is not bytes or type(signature) is not bytes:
+        raise DecodeError(f"the {what}'s protected bucket, payload and signature are byte strings")
+    if unprotected != {}:  # not an empty map (inside a tag cbor2 makes it a frozendict)
+        raise DecodeError(f"the {what} headers are not zkcheck's")
+    return protected, payload, signature
+
+
 def sign_attestation(operator_key: Signer, kid: bytes, claims: AttestationClaims) -> Sign1:
     """The operator signs an attestation."""
     headers: dict[int | str, Any] = {HEADER_KID: kid, HEADER_TYP: ATTESTATION_TYP}
-    return Sign1.create(operator_key, headers, encode(claims.to_map()))
+    return Sign1.create(operator_key, headers, claims.encode())
 
 
 def decode_attestation(item: object) -> tuple[Sign1, AttestationClaims]:
     """An attestation's structure and claims (its signature is not checked here)."""
-    attestation = Sign1.from_item(item)
-    kid = _protected(attestation, _ATTESTATION_HEADERS, HEADER_KID, ATTESTATION_TYP, "attestation")
+    protected, payload, signature = _sign1_parts(item, "attestation")
+    # Every attestation under one operator key has the same protected bucket, decoded once.
+    headers = protected_headers(protected)
+    kid = _protected(headers, _ATTESTATION_HEADERS, HEADER_KID, ATTESTATION_TYP, "attestation")
     if type(kid) is not bytes or len(kid) != _KID_SIZE:
         raise DecodeError("the operator key id is 16 bytes")
-    return attestation, AttestationClaims.from_payload(attestation.payload)
+    attestation = Sign1(protected, headers, {}, payload, signature)
+    return attestation, AttestationClaims.from_payload(payload)
 
 
 class SignedPresentation(NamedTuple):
@@ -272,6 +351,10 @@ class SignedPresentation(NamedTuple):
         kid: bytes = self.attestation.headers[HEADER_KID]
         return kid
 
+    def encode(self) -> bytes:
+        """The presentation body: the key-binding token's deterministic encoding."""
+        return self.token.encode()
+
 
 def bind(holder_key: Signer, attestation: Sign1, claims: KeyBindingClaims) -> Sign1:
     """The holder signs a key-binding token carrying ``attestation`` in ``kcwt``."""
@@ -279,15 +362,77 @@ def bind(holder_key: Signer, attestation: Sign1, claims: KeyBindingClaims) -> Si
         HEADER_KCWT: attestation.to_item(),
         HEADER_TYP: KEY_BINDING_TYP,
     }
-    return Sign1.create(holder_key, headers, encode(claims.to_map()))
+    return Sign1.create(holder_key, headers, claims.encode())
+
+
+class _BindingBucket(NamedTuple):
+    """The protected bucket of a key-binding token, read: its map (alg, kcwt, typ), and
+    the attestation in kcwt."""
+
+    headers: dict[int | str, Any]
+    attestation: Sign1
+    attestation_claims: AttestationClaims
+
+    def encode(self) -> bytes:
+        # Labels in deterministic order: alg 1, kcwt 13, typ 16.
+        return b"".join(
+            (
+                _BUCKET_ALG,
+                encode_int(self.headers[HEADER_ALG]),
+                _KCWT,
+                self.attestation.encode(),
+                _BINDING_TYP,
+            )
+        )
+
+
+_BUCKET_ALG = head(MAJOR_MAP, 3) + encode_int(HEADER_ALG)
+_KCWT = encode_int(HEADER_KCWT)
+_BINDING_TYP = encode_int(HEADER_TYP) + encode_text(KEY_BINDING_TYP)
+
+
+def _read_binding_bucket(headers: Any) -> _BindingBucket:
+    # Which labels there are is proven by _BindingBucket.encode (decode_exact).
+    if type(headers) is not dict:
+        raise DecodeError("the key-binding token's protected bucket must be a map")
+    if headers[HEADER_TYP] != KEY_BINDING_TYP:
+        raise DecodeError("not a zkcheck key-binding token (typ)")
+    if type(headers[HEADER_ALG]) is not int:
+        raise DecodeError("the key-binding token alg must be an integer")
+    return _BindingBucket(headers, *decode_attestation(headers[HEADER_KCWT]))
+
+
+def _read_presentation(item: object) -> SignedPresentation:
+    protected, payload, signature = _sign1_parts(item, "key-binding token")
+    bucket = decode_exact(
+        protected,
+        _read_binding_bucket,
+        _BindingBucket.encode,
+        "the key-binding token's protected bucket",
+        tags=SIGN1_TAGS,
+    )
+    return SignedPresentation(
+        # The headers as cbor2 read them: the bucket is proven to be their encoding.
+        Sign1(protected, bucket.headers, {}, payload, signature),
+        KeyBindingClaims.from_payload(payload),
+        bucket.attestation,
+        bucket.attestation_claims,
+    )
 
 
 def decode_presentation_body(body: bytes) -> SignedPresentation:
-    """Decode a key-binding token and its attestation; no signature is checked here."""
-    token = Sign1.decode(body)
-    attestation, attestation_claims = decode_attestation(
-        _protected(token, _KEY_BINDING_HEADERS, HEADER_KCWT, KEY_BINDING_TYP, "key-binding token")
-    )
-    return SignedPresentation(
-        token, KeyBindingClaims.from_payload(token.payload), attestation, attestation_claims
+    """Decode a key-binding token and its attestation; no signature is checked here.
+
+    Each level (the token, its protected bucket, both claim sets) is read by
+    its own reader and accepted only as the deterministic encoding of what was
+    read (:func:`~zkcheck.encoding.cbor.decode_exact`); the attestation's
+    protected bucket is strictly decoded (once per operator key).
+    """
+    return decode_exact(
+        body,
+        _read_presentation,
+        SignedPresentation.encode,
+        "the key-binding token",
+        max_size=_MAX_BODY_SIZE,
+        tags=SIGN1_TAGS,
     )
