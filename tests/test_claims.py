@@ -317,3 +317,15 @@ def test_facts_at_the_edge_of_the_calendar_evaluate_without_error(days: int) -> 
     from zkcheck.roles.credential_issuer import layout_facts
 
     layout_facts(SubscriberFacts(birth_date=date(2000, 1, 1), sim=SwapRecord(None, days)), now)
+
+
+def test_equal_checks_from_the_factories_and_the_parser_are_one_object() -> None:
+    # Checks are compared on every verification; one object per check lets them
+    # compare by identity. Parameters of another type that compare equal are refused.
+    assert Check.sim_swap(72) is Check.parse("sim_swap:72") is Check.sim_swap(72)
+    assert Check.number() is Check.parse("number")
+    assert Check.country("ES") is Check.parse("country:ES")
+    for bad in (lambda: Check.sim_swap(72.0), lambda: Check.age_over(True)):  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            bad()
+    assert Check(CheckKind.SIM_SWAP, 72) == Check.sim_swap(72)  # a direct construction is equal

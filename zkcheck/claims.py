@@ -57,7 +57,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 
 from zkcheck.errors import DecodeError
@@ -194,7 +194,7 @@ class Check:
             raise DecodeError("a check identifier is a short text string")
         return _parse(identifier)
 
-    @property
+    @cached_property
     def identifier(self) -> str:
         """The wire identifier, e.g. ``"sim_swap:72"``."""
         if self.parameter is None:
@@ -211,35 +211,44 @@ class Check:
     # Factories, so code reads like the vocabulary.
     @classmethod
     def age_over(cls, years: int) -> Check:
-        return cls(CheckKind.AGE_OVER, years)
+        return _interned(CheckKind.AGE_OVER, years)
 
     @classmethod
     def sim_swap(cls, hours: int) -> Check:
-        return cls(CheckKind.SIM_SWAP, hours)
+        return _interned(CheckKind.SIM_SWAP, hours)
 
     @classmethod
     def device_swap(cls, hours: int) -> Check:
-        return cls(CheckKind.DEVICE_SWAP, hours)
+        return _interned(CheckKind.DEVICE_SWAP, hours)
 
     @classmethod
     def number(cls) -> Check:
-        return cls(CheckKind.NUMBER)
+        return _interned(CheckKind.NUMBER, None)
 
     @classmethod
     def country(cls, code: str) -> Check:
-        return cls(CheckKind.COUNTRY, code)
+        return _interned(CheckKind.COUNTRY, code)
 
     @classmethod
     def reachable(cls) -> Check:
-        return cls(CheckKind.REACHABLE)
+        return _interned(CheckKind.REACHABLE, None)
 
     @classmethod
     def tenure(cls, months: int) -> Check:
-        return cls(CheckKind.TENURE, months)
+        return _interned(CheckKind.TENURE, months)
 
     @classmethod
     def home_country_in(cls, country_set: str) -> Check:
-        return cls(CheckKind.HOME_COUNTRY_IN, country_set)
+        return _interned(CheckKind.HOME_COUNTRY_IN, country_set)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _interned(kind: CheckKind, parameter: int | str | None) -> Check:
+    # The factories and the parser give one object per check (while it is cached):
+    # checks are compared on every verification, and equal objects that are the same
+    # object compare by identity, without Check.__eq__. Typed, so that 1, 1.0 and
+    # True are different keys: only the first is a valid parameter.
+    return Check(kind, parameter)
 
 
 @lru_cache(maxsize=1024)
@@ -265,17 +274,20 @@ def _parse(identifier: str) -> Check:
     else:
         raise DecodeError(f"{name} takes a decimal integer without leading zeros")
     try:
-        return Check(kind, parameter)
+        return _interned(kind, parameter)
     except ValueError as exc:
         raise DecodeError(str(exc)) from None
 
 
-NUMBER = Check(CheckKind.NUMBER)
+NUMBER = Check.number()
 """The ``number`` check (it has no parameter, so there is only one)."""
 
 
 def sort_checks(checks: Iterable[Check]) -> tuple[Check, ...]:
     """Checks without repeats, in the order of their identifiers' UTF-8 bytes (the wire order)."""
+    checks = tuple(checks)
+    if len(checks) < 2:  # one check is in order; this runs on every attestation read
+        return checks
     unique = {check.identifier: check for check in checks}
     return tuple(unique[name] for name in sorted(unique, key=lambda name: name.encode()))
 

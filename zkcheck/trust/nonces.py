@@ -29,9 +29,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from zkcheck.errors import DecodeError
 from zkcheck.trust._sqlite import SQLiteFile, refuses_damage
@@ -50,9 +49,9 @@ MAX_RECORD_SIZE = 64 * 1024
 _NO_SPEND: Mapping[bytes, int] = {}
 
 
-@dataclass(frozen=True)
-class PendingRequest:
-    """A registered request awaiting its presentation."""
+class PendingRequest(NamedTuple):
+    """A registered request awaiting its presentation (a named tuple: one is made on
+    every verification)."""
 
     record: bytes
     expires_at: int
