@@ -73,6 +73,7 @@ __all__ = [
     "encode_int",
     "encode_text",
     "head",
+    "read_nested",
 ]
 
 _T = TypeVar("_T")
@@ -412,6 +413,7 @@ def decode_exact(
     max_size: int = DEFAULT_MAX_SIZE,
     max_depth: int = DEFAULT_MAX_DEPTH,
     tags: frozenset[int] = frozenset(),
+    diagnose: Callable[[bytes], object] | None = None,
 ) -> _T:
     """Decode one message of a known shape: ``read(value)``, accepted only when the input
     is byte for byte ``write`` of what was read.
@@ -430,9 +432,15 @@ def decode_exact(
     type that compares equal such as ``true`` for 1, a value outside the data
     model, trailing bytes).
 
+    A message may carry others as byte strings (a COSE payload): ``read`` takes
+    them apart with :func:`read_nested` and ``write`` writes them again, so the
+    one comparison covers them too.
+
     An input that does not match, or that ``read`` could not take apart, is
-    decoded again by :func:`decode` (naming ``tags``) to say what is wrong with
-    it. Raises :class:`DecodeError` only; ``what`` names the message in it.
+    decoded again to say what is wrong with it: by ``diagnose``, which decodes
+    it and what it carries with the strict decoder, or else by :func:`decode`
+    (naming ``tags``). Raises :class:`DecodeError` only; ``what`` names the
+    message in it.
     """
     if type(data) is not bytes or len(data) > max_size:
         data = _input(data, max_size)
@@ -445,5 +453,19 @@ def decode_exact(
         exact = False
     if exact:
         return result
-    decode(data, max_size=max_size, max_depth=max_depth, tags=tags)
+    if diagnose is None:
+        decode(data, max_size=max_size, max_depth=max_depth, tags=tags)
+    else:
+        diagnose(data)
     raise DecodeError(f"{what}: an entry is missing, unexpected or of another type")
+
+
+def read_nested(data: object, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """cbor2's value of ``data``, a byte string carried by a message that
+    :func:`decode_exact` is reading, nothing checked but what cbor2 refuses
+    (steps 1 to 3 of spec/03, "The decoder"). Only for a ``read`` whose ``write``
+    writes ``data`` again from what is read of it: the comparison of the
+    whole message is what proves it."""
+    if type(data) is not bytes:
+        raise DecodeError("a carried message is a byte string")
+    return _loads(data, max_depth)

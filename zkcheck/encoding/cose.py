@@ -63,6 +63,7 @@ __all__ = [
     "Sign1",
     "Signer",
     "protected_headers",
+    "sign1_encoding",
 ]
 
 COSE_SIGN1_TAG = 18
@@ -90,7 +91,6 @@ _KTY_OKP = 1
 _KTY_EC2 = 2
 _CRV_P256 = 1
 _CRV_ED25519 = 6
-_OKP_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X})
 # Pieces of a COSE_Key's deterministic encoding (COSEKey.encode): the map's head and kty,
 # without and with kid; then crv and the head of x (and of y).
 _OKP_MAP_HEADS = (
@@ -108,7 +108,6 @@ _EC2_CURVE_AND_X = (
     encode_int(_KEY_CRV) + encode_int(_CRV_P256) + encode_int(_KEY_X) + head(MAJOR_BYTES, 32)
 )
 _EC2_Y = encode_int(_KEY_Y) + head(MAJOR_BYTES, 32)
-_EC2_LABELS = frozenset({_KEY_KTY, _KEY_CRV, _KEY_X, _KEY_Y})
 
 
 class Algorithm(enum.IntEnum):
@@ -181,6 +180,26 @@ def protected_headers(protected: bytes) -> dict[int | str, Any]:
             _FLAT_BUCKETS.clear()
         _FLAT_BUCKETS[protected] = dict(headers)
     return headers
+
+
+def sign1_encoding(
+    protected: bytes, payload: bytes, signature: bytes, *, tagged: bool = True
+) -> bytes:
+    """The deterministic encoding of a COSE_Sign1 with an empty unprotected bucket, as
+    zkcheck's own messages have (RFC 9052, section 4.2), written directly: a verifier
+    writes each such message again, as the proof of its encoding."""
+    return b"".join(
+        (
+            _SIGN1_TAGGED_HEAD if tagged else _SIGN1_ARRAY_HEAD,
+            head(MAJOR_BYTES, len(protected)),
+            protected,
+            _EMPTY_MAP,
+            head(MAJOR_BYTES, len(payload)),
+            payload,
+            head(MAJOR_BYTES, len(signature)),
+            signature,
+        )
+    )
 
 
 def _bstr(value: object, what: str, size: int | None = None) -> bytes:
@@ -280,12 +299,12 @@ class COSEKey:
         if type(x) is not bytes or len(x) != 32:
             raise DecodeError("x must be a byte string of 32 bytes")
         if kty == _KTY_OKP and crv == _CRV_ED25519:
-            curve, public, size = Curve.ED25519, x, len(_OKP_LABELS)
+            curve, public, size = Curve.ED25519, x, 3  # kty, crv, x
         elif kty == _KTY_EC2 and crv == _CRV_P256:
             y = key.get(_KEY_Y)
             if type(y) is not bytes or len(y) != 32:
                 raise DecodeError("y must be 32 bytes (compressed points are not accepted)")
-            curve, public, size = Curve.P256, x + y, len(_EC2_LABELS)
+            curve, public, size = Curve.P256, x + y, 4  # kty, crv, x, y
         else:
             raise DecodeError("unsupported COSE_Key type or curve")
         kid = key.get(_KEY_KID)
@@ -463,7 +482,9 @@ class Sign1:
     def algorithm(self) -> int:
         """The ``alg`` header parameter, from the protected bucket if there, else the
         unprotected one; :class:`DecodeError` if absent or not an integer."""
-        alg = self.headers.get(HEADER_ALG, self.unprotected.get(HEADER_ALG))
+        alg = self.headers.get(HEADER_ALG)
+        if alg is None:
+            alg = self.unprotected.get(HEADER_ALG)
         if type(alg) is not int:
             raise DecodeError("COSE_Sign1 without an integer alg")
         return alg
@@ -490,21 +511,7 @@ class Sign1:
         """The deterministic encoding of :meth:`to_item`."""
         if self.unprotected:
             return encode(self.to_item(tagged=tagged))
-        # zkcheck's own messages (empty unprotected bucket) are written directly: they
-        # are encoded once more on every verification, as the proof of their encoding.
-        protected, payload, signature = self.protected, self.payload, self.signature
-        return b"".join(
-            (
-                _SIGN1_TAGGED_HEAD if tagged else _SIGN1_ARRAY_HEAD,
-                head(MAJOR_BYTES, len(protected)),
-                protected,
-                _EMPTY_MAP,
-                head(MAJOR_BYTES, len(payload)),
-                payload,
-                head(MAJOR_BYTES, len(signature)),
-                signature,
-            )
-        )
+        return sign1_encoding(self.protected, self.payload, self.signature, tagged=tagged)
 
     @classmethod
     def from_item(cls, item: object, *, require_tag: bool = True) -> Sign1:

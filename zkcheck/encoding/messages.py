@@ -35,7 +35,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from zkcheck.claims import NUMBER_SALT_SIZE, Check, sort_checks
 from zkcheck.encoding.cbor import (
@@ -94,28 +94,36 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}")
 _TIER = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 
+# The same few identifiers and tier names (operators, the verifier's own, the tiers) arrive
+# in every message, so the texts that matched are remembered, by pattern (bounded in
+# entries, emptied when full; at most 255 characters each). Only a str is looked up: no
+# other type is equal to a str.
 _KNOWN_IDENTIFIERS: set[str] = set()
+_KNOWN_TIERS: set[str] = set()
 _IDENTIFIERS_KNOWN = 1024
+
+
+def _remembered_match(value: object, pattern: re.Pattern[str], known: set[str]) -> TypeGuard[str]:
+    if type(value) is not str:
+        return False
+    if value not in known:
+        if not pattern.fullmatch(value):
+            return False
+        if len(known) >= _IDENTIFIERS_KNOWN:
+            known.clear()
+        known.add(value)
+    return True
 
 
 def check_identifier(value: object, what: str) -> str:
     """A verifier or operator identifier: 1..255 characters of a URI-safe set."""
-    # The same few identifiers (operators, the verifier's own) arrive in every message, so
-    # those that matched are remembered (bounded in entries, emptied when full). Only a
-    # str is looked up: no other type is equal to a str.
-    if type(value) is not str:
+    if not _remembered_match(value, _IDENTIFIER, _KNOWN_IDENTIFIERS):
         raise DecodeError(f"{what} must be an identifier of 1..255 URI-safe characters")
-    if value not in _KNOWN_IDENTIFIERS:
-        if not _IDENTIFIER.fullmatch(value):
-            raise DecodeError(f"{what} must be an identifier of 1..255 URI-safe characters")
-        if len(_KNOWN_IDENTIFIERS) >= _IDENTIFIERS_KNOWN:
-            _KNOWN_IDENTIFIERS.clear()
-        _KNOWN_IDENTIFIERS.add(value)
     return value
 
 
 def _tier(value: object) -> str:
-    if type(value) is not str or not _TIER.fullmatch(value):
+    if not _remembered_match(value, _TIER, _KNOWN_TIERS):
         raise DecodeError("a tier name is a short lower-case word")
     return value
 

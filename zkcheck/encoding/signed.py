@@ -36,10 +36,12 @@ from zkcheck.encoding.cbor import (
     MAJOR_MAP,
     MAJOR_TEXT,
     Tag,
+    decode,
     decode_exact,
     encode_int,
     encode_text,
     head,
+    read_nested,
 )
 from zkcheck.encoding.cose import (
     COSE_SIGN1_TAG,
@@ -47,11 +49,11 @@ from zkcheck.encoding.cose import (
     HEADER_KCWT,
     HEADER_KID,
     HEADER_TYP,
-    SIGN1_TAGS,
     COSEKey,
     Sign1,
     Signer,
     protected_headers,
+    sign1_encoding,
 )
 from zkcheck.encoding.messages import (
     MAX_NONCE_SIZE,
@@ -194,9 +196,12 @@ class AttestationClaims:
         version = claims[CLAIM_VERSION]
         if version != ATTESTATION_VERSION or type(version) is not int:
             raise DecodeError("unsupported attestation version")
-        checks = parse_checks(claims[CLAIM_CHECKS], "the attested checks")
+        names = claims[CLAIM_CHECKS]
+        checks = parse_checks(names, "the attested checks")
         number = claims.get(CLAIM_NUMBER_DIGEST)
-        if (number is not None) != (NUMBER in checks):
+        # The list parsed, so "number" is in it exactly when NUMBER is in checks; text
+        # comparisons cost less than comparisons of checks.
+        if (number is not None) != (NUMBER.identifier in names):
             raise DecodeError("a number digest goes with the number check, and only with it")
         issued_at = cwt.numeric_date(claims[cwt.CLAIM_IAT], "iat")
         expires_at = cwt.numeric_date(claims[cwt.CLAIM_EXP], "exp")
@@ -325,16 +330,21 @@ def sign_attestation(operator_key: Signer, kid: bytes, claims: AttestationClaims
     return Sign1.create(operator_key, headers, claims.encode())
 
 
-def decode_attestation(item: object) -> tuple[Sign1, AttestationClaims]:
-    """An attestation's structure and claims (its signature is not checked here)."""
+def _attestation(item: object) -> Sign1:
+    """An attestation's COSE_Sign1, its protected bucket checked (not its payload)."""
     protected, payload, signature = _sign1_parts(item, "attestation")
     # Every attestation under one operator key has the same protected bucket, decoded once.
     headers = protected_headers(protected)
     kid = _protected(headers, _ATTESTATION_HEADERS, HEADER_KID, ATTESTATION_TYP, "attestation")
     if type(kid) is not bytes or len(kid) != _KID_SIZE:
         raise DecodeError("the operator key id is 16 bytes")
-    attestation = Sign1(protected, headers, {}, payload, signature)
-    return attestation, AttestationClaims.from_payload(payload)
+    return Sign1(protected, headers, {}, payload, signature)
+
+
+def decode_attestation(item: object) -> tuple[Sign1, AttestationClaims]:
+    """An attestation's structure and claims (its signature is not checked here)."""
+    attestation = _attestation(item)
+    return attestation, AttestationClaims.from_payload(attestation.payload)
 
 
 class SignedPresentation(NamedTuple):
@@ -352,8 +362,17 @@ class SignedPresentation(NamedTuple):
         return kid
 
     def encode(self) -> bytes:
-        """The presentation body: the key-binding token's deterministic encoding."""
-        return self.token.encode()
+        """The presentation body, written from what was read: the key-binding token, its
+        protected bucket (alg, the attestation, typ) and claims, the attestation's claims."""
+        token, attestation = self.token, self.attestation
+        carried = sign1_encoding(
+            attestation.protected, self.attestation_claims.encode(), attestation.signature
+        )
+        # Labels in deterministic order: alg 1, kcwt 13, typ 16.
+        bucket = b"".join(
+            (_BUCKET_ALG, encode_int(token.headers[HEADER_ALG]), _KCWT, carried, _BINDING_TYP)
+        )
+        return sign1_encoding(bucket, self.claims.encode(), token.signature)
 
 
 def bind(holder_key: Signer, attestation: Sign1, claims: KeyBindingClaims) -> Sign1:
@@ -365,68 +384,47 @@ def bind(holder_key: Signer, attestation: Sign1, claims: KeyBindingClaims) -> Si
     return Sign1.create(holder_key, headers, claims.encode())
 
 
-class _BindingBucket(NamedTuple):
-    """The protected bucket of a key-binding token, read: its map (alg, kcwt, typ), and
-    the attestation in kcwt."""
-
-    headers: dict[int | str, Any]
-    attestation: Sign1
-    attestation_claims: AttestationClaims
-
-    def encode(self) -> bytes:
-        # Labels in deterministic order: alg 1, kcwt 13, typ 16.
-        return b"".join(
-            (
-                _BUCKET_ALG,
-                encode_int(self.headers[HEADER_ALG]),
-                _KCWT,
-                self.attestation.encode(),
-                _BINDING_TYP,
-            )
-        )
-
-
 _BUCKET_ALG = head(MAJOR_MAP, 3) + encode_int(HEADER_ALG)
 _KCWT = encode_int(HEADER_KCWT)
 _BINDING_TYP = encode_int(HEADER_TYP) + encode_text(KEY_BINDING_TYP)
 
 
-def _read_binding_bucket(headers: Any) -> _BindingBucket:
-    # Which labels there are is proven by _BindingBucket.encode (decode_exact).
+def _read_presentation(item: object) -> SignedPresentation:
+    # Which entries each level has, and how all are encoded, is proven by
+    # SignedPresentation.encode (decode_exact): only the values are checked here.
+    protected, payload, signature = _sign1_parts(item, "key-binding token")
+    headers = read_nested(protected)
     if type(headers) is not dict:
         raise DecodeError("the key-binding token's protected bucket must be a map")
     if headers[HEADER_TYP] != KEY_BINDING_TYP:
         raise DecodeError("not a zkcheck key-binding token (typ)")
     if type(headers[HEADER_ALG]) is not int:
         raise DecodeError("the key-binding token alg must be an integer")
-    return _BindingBucket(headers, *decode_attestation(headers[HEADER_KCWT]))
-
-
-def _read_presentation(item: object) -> SignedPresentation:
-    protected, payload, signature = _sign1_parts(item, "key-binding token")
-    bucket = decode_exact(
-        protected,
-        _read_binding_bucket,
-        _BindingBucket.encode,
-        "the key-binding token's protected bucket",
-        tags=SIGN1_TAGS,
-    )
+    attestation = _attestation(headers[HEADER_KCWT])
     return SignedPresentation(
-        # The headers as cbor2 read them: the bucket is proven to be their encoding.
-        Sign1(protected, bucket.headers, {}, payload, signature),
-        KeyBindingClaims.from_payload(payload),
-        bucket.attestation,
-        bucket.attestation_claims,
+        Sign1(protected, headers, {}, payload, signature),
+        KeyBindingClaims._read(read_nested(payload)),
+        attestation,
+        AttestationClaims._read(read_nested(attestation.payload)),
     )
+
+
+def _diagnose(body: bytes) -> None:
+    """Raise the strict decoder's reason for refusing a body, level by level."""
+    token = Sign1.decode(body, max_size=_MAX_BODY_SIZE)
+    for item in token.headers.values():
+        if type(item) is Tag:
+            decode(Sign1.from_item(item).payload)
+    decode(token.payload)
 
 
 def decode_presentation_body(body: bytes) -> SignedPresentation:
     """Decode a key-binding token and its attestation; no signature is checked here.
 
-    Each level (the token, its protected bucket, both claim sets) is read by
-    its own reader and accepted only as the deterministic encoding of what was
-    read (:func:`~zkcheck.encoding.cbor.decode_exact`); the attestation's
-    protected bucket is strictly decoded (once per operator key).
+    The token, its protected bucket and both claim sets are read from cbor2's
+    values and accepted only as, byte for byte, the deterministic encoding of
+    what was read (:func:`~zkcheck.encoding.cbor.decode_exact`); the
+    attestation's protected bucket is strictly decoded (once per operator key).
     """
     return decode_exact(
         body,
@@ -434,5 +432,5 @@ def decode_presentation_body(body: bytes) -> SignedPresentation:
         SignedPresentation.encode,
         "the key-binding token",
         max_size=_MAX_BODY_SIZE,
-        tags=SIGN1_TAGS,
+        diagnose=_diagnose,
     )

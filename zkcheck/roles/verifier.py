@@ -227,8 +227,11 @@ class Verifier:
                 raise NotRequested("a check was shown that was not requested")
             if not operator.menu.allows(check):
                 raise UntrustedIssuer("a check outside the operator's menu")
-        if not evidence.checks or not self._required.issubset(evidence.checks):
+        if not evidence.checks:
             raise NotRequested("a required check is missing")
+        for check in self._required:
+            if check not in evidence.checks:
+                raise NotRequested("a required check is missing")
         if request.pseudonym and evidence.pseudonym is None:
             raise NotRequested("the request asks for a pseudonym")
         if not self._nonces.consume(presentation.nonce, now, evidence.spend):

@@ -97,7 +97,7 @@ class SignedKey:
             raise InvalidSignature("signature invalid") from None
         if algorithm != self.algorithm:
             raise InvalidSignature("signature invalid")
-        message.verify(self.key)
+        self.key.verify(algorithm, message.to_be_signed(), message.signature)
 
 
 @dataclass(frozen=True)

@@ -120,10 +120,11 @@ class MemoryNonceStore:
             entry = self._requests.get(nonce)
             if entry is None or entry[2] or not now < entry[1]:
                 return False
-            if spend and any(value in self._spent for value in spend):
-                return False
+            if spend:
+                if any(value in self._spent for value in spend):
+                    return False
+                self._spent.update(spend)
             self._requests[nonce] = (entry[0], entry[1], True)
-            self._spent.update(spend)
             return True
 
     def purge(self, now: int) -> int:
