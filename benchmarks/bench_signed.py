@@ -3,9 +3,11 @@
 Acceptance floor: one pynacl Ed25519 verification of the attestation's own
 to-be-signed bytes (the payload the operator signed), timed in the same run;
 the bound is 3x. Verifying a presentation checks two signatures (the
-operator's and the holder's), strictly decodes five CBOR items (a sixth, the
-operator's protected header, once per operator key), checks the
-binding to the stored request and the policy, and consumes the nonce. A
+operator's and the holder's), decodes five CBOR items exactly (spec/03: the
+envelope, then the key-binding token with its protected bucket and both claim
+sets, proven by one re-encoding; the operator's protected header is strictly
+decoded once per operator key), checks the binding to the stored request and
+the policy, and consumes the nonce. A
 second measurement takes both raw verifications (operator and holder) as the
 floor, so the share of everything but the signatures is visible. The ES256
 (P-256) holder-key variant is reported without a bound: its holder signature
