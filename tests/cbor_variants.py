@@ -1,5 +1,5 @@
 """An encoder of CBOR values that departs from the deterministic encoding in at most one
-place, for the tests of the decoders' refusals."""
+place, and byte mutations of an encoding, for the tests of the decoders' refusals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from zkcheck.encoding.cbor import Tag, encode
 
-__all__ = ["Variant"]
+__all__ = ["Variant", "mutate"]
 
 
 def _head(major: int, argument: int, width: int) -> bytes:
@@ -80,3 +80,19 @@ class Variant:
             return self.head(5, len(entries)) + body
         assert type(value) is Tag
         return self.head(6, value.tag) + self.encode(value.value)
+
+
+def mutate(encoded: bytes, data: Any) -> bytes:
+    """``encoded`` with one to three bytes flipped, inserted or deleted, chosen by
+    Hypothesis: changed heads, lengths that swallow or leave bytes, and so on."""
+    mutated = bytearray(encoded)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        index = data.draw(st.integers(min_value=0, max_value=len(mutated)))
+        action = data.draw(st.sampled_from(["flip", "insert", "delete"]))
+        if action == "insert" or index == len(mutated):
+            mutated.insert(index, data.draw(st.integers(min_value=0, max_value=255)))
+        elif action == "delete" and len(mutated) > 1:
+            del mutated[index]
+        else:
+            mutated[index] ^= data.draw(st.integers(min_value=1, max_value=255))
+    return bytes(mutated)
