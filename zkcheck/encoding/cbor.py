@@ -424,9 +424,9 @@ def decode_exact(
     cbor2's value, in which anything cbor2 produces may stand anywhere (tuples
     and frozendicts inside tags too): it checks the exact type and the range of
     every item it keeps and raises :class:`DecodeError` for a wrong one.
-    ``write`` is the message's deterministic encoder, the one its sender uses,
-    and writes from the result alone: keys, heads, order, the number of
-    entries. An input that equals it holds exactly the entries read, in
+    ``write`` is the message's deterministic encoder (its sender's, or one
+    tested to write the same bytes) and writes from the result alone: keys,
+    heads, order, the number of entries. An input that equals it holds exactly the entries read, in
     deterministic encoding; everything :func:`decode` refuses differs from it
     (a longer head, an entry out of order, repeated or extra, a key of another
     type that compares equal such as ``true`` for 1, a value outside the data

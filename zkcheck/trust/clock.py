@@ -50,6 +50,4 @@ def _aware(instant: datetime) -> datetime:
 
 def epoch_seconds(instant: datetime) -> int:
     """Whole seconds since 1970-01-01T00:00:00Z (a NumericDate, RFC 8392), rounded down."""
-    if instant.tzinfo is None or instant.utcoffset() is None:  # as _aware, on every verification
-        raise ValueError("clocks hold timezone-aware instants")
-    return math.floor(instant.timestamp())
+    return math.floor(_aware(instant).timestamp())
