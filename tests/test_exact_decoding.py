@@ -348,3 +348,34 @@ def test_decode_exact_refuses_what_read_cannot_take_apart() -> None:
     assert head(MAJOR_NEGATIVE, 0) == b"\x20"
     assert decode_exact(b"\x20", lambda value: value, encode_int, "an integer") == -1
     assert ADULT  # the world's subscriber is the one the presentations are issued to
+
+
+def test_checked_attestation_buckets_are_bounded_and_private_to_each_message() -> None:
+    from zkcheck.encoding.signed import (
+        _ATTESTATION_BUCKETS,
+        _ATTESTATION_BUCKETS_CACHED,
+        ATTESTATION_TYP,
+        decode_attestation,
+    )
+
+    def attestation(bucket: dict[int, Any]) -> Tag:
+        return Tag(18, [encode(bucket), {}, b"payload", b"s" * 64])
+
+    def bucket(kid: bytes) -> dict[int, Any]:
+        return {1: -19, 4: kid, 16: ATTESTATION_TYP}
+
+    presented = decode_presentation_body(Presentation.from_bytes(_PRESENTATIONS[False]).body)
+    assert presented.attestation.protected in _ATTESTATION_BUCKETS
+    presented.attestation.headers[4] = b"changed by the caller"
+    again = decode_presentation_body(Presentation.from_bytes(_PRESENTATIONS[False]).body)
+    assert again.attestation.headers[4] != b"changed by the caller"
+    # Buckets that fail the check are refused every time and never remembered.
+    for bad in (bucket(b"k" * 15), {1: -19, 4: b"k" * 16, 16: "application/cwt"}, {1: -19}):
+        for _ in range(2):
+            with pytest.raises(DecodeError):
+                decode_attestation(attestation(bad))
+        assert encode(bad) not in _ATTESTATION_BUCKETS
+    for index in range(2 * _ATTESTATION_BUCKETS_CACHED):
+        with pytest.raises(DecodeError):  # the payload is not claims; the bucket is checked
+            decode_attestation(attestation(bucket(index.to_bytes(16, "big"))))
+        assert len(_ATTESTATION_BUCKETS) <= _ATTESTATION_BUCKETS_CACHED

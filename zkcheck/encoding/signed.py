@@ -330,15 +330,32 @@ def sign_attestation(operator_key: Signer, kid: bytes, claims: AttestationClaims
     return Sign1.create(operator_key, headers, claims.encode())
 
 
+# Every attestation under one operator key has the same protected bucket (alg, kid, typ), so
+# a verifier decodes and checks each bucket once: remembered by its bytes, only once checked
+# (so each is a few dozen bytes), bounded in entries (emptied when full); each message gets
+# its own copy of the map.
+_ATTESTATION_BUCKETS: dict[bytes, dict[int | str, Any]] = {}
+_ATTESTATION_BUCKETS_CACHED = 256
+
+
+def _attestation_headers(protected: bytes) -> dict[int | str, Any]:
+    """The map of an attestation's protected bucket, checked: alg, a 16-byte kid, typ."""
+    headers = _ATTESTATION_BUCKETS.get(protected)
+    if headers is None:
+        headers = protected_headers(protected)
+        kid = _protected(headers, _ATTESTATION_HEADERS, HEADER_KID, ATTESTATION_TYP, "attestation")
+        if type(kid) is not bytes or len(kid) != _KID_SIZE:
+            raise DecodeError("the operator key id is 16 bytes")
+        if len(_ATTESTATION_BUCKETS) >= _ATTESTATION_BUCKETS_CACHED:
+            _ATTESTATION_BUCKETS.clear()
+        _ATTESTATION_BUCKETS[protected] = dict(headers)
+    return dict(headers)
+
+
 def _attestation(item: object) -> Sign1:
     """An attestation's COSE_Sign1, its protected bucket checked (not its payload)."""
     protected, payload, signature = _sign1_parts(item, "attestation")
-    # Every attestation under one operator key has the same protected bucket, decoded once.
-    headers = protected_headers(protected)
-    kid = _protected(headers, _ATTESTATION_HEADERS, HEADER_KID, ATTESTATION_TYP, "attestation")
-    if type(kid) is not bytes or len(kid) != _KID_SIZE:
-        raise DecodeError("the operator key id is 16 bytes")
-    return Sign1(protected, headers, {}, payload, signature)
+    return Sign1(protected, _attestation_headers(protected), {}, payload, signature)
 
 
 def decode_attestation(item: object) -> tuple[Sign1, AttestationClaims]:
